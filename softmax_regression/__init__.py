@@ -1,0 +1,17 @@
+"""Multinomial logistic (softmax) regression for scikit-learn."""
+
+from ._cross_entropy import cross_entropy, cross_entropy_grad
+from ._estimator import SoftmaxRegression
+from ._softmax import log_softmax, logsumexp, softmax
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SoftmaxRegression",
+    "__version__",
+    "cross_entropy",
+    "cross_entropy_grad",
+    "log_softmax",
+    "logsumexp",
+    "softmax",
+]

@@ -1,0 +1,315 @@
+"""SoftmaxRegression: validate -> encode -> objective -> solve -> attributes."""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
+
+from ._loss import MultinomialLoss
+from ._objective import Objective
+from ._penalty import L2Penalty
+from ._softmax import log_softmax, softmax
+from ._solvers import SOLVERS
+from ._validation import (
+    check_solver_penalty,
+    check_weighted_classes,
+    encode_labels,
+    penalty_name,
+    sample_weights,
+)
+
+_ACCEPT_SPARSE = ("csr", "csc")
+_FLOAT_DTYPES = (np.float64, np.float32)
+
+
+class SoftmaxRegression(ClassifierMixin, BaseEstimator):
+    """Multinomial logistic (softmax) regression.
+
+    Minimises the weighted mean cross-entropy of ``softmax(W x + b)`` plus an
+    L2 penalty on ``W``::
+
+        F(W, b) = sum_i s_i CE(y_i, softmax(W x_i + b)) / sum_i s_i
+                  + alpha * (1 - l1_ratio) / 2 * ||W||_F^2
+
+    where ``s_i`` is the sample weight times the class weight.  The
+    intercept is not penalised.  scikit-learn's
+    ``LogisticRegression(C=C)`` solves the same problem for
+    ``alpha = 1 / (C * sum(s))`` (``2 / (C * sum(s))`` for two classes,
+    because the full softmax keeps two rows ``w_1 = -w_0``).
+
+    Parameters
+    ----------
+    alpha : float, default=1e-4
+        Strength of the penalty, >= 0.  With ``alpha=0`` on separable data the
+        optimum is at infinity: the fit stops at ``max_iter`` with a
+        ConvergenceWarning and finite coefficients.
+    l1_ratio : float, default=0.0
+        Elastic-net mixing in [0, 1].  Only ``0`` (pure L2) is supported by
+        the solvers of this version; any other value raises a ValueError.
+    fit_intercept : bool, default=True
+        Whether to fit the (unpenalised) intercepts ``b``.
+    solver : {"lbfgs"}, default="lbfgs"
+        Optimisation algorithm: ``"lbfgs"`` is scipy's L-BFGS-B on the fused
+        loss-and-gradient kernel.
+    tol : float, default=1e-4
+        Stop when the largest absolute entry of the objective's gradient is
+        at most ``tol``.
+    max_iter : int, default=1000
+        Maximum number of solver iterations.
+    class_weight : dict or "balanced", default=None
+        Weights ``{label: weight}`` multiplied into the sample weights;
+        ``"balanced"`` weighs class k by ``sum(s) / (n_classes * sum of s
+        over class k)``.
+    warm_start : bool, default=False
+        Start from the previous solution when refitting on data with the
+        same classes and features.
+    verbose : int, default=0
+        If positive, print the objective and gradient norm every iteration.
+    random_state : int, RandomState instance or None, default=None
+        Seed for solvers that draw random numbers; the deterministic
+        ``"lbfgs"`` does not use it.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, sorted.
+    coef_ : ndarray of shape (n_classes, n_features)
+        Coefficients ``W``, in the dtype the model was fitted in (float32 for
+        float32 data).  Two classes keep two rows.
+    intercept_ : ndarray of shape (n_classes,)
+        Intercepts ``b`` (zeros when ``fit_intercept=False``).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when X had string column names.
+    n_iter_ : int
+        Number of solver iterations run.
+
+    See Also
+    --------
+    sklearn.linear_model.LogisticRegression : The same model, with other
+        solvers and parameterisation.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from softmax_regression import SoftmaxRegression
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = SoftmaxRegression(alpha=1e-3).fit(X, y)
+    >>> clf.predict(X[:2])
+    array([0, 0])
+    >>> clf.predict_proba(X[:1]).sum()
+    np.float64(1.0)
+    """
+
+    _parameter_constraints: dict = {
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "fit_intercept": ["boolean"],
+        "solver": [StrOptions(set(SOLVERS))],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        alpha: float = 1e-4,
+        *,
+        l1_ratio: float = 0.0,
+        fit_intercept: bool = True,
+        solver: str = "lbfgs",
+        tol: float = 1e-4,
+        max_iter: int = 1000,
+        class_weight=None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        random_state=None,
+    ) -> None:
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    # -- fitting -----------------------------------------------------------
+    def fit(self, X, y, sample_weight=None) -> SoftmaxRegression:
+        """Fit the model to labelled data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.  float32 data is fitted in float32, float64 in
+            float64; other numeric types are converted to float64.  A
+            C-contiguous float array or a CSR matrix is used without a copy.
+        y : array-like of shape (n_samples,)
+            Class labels (integers or strings, at least two distinct).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights, not all zero.
+
+        Returns
+        -------
+        self : SoftmaxRegression
+            The fitted estimator.
+        """
+        self._validate_params()
+        check_solver_penalty(self.solver, penalty_name(self.alpha, self.l1_ratio))
+        X, y = validate_data(
+            self, X, y, accept_sparse=_ACCEPT_SPARSE, dtype=_FLOAT_DTYPES
+        )
+        classes, y_index = encode_labels(y)
+        weight = sample_weights(sample_weight, X, y_index, classes, self.class_weight)
+        check_weighted_classes(weight, y_index, classes)
+
+        loss = MultinomialLoss(
+            X, y_index, weight, classes.shape[0], fit_intercept=self.fit_intercept
+        )
+        objective = Objective(loss, L2Penalty(self.alpha * (1 - self.l1_ratio)))
+        # numpy and scipy each load their own multi-threaded BLAS; between
+        # them, their spinning threads slow each small product tenfold on a
+        # two-core machine, so the solve runs them single-threaded.
+        with threadpool_limits(limits=1, user_api="blas"):
+            result = SOLVERS[self.solver].solve(
+                objective,
+                self._initial_parameters(classes, loss),
+                tol=self.tol,
+                max_iter=self.max_iter,
+                callback=self._print_progress if self.verbose else None,
+            )
+        if not result.converged:
+            warnings.warn(
+                f"SoftmaxRegression (solver={self.solver!r}) did not converge: "
+                f"{result.n_iter} iterations (max_iter={self.max_iter}) did not "
+                f"bring the largest gradient entry down to tol={self.tol:g} "
+                f"(solver says: {result.message}). Increase max_iter, scale the "
+                "features (e.g. StandardScaler) or increase alpha.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+
+        coef, intercept = loss.unpack(result.x)
+        self.classes_ = classes
+        self.coef_ = coef.copy()
+        self.intercept_ = (
+            intercept.copy()
+            if intercept is not None
+            else np.zeros(classes.shape[0], dtype=loss.dtype)
+        )
+        self.n_iter_ = result.n_iter
+        return self
+
+    def _initial_parameters(self, classes, loss: MultinomialLoss) -> np.ndarray:
+        """Zeros, or the previous solution under ``warm_start``."""
+        w0 = np.zeros(loss.n_params, dtype=np.float64)
+        if not (self.warm_start and hasattr(self, "coef_")):
+            return w0
+        same_problem = (
+            self.coef_.shape == (loss.n_classes, loss.n_features)
+            and np.array_equal(self.classes_, classes)
+        )
+        if same_problem:
+            w0[: loss.n_coef] = self.coef_.ravel()
+            if loss.fit_intercept:
+                w0[loss.n_coef :] = self.intercept_
+        return w0
+
+    def _print_progress(self, n_iter: int, w, value: float, grad_max: float) -> None:
+        print(
+            f"[SoftmaxRegression] iter {n_iter:4d}  objective {value:.10e}  "
+            f"max|grad| {grad_max:.3e}"
+        )
+
+    # -- prediction --------------------------------------------------------
+    def _logits(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=_ACCEPT_SPARSE, dtype=_FLOAT_DTYPES, reset=False
+        )
+        return safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
+
+    def decision_function(self, X) -> np.ndarray:
+        """Logits ``W x + b`` of each class.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes) or (n_samples,)
+            The logits; for two classes scikit-learn's convention, the 1-D
+            score ``z_1 - z_0`` of the second class.
+        """
+        logits = self._logits(X)
+        if logits.shape[1] == 2:
+            return logits[:, 1] - logits[:, 0]
+        return logits
+
+    def predict(self, X) -> np.ndarray:
+        """Most probable class of each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        return self.classes_[np.argmax(self._logits(X), axis=1)]
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities ``softmax(W x + b)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Rows in [0, 1] summing to one, columns in the order of
+            ``classes_``.
+        """
+        return softmax(self._logits(X), axis=1)
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Log-probabilities ``z - logsumexp(z)``, finite where ``exp``
+        underflows.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Log-probabilities in the order of ``classes_``.
+        """
+        return log_softmax(self._logits(X), axis=1)

@@ -1,0 +1,61 @@
+"""Loss, penalty and data bound together: the one object a solver sees."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._loss import MultinomialLoss
+from ._penalty import L2Penalty
+
+
+class Objective:
+    """``F(w) = loss(w) + penalty(W)`` on the flat parameter vector.
+
+    The penalty acts on the coefficient block ``w[:K * d]`` only, never on
+    the intercepts (see :class:`~softmax_regression._loss.MultinomialLoss`
+    for the layout).  Values and gradients are returned in float64, the
+    dtype solvers work in, whatever the data's dtype.
+
+    Parameters
+    ----------
+    loss : MultinomialLoss
+        The data term.
+    penalty : L2Penalty
+        The regulariser on ``W``.
+    """
+
+    def __init__(self, loss: MultinomialLoss, penalty: L2Penalty) -> None:
+        self.loss = loss
+        self.penalty = penalty
+
+    @property
+    def n_params(self) -> int:
+        """Length of the flat parameter vector."""
+        return self.loss.n_params
+
+    @property
+    def penalty_name(self) -> str:
+        """Name of the penalty, for the solver compatibility check."""
+        return self.penalty.name
+
+    def _coef_block(self, w: NDArray) -> NDArray:
+        return w[: self.loss.n_coef]
+
+    def value(self, w: NDArray) -> float:
+        """``F(w)``."""
+        return self.loss.value(w) + self.penalty.value(self._coef_block(w))
+
+    def value_and_grad(self, w: NDArray) -> tuple[float, NDArray]:
+        """``F(w)`` and its gradient (float64)."""
+        value, grad = self.loss.value_and_grad(w)
+        grad = grad.astype(np.float64)
+        coef = self._coef_block(w)
+        grad[: self.loss.n_coef] += self.penalty.gradient(coef)
+        return value + self.penalty.value(coef), grad
+
+    def hessp(self, w: NDArray, v: NDArray) -> NDArray:
+        """Hessian-vector product ``H(w) v`` (float64)."""
+        out = self.loss.hessp(w, v).astype(np.float64)
+        out[: self.loss.n_coef] += self.penalty.hessp(self._coef_block(v))
+        return out

@@ -1,0 +1,37 @@
+"""What every solver returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+#: ``callback(n_iter, w, value, grad_max)`` is called once per iteration.
+IterationCallback = Callable[[int, NDArray[np.float64], float, float], None]
+
+
+@dataclass
+class SolverResult:
+    """Outcome of a solver run.
+
+    Attributes
+    ----------
+    x : ndarray
+        The final flat parameter vector (float64).
+    fun : float
+        Objective value at ``x``.
+    n_iter : int
+        Iterations performed.
+    converged : bool
+        Whether the stopping criterion was met within ``max_iter``.
+    message : str
+        The solver's own account of why it stopped.
+    """
+
+    x: NDArray[np.float64]
+    fun: float
+    n_iter: int
+    converged: bool
+    message: str

@@ -54,7 +54,8 @@ def run_demo(alpha: float = 1e-4, random_state: int = 0) -> list[dict]:
                 "accuracy": accuracy_score(y_test, model.predict(X_test)),
                 "log_loss": log_loss(y_test, model.predict_proba(X_test)),
                 "fit_seconds": seconds,
-                "n_iter": int(max(model.n_iter_)) if hasattr(model.n_iter_, "__len__")
+                "n_iter": int(max(model.n_iter_))
+                if hasattr(model.n_iter_, "__len__")
                 else int(model.n_iter_),
             }
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -61,7 +62,9 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         loss-and-gradient kernel.
     tol : float, default=1e-4
         Stop when the largest absolute entry of the objective's gradient is
-        at most ``tol``.
+        at most ``tol``, or when an iteration no longer decreases the
+        objective by more than one unit in the last place of the data's
+        dtype (the optimum to working precision).
     max_iter : int, default=1000
         Maximum number of solver iterations.
     class_weight : dict or "balanced", default=None
@@ -88,7 +91,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         Intercepts ``b`` (zeros when ``fit_intercept=False``).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when X had string column names.
     n_iter_ : int
         Number of solver iterations run.
@@ -110,7 +113,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     np.float64(1.0)
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "fit_intercept": ["boolean"],
@@ -224,10 +227,10 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         w0 = np.zeros(loss.n_params, dtype=np.float64)
         if not (self.warm_start and hasattr(self, "coef_")):
             return w0
-        same_problem = (
-            self.coef_.shape == (loss.n_classes, loss.n_features)
-            and np.array_equal(self.classes_, classes)
-        )
+        same_problem = self.coef_.shape == (
+            loss.n_classes,
+            loss.n_features,
+        ) and np.array_equal(self.classes_, classes)
         if same_problem:
             w0[: loss.n_coef] = self.coef_.ravel()
             if loss.fit_intercept:
@@ -246,7 +249,24 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         X = validate_data(
             self, X, accept_sparse=_ACCEPT_SPARSE, dtype=_FLOAT_DTYPES, reset=False
         )
-        return safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
+        with np.errstate(over="ignore", invalid="ignore"):
+            logits = safe_sparse_dot(X, self.coef_.T, dense_output=True)
+        overflowed = ~np.all(np.isfinite(logits), axis=1)
+        if np.any(overflowed):
+            logits[overflowed] = self._rescaled_products(X[overflowed])
+        return logits + self.intercept_
+
+    def _rescaled_products(self, X) -> np.ndarray:
+        """``X @ coef_.T`` for rows whose product overflowed.
+
+        Each row is divided by its largest absolute entry before the product
+        and multiplied back after, so an overflow becomes a clean ``+-inf``
+        (which the softmax handles) instead of ``inf - inf = nan``.
+        """
+        X = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
+        scale = np.max(np.abs(X), axis=1, keepdims=True)
+        with np.errstate(over="ignore"):
+            return (X / scale @ self.coef_.T) * scale
 
     def decision_function(self, X) -> np.ndarray:
         """Logits ``W x + b`` of each class.
@@ -280,7 +300,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        return self.classes_[np.argmax(self._logits(X), axis=1)]
+        logits = self._logits(X)
+        return self.classes_[np.argmax(logits, axis=1)]
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities ``softmax(W x + b)``.

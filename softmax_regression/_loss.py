@@ -130,7 +130,9 @@ class MultinomialLoss:
         total = 0.0
         for rows in self.blocks:
             logits = self._logits(self.X[rows], coef, intercept)
-            total += float(self.normalised_weight[rows] @ self._block_losses(logits, rows))
+            total += float(
+                self.normalised_weight[rows] @ self._block_losses(logits, rows)
+            )
         return total
 
     def _block_losses(self, logits: NDArray, rows: slice) -> NDArray:

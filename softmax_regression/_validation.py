@@ -152,7 +152,9 @@ def check_solver_penalty(solver: str, penalty: str) -> None:
     """
     if penalty in SOLVERS[solver].SUPPORTED_PENALTIES:
         return
-    able = sorted(name for name, mod in SOLVERS.items() if penalty in mod.SUPPORTED_PENALTIES)
+    able = sorted(
+        name for name, mod in SOLVERS.items() if penalty in mod.SUPPORTED_PENALTIES
+    )
     fix = (
         f"use solver={able[0]!r}"
         if able

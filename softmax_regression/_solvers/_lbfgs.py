@@ -1,9 +1,12 @@
 """L-BFGS-B from scipy.optimize on the fused value-and-gradient kernel.
 
 Stops when the largest absolute gradient entry falls to ``tol`` (scipy's
-``gtol``), or when the relative decrease of the objective in one iteration
-falls below a few units in the last place of the data's dtype (``ftol``),
-the precision the objective can be evaluated to.
+``gtol``), or when an iteration decreases the objective by less than one
+unit in the last place of the data's dtype (``ftol = eps``): the objective
+cannot be resolved more finely, so the point is optimal to working
+precision.  Both count as converged; running out of iterations or a line
+search that finds no decrease while the gradient is still above ``tol``
+does not.
 """
 
 from __future__ import annotations
@@ -63,9 +66,7 @@ def solve(
         nonlocal n_iter
         n_iter += 1
         if callback is not None:
-            callback(
-                n_iter, intermediate_result.x, last["value"], last["grad_max"]
-            )
+            callback(n_iter, intermediate_result.x, last["value"], last["grad_max"])
 
     eps = np.finfo(objective.loss.dtype).eps
     result = scipy.optimize.minimize(
@@ -78,9 +79,11 @@ def solve(
             "maxiter": max_iter,
             "maxfun": max(15_000, 4 * max_iter),
             "gtol": tol,
-            "ftol": 64 * eps,
+            "ftol": eps,
         },
     )
     converged = result.status == 0 or float(np.max(np.abs(result.jac))) <= tol
     message = result.message if isinstance(result.message, str) else str(result.message)
-    return SolverResult(result.x, float(result.fun), int(result.nit), converged, message)
+    return SolverResult(
+        result.x, float(result.fun), int(result.nit), converged, message
+    )

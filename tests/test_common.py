@@ -1,0 +1,13 @@
+"""scikit-learn's estimator checks, once per solver, with no expected failures."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from softmax_regression import SoftmaxRegression
+from softmax_regression._solvers import SOLVERS
+
+
+@parametrize_with_checks(
+    [SoftmaxRegression()] + [SoftmaxRegression(solver=name) for name in sorted(SOLVERS)]
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)

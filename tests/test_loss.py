@@ -1,0 +1,134 @@
+"""MultinomialLoss: value, gradient and Hessian-vector product against the truth."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.optimize import approx_fprime
+
+from softmax_regression import _loss, cross_entropy
+from softmax_regression._loss import MultinomialLoss
+
+N, D, K = 40, 5, 3
+
+
+def _data(seed=0, soft=False, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(N, D)).astype(dtype)
+    X[rng.random(size=X.shape) < 0.4] = 0.0  # some sparsity for the sparse case
+    target = rng.dirichlet(np.ones(K), size=N) if soft else rng.integers(0, K, N)
+    weight = rng.uniform(0.2, 3.0, size=N)
+    return X, target, weight
+
+
+CONTAINERS = {"dense": np.asarray, "csr": sp.csr_matrix, "csc": sp.csc_matrix}
+
+
+def _loss_for(container, fit_intercept, weighted, soft=False, dtype=np.float64):
+    X, target, weight = _data(soft=soft, dtype=dtype)
+    if not weighted:
+        weight = np.ones(N)
+    return (
+        MultinomialLoss(
+            CONTAINERS[container](X), target, weight, K, fit_intercept=fit_intercept
+        ),
+        X,
+        target,
+        weight,
+    )
+
+
+CASES = [
+    (container, fit_intercept, weighted, soft)
+    for container in CONTAINERS
+    for fit_intercept in (True, False)
+    for weighted in (True, False)
+    for soft in (False, True)
+]
+
+
+@pytest.mark.parametrize("container, fit_intercept, weighted, soft", CASES)
+def test_value_matches_cross_entropy_of_logits(
+    container, fit_intercept, weighted, soft
+):
+    loss, X, target, weight = _loss_for(container, fit_intercept, weighted, soft)
+    w = np.random.default_rng(1).normal(size=loss.n_params)
+    coef, intercept = loss.unpack(w)
+    logits = X @ coef.T + (intercept if fit_intercept else 0)
+    expected = cross_entropy(logits, target, weight)
+    assert loss.value(w) == pytest.approx(expected, rel=1e-13)
+    assert loss.value_and_grad(w)[0] == pytest.approx(expected, rel=1e-13)
+
+
+@pytest.mark.parametrize("container, fit_intercept, weighted, soft", CASES)
+def test_gradient_matches_finite_differences(container, fit_intercept, weighted, soft):
+    loss, *_ = _loss_for(container, fit_intercept, weighted, soft)
+    w = np.random.default_rng(2).normal(size=loss.n_params)
+    _, grad = loss.value_and_grad(w)
+    numeric = approx_fprime(w, loss.value, 1e-7)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("container, fit_intercept, weighted, soft", CASES)
+def test_hessp_matches_finite_differences_of_gradient(
+    container, fit_intercept, weighted, soft
+):
+    loss, *_ = _loss_for(container, fit_intercept, weighted, soft)
+    rng = np.random.default_rng(3)
+    w, v = rng.normal(size=(2, loss.n_params))
+    h = 1e-6
+    numeric = (
+        loss.value_and_grad(w + h * v)[1] - loss.value_and_grad(w - h * v)[1]
+    ) / (2 * h)
+    np.testing.assert_allclose(loss.hessp(w, v), numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_hessp_is_symmetric_and_positive_semidefinite():
+    loss, *_ = _loss_for("dense", True, True)
+    rng = np.random.default_rng(4)
+    w, u, v = rng.normal(size=(3, loss.n_params))
+    assert u @ loss.hessp(w, v) == pytest.approx(v @ loss.hessp(w, u), rel=1e-12)
+    assert v @ loss.hessp(w, v) >= 0
+
+
+@pytest.mark.parametrize("container", ["dense", "csr"])
+def test_many_small_blocks_equal_one_block(container, monkeypatch):
+    loss_one, *_ = _loss_for(container, True, True)
+    monkeypatch.setattr(_loss, "_BLOCK_BYTES", 1)
+    monkeypatch.setattr(_loss, "_MIN_BLOCK_ROWS", 7)
+    loss_blocked, *_ = _loss_for(container, True, True)
+    assert len(loss_blocked.blocks) == int(np.ceil(N / 7)) and len(loss_one.blocks) == 1
+    rng = np.random.default_rng(5)
+    w, v = rng.normal(size=(2, loss_one.n_params))
+    v1, g1 = loss_one.value_and_grad(w)
+    v2, g2 = loss_blocked.value_and_grad(w)
+    assert v1 == pytest.approx(v2, rel=1e-14)
+    np.testing.assert_allclose(g1, g2, rtol=1e-13, atol=1e-16)
+    np.testing.assert_allclose(
+        loss_one.hessp(w, v), loss_blocked.hessp(w, v), rtol=1e-13
+    )
+
+
+def test_float32_computes_in_float32_close_to_float64():
+    loss32, *_ = _loss_for("dense", True, True, dtype=np.float32)
+    loss64, *_ = _loss_for("dense", True, True, dtype=np.float64)
+    w = np.random.default_rng(6).normal(size=loss32.n_params)
+    v32, g32 = loss32.value_and_grad(w)
+    v64, g64 = loss64.value_and_grad(w)
+    assert g32.dtype == np.float32 and loss32.hessp(w, w).dtype == np.float32
+    assert v32 == pytest.approx(v64, rel=1e-6)
+    np.testing.assert_allclose(g32, g64, rtol=1e-4, atol=1e-6)
+
+
+def test_flat_vector_layout_is_row_major_coef_then_intercept():
+    loss, *_ = _loss_for("dense", True, False)
+    w = np.arange(loss.n_params, dtype=float)
+    coef, intercept = loss.unpack(w)
+    assert coef.shape == (K, D)
+    assert coef[1, 0] == D  # class 1 starts after class 0's D coefficients
+    np.testing.assert_array_equal(intercept, np.arange(K * D, K * D + K))
+
+
+def test_data_is_not_copied():
+    X, target, weight = _data()
+    loss = MultinomialLoss(X, target, weight, K)
+    assert loss.X is X

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
@@ -13,6 +15,22 @@ from ._softmax import _softmax_rows_inplace
 # two products that read it (X_b W^T and G^T X_b).
 _BLOCK_BYTES = 1 << 20
 _MIN_BLOCK_ROWS = 64
+
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+
+
+def _thread_pool(n_threads: int) -> ThreadPoolExecutor:
+    """A process-wide pool of ``n_threads`` workers, created on first use."""
+    if n_threads not in _POOLS:
+        _POOLS[n_threads] = ThreadPoolExecutor(
+            n_threads, thread_name_prefix="softmax_regression"
+        )
+    return _POOLS[n_threads]
+
+
+def _squared(X_block):
+    """Elementwise square of a dense or sparse block."""
+    return X_block.multiply(X_block).tocsr() if sp.issparse(X_block) else X_block**2
 
 
 class MultinomialLoss:
@@ -53,6 +71,9 @@ class MultinomialLoss:
         Number of classes K.
     fit_intercept : bool, default=True
         Whether the parameter vector ends with K intercepts.
+    n_threads : int, default=1
+        Threads that process blocks of rows in parallel, each with private
+        accumulators (BLAS should be limited to one thread meanwhile).
     """
 
     def __init__(
@@ -62,12 +83,14 @@ class MultinomialLoss:
         sample_weight: NDArray[np.floating],
         n_classes: int,
         fit_intercept: bool = True,
+        n_threads: int = 1,
     ) -> None:
         self.X = X
         self.dtype = X.dtype
         self.n_samples, self.n_features = X.shape
         self.n_classes = n_classes
         self.fit_intercept = fit_intercept
+        self.n_threads = max(1, int(n_threads))
         self.soft_targets = target.ndim == 2
         self.target = target.astype(self.dtype) if self.soft_targets else target
         weight = np.asarray(sample_weight, dtype=np.float64)
@@ -124,16 +147,61 @@ class MultinomialLoss:
             return np.concatenate([grad_coef.ravel(), grad_intercept])
         return grad_coef.ravel()
 
+    # -- the block runner --------------------------------------------------
+    def _run(self, work, make_buffers) -> list[NDArray]:
+        """Apply ``work(rows, buffers)`` to every block of rows and return the
+        sum of the buffers.
+
+        With ``n_threads > 1`` the blocks are dealt to the threads in a fixed
+        round-robin order; each thread accumulates into its own buffers from
+        ``make_buffers()`` and the per-thread buffers are summed in thread
+        order, so a given thread count always gives the same bits.  numpy
+        releases the GIL inside the products, so the blocks run in parallel.
+        """
+        n_threads = min(self.n_threads, len(self.blocks))
+        if n_threads <= 1:
+            buffers = make_buffers()
+            for rows in self.blocks:
+                work(rows, buffers)
+            return buffers
+
+        def run_share(thread_index: int) -> list[NDArray]:
+            buffers = make_buffers()
+            for rows in self.blocks[thread_index::n_threads]:
+                work(rows, buffers)
+            return buffers
+
+        shares = list(_thread_pool(n_threads).map(run_share, range(n_threads)))
+        total = shares[0]
+        for share in shares[1:]:
+            for into, part in zip(total, share, strict=True):
+                into += part
+        return total
+
+    def _zeros(self, with_value: bool = True):
+        """Buffers: [value (float64), coef-shaped, intercept-shaped]."""
+
+        def make() -> list[NDArray]:
+            buffers = [
+                np.zeros((self.n_classes, self.n_features), dtype=self.dtype),
+                np.zeros(self.n_classes, dtype=self.dtype),
+            ]
+            return [np.zeros(1), *buffers] if with_value else buffers
+
+        return make
+
+    # -- value, gradient, Hessian ----------------------------------------------
     def value(self, w: NDArray) -> float:
         """The loss ``L(W, b)``."""
         coef, intercept = self.unpack(w)
-        total = 0.0
-        for rows in self.blocks:
+
+        def work(rows, buffers):
             logits = self._logits(self.X[rows], coef, intercept)
-            total += float(
-                self.normalised_weight[rows] @ self._block_losses(logits, rows)
+            buffers[0] += self.normalised_weight[rows] @ self._block_losses(
+                logits, rows
             )
-        return total
+
+        return float(self._run(work, lambda: [np.zeros(1)])[0][0])
 
     def _block_losses(self, logits: NDArray, rows: slice) -> NDArray:
         """Per-row cross-entropy; overwrites ``logits`` with probabilities."""
@@ -152,6 +220,23 @@ class MultinomialLoss:
         else:
             proba[np.arange(proba.shape[0]), target] -= 1
 
+    def _gradient_block(
+        self, rows, X_block, logits, buffers, keep_proba: bool = False
+    ) -> NDArray | None:
+        """Add one block's loss and gradient to ``buffers[:3]``.
+
+        ``logits`` is overwritten; with ``keep_proba`` a copy of the block's
+        probabilities is returned.
+        """
+        weight = self.normalised_weight[rows]
+        buffers[0] += weight @ self._block_losses(logits, rows)
+        proba = logits.copy() if keep_proba else None
+        self._subtract_target(logits, rows)
+        logits *= weight[:, None]
+        self._add_xt_g(buffers[1], logits, X_block)
+        buffers[2] += logits.sum(axis=0)
+        return proba
+
     def value_and_grad(self, w: NDArray) -> tuple[float, NDArray]:
         """The loss and its gradient, in one pass over the rows of X.
 
@@ -160,19 +245,22 @@ class MultinomialLoss:
         ``G^T X`` and with respect to ``b`` the column sums of ``G``.
         """
         coef, intercept = self.unpack(w)
-        grad_coef = np.zeros_like(coef)
-        grad_intercept = np.zeros(self.n_classes, dtype=self.dtype)
-        total = 0.0
-        for rows in self.blocks:
+
+        def work(rows, buffers):
             X_block = self.X[rows]
-            weight = self.normalised_weight[rows]
             logits = self._logits(X_block, coef, intercept)
-            total += float(weight @ self._block_losses(logits, rows))
-            self._subtract_target(logits, rows)
-            logits *= weight[:, None]
-            self._add_xt_g(grad_coef, logits, X_block)
-            grad_intercept += logits.sum(axis=0)
-        return total, self._pack(grad_coef, grad_intercept)
+            self._gradient_block(rows, X_block, logits, buffers)
+
+        value, grad_coef, grad_intercept = self._run(work, self._zeros())
+        return float(value[0]), self._pack(grad_coef, grad_intercept)
+
+    def _hessp_block(self, X_block, proba, direction_logits, weight, buffers) -> None:
+        """Add one block's ``X^T (s (p * r - p (p . r)))`` to ``buffers``."""
+        hp = proba * direction_logits
+        hp -= proba * hp.sum(axis=1, keepdims=True)
+        hp *= weight[:, None]
+        self._add_xt_g(buffers[0], hp, X_block)
+        buffers[1] += hp.sum(axis=0)
 
     def hessp(self, w: NDArray, v: NDArray) -> NDArray:
         """Hessian-vector product ``H(w) v`` without forming ``H``.
@@ -190,16 +278,140 @@ class MultinomialLoss:
             np.concatenate([intercept, dir_intercept]) if self.fit_intercept else None
         )
         k = self.n_classes
-        out_coef = np.zeros_like(coef)
-        out_intercept = np.zeros(k, dtype=self.dtype)
-        for rows in self.blocks:
+
+        def work(rows, buffers):
             X_block = self.X[rows]
             both = self._logits(X_block, both_coef, both_intercept)
             proba = np.ascontiguousarray(both[:, :k])
             _softmax_rows_inplace(proba)
-            hp = proba * both[:, k:]
-            hp -= proba * hp.sum(axis=1, keepdims=True)
-            hp *= self.normalised_weight[rows][:, None]
-            self._add_xt_g(out_coef, hp, X_block)
-            out_intercept += hp.sum(axis=0)
-        return self._pack(out_coef, out_intercept)
+            weight = self.normalised_weight[rows]
+            self._hessp_block(X_block, proba, both[:, k:], weight, buffers)
+
+        return self._pack(*self._run(work, self._zeros(with_value=False)))
+
+    def gradient_hessp(self, w: NDArray):
+        """Loss, gradient, Hessian diagonal and a Hessian-vector product at ``w``.
+
+        One pass over X computes the loss and gradient and keeps the
+        probabilities ``P`` (``n x K``, in X's dtype); each call of the
+        returned ``hessp(v)`` then costs one more pass over X and no softmax.
+        The diagonal ``sum_i s_i p_ik (1 - p_ik) x_ij^2 / sum(s)`` is what a
+        Jacobi preconditioner needs.
+
+        Returns
+        -------
+        value : float
+        grad : ndarray of shape (n_params,)
+        diagonal : ndarray of shape (n_params,)
+        hessp : callable
+            ``hessp(v) -> H(w) v``.
+        """
+        coef, intercept = self.unpack(w)
+        probas: dict[int, NDArray] = {}
+
+        def work(rows, buffers):
+            X_block = self.X[rows]
+            logits = self._logits(X_block, coef, intercept)
+            proba = self._gradient_block(
+                rows, X_block, logits, buffers, keep_proba=True
+            )
+            probas[rows.start] = proba
+            curvature = proba * (1 - proba)
+            curvature *= self.normalised_weight[rows][:, None]
+            self._add_xt_g(buffers[3], curvature, _squared(X_block))
+            buffers[4] += curvature.sum(axis=0)
+
+        def make_buffers():
+            return self._zeros()() + self._zeros(with_value=False)()
+
+        value, grad_coef, grad_int, diag_coef, diag_int = self._run(work, make_buffers)
+
+        def hessp(v: NDArray) -> NDArray:
+            dir_coef, dir_intercept = self.unpack(v)
+
+            def hessp_work(rows, buffers):
+                X_block = self.X[rows]
+                direction = self._logits(X_block, dir_coef, dir_intercept)
+                weight = self.normalised_weight[rows]
+                self._hessp_block(
+                    X_block, probas[rows.start], direction, weight, buffers
+                )
+
+            return self._pack(*self._run(hessp_work, self._zeros(with_value=False)))
+
+        return (
+            float(value[0]),
+            self._pack(grad_coef, grad_int),
+            self._pack(diag_coef, diag_int),
+            hessp,
+        )
+
+    def hessian(self, w: NDArray) -> tuple[float, NDArray, NDArray]:
+        """Loss, gradient and the full Hessian matrix, in one pass over X.
+
+        For small ``K * d`` only (a Newton step with a Cholesky factor): the
+        matrix is ``n_params x n_params``.  With ``x~ = (x, 1)``, the block of
+        classes ``(k, l)`` is ``sum_i s_i (delta_kl p_ik - p_ik p_il) x~_i
+        x~_i^T / sum(s)``, built as ``blockdiag_k(X~^T diag(s p_k) X~) - B^T B``
+        with ``B = [sqrt(s) p_k x~]_k``, then permuted to the flat layout.
+        Sparse blocks are densified block by block.
+        """
+        coef, intercept = self.unpack(w)
+        k = self.n_classes
+        width = self.n_features + int(self.fit_intercept)
+
+        def work(rows, buffers):
+            X_block = self.X[rows]
+            logits = self._logits(X_block, coef, intercept)
+            proba = self._gradient_block(
+                rows, X_block, logits, buffers, keep_proba=True
+            )
+            dense = X_block.toarray() if sp.issparse(X_block) else X_block
+            if self.fit_intercept:
+                dense = np.hstack([dense, np.ones((dense.shape[0], 1), self.dtype)])
+            weight = self.normalised_weight[rows]
+            outer = (np.sqrt(weight)[:, None] * proba)[:, :, None] * dense[:, None, :]
+            outer = outer.reshape(dense.shape[0], k * width)
+            hess = buffers[3]
+            hess -= outer.T @ outer
+            for c in range(k):
+                block = slice(c * width, (c + 1) * width)
+                hess[block, block] += dense.T @ (
+                    (weight * proba[:, c])[:, None] * dense
+                )
+
+        def make_buffers():
+            return [*self._zeros()(), np.zeros((k * width, k * width), self.dtype)]
+
+        value, grad_coef, grad_int, hess = self._run(work, make_buffers)
+        order = self._augmented_order()
+        hess = hess[np.ix_(order, order)].astype(np.float64)
+        return float(value[0]), self._pack(grad_coef, grad_int), hess
+
+    def _augmented_order(self) -> NDArray[np.intp]:
+        """Position in the class-major ``(k, [x, 1])`` layout of each flat
+        parameter (coefficients row-major, then intercepts)."""
+        width = self.n_features + int(self.fit_intercept)
+        classes = np.arange(self.n_classes)[:, None]
+        coef_positions = (classes * width + np.arange(self.n_features)).ravel()
+        if not self.fit_intercept:
+            return coef_positions
+        return np.concatenate([coef_positions, classes[:, 0] * width + self.n_features])
+
+    def shift_directions(self) -> NDArray:
+        """Orthonormal directions that add the same amount to every class's
+        coefficient of one feature (or intercept), shape (n_params, n_cols).
+
+        The softmax is invariant to them, so the loss is flat along them: the
+        Hessian of the loss is singular there, and the loss gradient is
+        orthogonal to them.
+        """
+        width = self.n_features + int(self.fit_intercept)
+        directions = np.zeros((self.n_params, width))
+        positions = self._augmented_order().reshape(-1)
+        inverse = np.empty_like(positions)
+        inverse[positions] = np.arange(positions.size)
+        for c in range(self.n_classes):
+            for j in range(width):
+                directions[inverse[c * width + j], j] = 1.0 / np.sqrt(self.n_classes)
+        return directions

@@ -59,3 +59,45 @@ class Objective:
         out = self.loss.hessp(w, v).astype(np.float64)
         out[: self.loss.n_coef] += self.penalty.hessp(self._coef_block(v))
         return out
+
+    def gradient_hessp(self, w: NDArray):
+        """``F(w)``, its gradient, the Hessian diagonal and ``v -> H(w) v``.
+
+        The Hessian-vector product reuses the probabilities computed for the
+        gradient, so each call costs one pass over X (see
+        :meth:`MultinomialLoss.gradient_hessp`).  Everything is float64.
+        """
+        value, grad, diagonal, loss_hessp = self.loss.gradient_hessp(w)
+        grad, diagonal = grad.astype(np.float64), diagonal.astype(np.float64)
+        coef = self._coef_block(w)
+        n_coef = self.loss.n_coef
+        grad[:n_coef] += self.penalty.gradient(coef)
+        diagonal[:n_coef] += self.penalty.hessian_diagonal(coef)
+
+        def hessp(v: NDArray) -> NDArray:
+            out = loss_hessp(v).astype(np.float64)
+            out[:n_coef] += self.penalty.hessp(self._coef_block(v))
+            return out
+
+        return value + self.penalty.value(coef), grad, diagonal, hessp
+
+    def hessian(self, w: NDArray) -> tuple[float, NDArray, NDArray]:
+        """``F(w)``, its gradient and its full Hessian matrix (float64)."""
+        value, grad, hess = self.loss.hessian(w)
+        grad = grad.astype(np.float64)
+        coef = self._coef_block(w)
+        n_coef = self.loss.n_coef
+        grad[:n_coef] += self.penalty.gradient(coef)
+        diagonal = np.arange(n_coef)
+        hess[diagonal, diagonal] += self.penalty.hessian_diagonal(coef)
+        return value + self.penalty.value(coef), grad, hess
+
+    def shift_directions(self) -> NDArray:
+        """Directions along which the softmax (hence the loss) is flat; see
+        :meth:`MultinomialLoss.shift_directions`."""
+        return self.loss.shift_directions()
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The data's dtype, which bounds the precision of ``F``."""
+        return self.loss.dtype

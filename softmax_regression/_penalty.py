@@ -35,3 +35,7 @@ class L2Penalty:
     def hessp(self, direction: NDArray) -> NDArray:
         """``strength * direction``: the penalty's Hessian is a multiple of I."""
         return self.strength * direction
+
+    def hessian_diagonal(self, coef: NDArray) -> NDArray:
+        """Diagonal of the penalty's Hessian: ``strength`` everywhere."""
+        return np.full(coef.shape, self.strength)

@@ -7,14 +7,18 @@ reference is scikit-learn's ``newton-cholesky`` solver at ``tol=1e-10``,
 which converges quadratically to the optimum.
 """
 
+import functools
+
 import numpy as np
 import pytest
 from _datasets import load_pendigits
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from softmax_regression import SoftmaxRegression, cross_entropy
+from softmax_regression._solvers import SOLVERS
 
 ALPHA = 1e-4
 LOADERS = {
@@ -53,9 +57,9 @@ def _weights(name, y, kind):
     return None, None
 
 
-@pytest.mark.parametrize("kind", ["unweighted", "sample_weight", "class_weight"])
-@pytest.mark.parametrize("name", sorted(LOADERS))
-def test_matches_sklearn_optimum(name, kind):
+@functools.cache
+def _problem(name, kind):
+    """Data, weights and scikit-learn's optimum, computed once per case."""
     X, y = LOADERS[name]()
     X = StandardScaler().fit_transform(X)
     sample_weight, class_weight = _weights(name, y, kind)
@@ -63,17 +67,30 @@ def test_matches_sklearn_optimum(name, kind):
     weight = np.ones(len(y)) if sample_weight is None else sample_weight.copy()
     if class_weight is not None:
         weight *= np.array([class_weight[c] for c in classes])[y_index]
-    two = len(classes) == 2
-    C = (2.0 if two else 1.0) / (ALPHA * weight.sum())
+    C = (2.0 if len(classes) == 2 else 1.0) / (ALPHA * weight.sum())
+    # one BLAS thread: numpy's and scipy's pools otherwise fight on 2 cores
+    with threadpool_limits(limits=1, user_api="blas"):
+        reference = LogisticRegression(
+            C=C,
+            tol=1e-10,
+            max_iter=1000,
+            solver="newton-cholesky",
+            class_weight=class_weight,
+        ).fit(X, y, sample_weight=sample_weight)
+    return X, y, y_index, sample_weight, class_weight, weight, reference
 
+
+@pytest.mark.filterwarnings("error::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver", sorted(SOLVERS))
+@pytest.mark.parametrize("kind", ["unweighted", "sample_weight", "class_weight"])
+@pytest.mark.parametrize("name", sorted(LOADERS))
+def test_matches_sklearn_optimum(name, kind, solver):
+    X, y, y_index, sample_weight, class_weight, weight, reference = _problem(name, kind)
     ours = SoftmaxRegression(
-        alpha=ALPHA, tol=1e-10, max_iter=10_000, class_weight=class_weight
-    ).fit(X, y, sample_weight=sample_weight)
-    reference = LogisticRegression(
-        C=C,
+        alpha=ALPHA,
+        solver=solver,
         tol=1e-10,
-        max_iter=1000,
-        solver="newton-cholesky",
+        max_iter=10_000,
         class_weight=class_weight,
     ).fit(X, y, sample_weight=sample_weight)
 

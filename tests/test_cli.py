@@ -18,7 +18,7 @@ def test_demo_prints_both_models(capsys):
 def test_demo_models_agree():
     ours, theirs = run_demo()
     assert ours["accuracy"] > 0.9
-    assert abs(ours["log_loss"] - theirs["log_loss"]) < 1e-4
+    assert abs(ours["log_loss"] - theirs["log_loss"]) < 1e-3
 
 
 def test_python_dash_m_reports_version():

@@ -132,3 +132,56 @@ def test_data_is_not_copied():
     X, target, weight = _data()
     loss = MultinomialLoss(X, target, weight, K)
     assert loss.X is X
+
+
+@pytest.mark.parametrize("container, fit_intercept, weighted, soft", CASES)
+def test_full_hessian_and_cached_hessp_match_hessp(
+    container, fit_intercept, weighted, soft
+):
+    loss, *_ = _loss_for(container, fit_intercept, weighted, soft)
+    rng = np.random.default_rng(7)
+    w, v = rng.normal(size=(2, loss.n_params))
+    value, grad = loss.value_and_grad(w)
+    value_h, grad_h, hess = loss.hessian(w)
+    value_c, grad_c, diagonal, cached_hessp = loss.gradient_hessp(w)
+    for other_value, other_grad in ((value_h, grad_h), (value_c, grad_c)):
+        assert other_value == pytest.approx(value, rel=1e-14)
+        np.testing.assert_allclose(other_grad, grad, rtol=1e-12, atol=1e-16)
+    expected = loss.hessp(w, v)
+    np.testing.assert_allclose(hess @ v, expected, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(cached_hessp(v), expected, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(hess, hess.T, atol=1e-15)
+    np.testing.assert_allclose(np.diag(hess), diagonal, rtol=1e-10, atol=1e-16)
+
+
+def test_shift_directions_are_flat_for_the_loss():
+    loss, *_ = _loss_for("dense", True, True)
+    w = np.random.default_rng(8).normal(size=loss.n_params)
+    _, grad, hess = loss.hessian(w)
+    directions = loss.shift_directions()
+    assert directions.shape == (loss.n_params, D + 1)
+    np.testing.assert_allclose(directions.T @ directions, np.eye(D + 1), atol=1e-15)
+    np.testing.assert_allclose(hess @ directions, 0.0, atol=1e-14)
+    np.testing.assert_allclose(directions.T @ grad, 0.0, atol=1e-14)
+
+
+@pytest.mark.parametrize("container", ["dense", "csr"])
+def test_threads_give_the_same_numbers(container, monkeypatch):
+    monkeypatch.setattr(_loss, "_BLOCK_BYTES", 1)
+    monkeypatch.setattr(_loss, "_MIN_BLOCK_ROWS", 5)
+    X, target, weight = _data()
+    X = CONTAINERS[container](X)
+    rng = np.random.default_rng(9)
+    w, v = rng.normal(size=(2, K * D + K))
+    results = []
+    for n_threads in (1, 2, 3):
+        loss = MultinomialLoss(X, target, weight, K, n_threads=n_threads)
+        value, grad = loss.value_and_grad(w)
+        results.append((value, grad, loss.hessp(w, v), loss.gradient_hessp(w)[3](v)))
+        again = loss.value_and_grad(w)
+        assert again[0] == value and np.array_equal(again[1], grad)  # bit-identical
+    for value, grad, hv, cached_hv in results[1:]:
+        assert value == pytest.approx(results[0][0], rel=1e-12)
+        np.testing.assert_allclose(grad, results[0][1], rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(hv, results[0][2], rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(cached_hv, results[0][3], rtol=1e-12, atol=1e-15)

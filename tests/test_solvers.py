@@ -4,11 +4,13 @@ import inspect
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
+from softmax_regression import SoftmaxRegression
 from softmax_regression._loss import MultinomialLoss
 from softmax_regression._objective import Objective
 from softmax_regression._penalty import L2Penalty
-from softmax_regression._solvers import SOLVERS, SolverResult
+from softmax_regression._solvers import SOLVERS, SolverResult, select_solver
 
 
 def _objective():
@@ -56,3 +58,82 @@ def test_max_iter_zero_returns_start(name):
     result = SOLVERS[name].solve(objective, w0, tol=1e-4, max_iter=0)
     np.testing.assert_array_equal(result.x, w0)
     assert result.n_iter == 0 and not result.converged
+
+
+def _problems():
+    from sklearn.datasets import load_digits, load_iris
+    from sklearn.preprocessing import StandardScaler
+
+    digits_X, digits_y = load_digits(return_X_y=True)
+    iris_X, iris_y = load_iris(return_X_y=True)
+    return {
+        "iris": (StandardScaler().fit_transform(iris_X), iris_y),
+        "digits": (StandardScaler().fit_transform(digits_X), digits_y),
+        "digits-csr": (
+            sp.csr_matrix(digits_X / 16.0),  # raw pixels, sparse
+            digits_y,
+        ),
+    }
+
+
+@pytest.mark.parametrize("problem", ["iris", "digits", "digits-csr"])
+def test_every_pair_of_solvers_reaches_the_same_optimum(problem):
+    X, y = _problems()[problem]
+    fits = {
+        name: SoftmaxRegression(solver=name, alpha=1e-3, tol=1e-9, max_iter=5000).fit(
+            X, y
+        )
+        for name in sorted(SOLVERS)
+    }
+    names = sorted(fits)
+    for i, first in enumerate(names):
+        for second in names[i + 1 :]:
+            gap = np.max(
+                np.abs(fits[first].predict_proba(X) - fits[second].predict_proba(X))
+            )
+            assert gap < 1e-6, (first, second, gap)
+
+
+@pytest.mark.parametrize("name", ["newton-cg", "newton-cholesky"])
+def test_newton_solvers_are_insensitive_to_feature_scale(name):
+    from _datasets import load_pendigits
+
+    X, y = load_pendigits()  # raw features in [0, 100]: L-BFGS needs minutes
+    fit = SoftmaxRegression(solver=name, tol=1e-8).fit(X, y)
+    assert fit.n_iter_ < 60
+    reference = SoftmaxRegression(solver="newton-cholesky", tol=1e-10).fit(X, y)
+    gap = np.max(np.abs(fit.predict_proba(X) - reference.predict_proba(X)))
+    assert gap < 1e-6
+
+
+def test_auto_resolves_by_shape_into_a_private_attribute():
+    rng = np.random.default_rng(0)
+    small = SoftmaxRegression().fit(rng.normal(size=(50, 3)), np.arange(50) % 3)
+    assert small.solver == "auto" and small._solver == "newton-cholesky"
+    assert select_solver(60_000, 784, 10) == "newton-cg"
+    assert select_solver(7_494, 16, 10) == "newton-cholesky"
+
+
+@pytest.mark.parametrize("name", sorted(SOLVERS))
+def test_thread_count_does_not_change_the_result(name):
+    X, y = _problems()["digits"]
+    fits = [
+        SoftmaxRegression(solver=name, tol=1e-10, max_iter=5000, n_jobs=n_jobs).fit(
+            X, y
+        )
+        for n_jobs in (1, 2)
+    ]
+    np.testing.assert_allclose(fits[0].coef_, fits[1].coef_, rtol=1e-9, atol=1e-12)
+    again = SoftmaxRegression(solver=name, tol=1e-10, max_iter=5000, n_jobs=2).fit(X, y)
+    np.testing.assert_array_equal(again.coef_, fits[1].coef_)  # bit-identical
+
+
+@pytest.mark.parametrize("name", sorted(SOLVERS))
+def test_float32_fit_stays_float32_and_close(name):
+    X, y = _problems()["digits"]
+    params = dict(solver=name, alpha=1e-3, tol=1e-6)
+    fit32 = SoftmaxRegression(**params).fit(X.astype(np.float32), y)
+    fit64 = SoftmaxRegression(**params).fit(X, y)
+    assert fit32.coef_.dtype == np.float32
+    gap = np.max(np.abs(fit32.predict_proba(X) - fit64.predict_proba(X)))
+    assert gap < 1e-3

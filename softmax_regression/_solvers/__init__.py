@@ -10,9 +10,42 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import _lbfgs
+from . import _lbfgs, _newton_cg, _newton_cholesky
 from ._result import SolverResult
 
-SOLVERS: dict[str, ModuleType] = {"lbfgs": _lbfgs}
+SOLVERS: dict[str, ModuleType] = {
+    "lbfgs": _lbfgs,
+    "newton-cg": _newton_cg,
+    "newton-cholesky": _newton_cholesky,
+}
 
-__all__ = ["SOLVERS", "SolverResult"]
+__all__ = ["SOLVERS", "SolverResult", "select_solver"]
+
+# A full Hessian costs n_samples * n_params^2 multiply-adds per Newton step
+# (and n_params^2 memory); below these bounds the dozen exact Newton steps
+# beat any first-order or truncated method, whatever the conditioning.
+_CHOLESKY_MAX_PARAMS = 2_000
+_CHOLESKY_MAX_COST = 5e9
+
+
+def select_solver(n_samples: int, n_features: int, n_classes: int) -> str:
+    """The solver ``solver="auto"`` resolves to for a problem's shape.
+
+    Parameters
+    ----------
+    n_samples, n_features, n_classes : int
+        The problem's shape.
+
+    Returns
+    -------
+    str
+        ``"newton-cholesky"`` when the full Hessian is cheap to build and
+        factor, otherwise ``"newton-cg"``.
+    """
+    n_params = n_classes * (n_features + 1)
+    if (
+        n_params <= _CHOLESKY_MAX_PARAMS
+        and n_samples * n_params**2 <= _CHOLESKY_MAX_COST
+    ):
+        return "newton-cholesky"
+    return "newton-cg"

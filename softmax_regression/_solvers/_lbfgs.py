@@ -79,7 +79,7 @@ def solve(
             "maxiter": max_iter,
             "maxfun": max(15_000, 4 * max_iter),
             "gtol": tol,
-            "ftol": eps,
+            "ftol": eps / 100,
         },
     )
     converged = result.status == 0 or float(np.max(np.abs(result.jac))) <= tol

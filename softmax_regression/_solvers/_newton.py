@@ -1,0 +1,70 @@
+"""The outer loop shared by the Newton solvers: step, line search, stopping.
+
+A Newton solver supplies ``local_model(w) -> (value, grad, model)`` and
+``newton_step(grad, model) -> step``; this loop does the rest:
+
+* stop, converged, when ``max |grad| <= tol``;
+* stop, converged to working precision, when the decrease the step predicts,
+  ``-grad . step``, is below a few units in the last place of ``F`` in the
+  data's dtype: the objective cannot resolve further progress;
+* otherwise backtrack from the full step until the Armijo condition
+  ``F(w + t p) <= F(w) + 1e-4 t grad . p`` holds (the full step is accepted
+  near the optimum, where Newton converges quadratically).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._result import IterationCallback, SolverResult
+
+_ARMIJO = 1e-4
+_MAX_HALVINGS = 40
+
+
+def run_newton(
+    objective,
+    w0: NDArray,
+    *,
+    tol: float,
+    max_iter: int,
+    callback: IterationCallback | None,
+    local_model: Callable,
+    newton_step: Callable,
+) -> SolverResult:
+    """Damped Newton iterations; see the module docstring."""
+    w = np.array(w0, dtype=np.float64)
+    precision = 4 * np.finfo(objective.dtype).eps
+    value, grad, model = local_model(w)
+    for n_iter in range(max_iter + 1):
+        grad_max = float(np.max(np.abs(grad), initial=0.0))
+        if grad_max <= tol:
+            return SolverResult(w, value, n_iter, True, "gradient below tol")
+        if n_iter == max_iter:
+            break
+        step = newton_step(grad, model)
+        slope = float(grad @ step)
+        if not slope < 0:  # not a descent direction: fall back to the gradient
+            step, slope = -grad, -float(grad @ grad)
+        if -slope <= precision * max(abs(value), 1.0):
+            return SolverResult(
+                w, value, n_iter, True, "predicted decrease below working precision"
+            )
+        t = 1.0
+        for _ in range(_MAX_HALVINGS):
+            trial = objective.value(w + t * step)
+            if trial <= value + _ARMIJO * t * slope:
+                break
+            t *= 0.5
+        else:
+            return SolverResult(
+                w, value, n_iter, False, "line search found no decrease"
+            )
+        w = w + t * step
+        value, grad, model = local_model(w)
+        if callback is not None:
+            callback(n_iter + 1, w, value, float(np.max(np.abs(grad), initial=0.0)))
+    return SolverResult(w, value, max_iter, False, "maximum number of iterations")

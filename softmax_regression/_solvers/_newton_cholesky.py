@@ -1,0 +1,76 @@
+"""Newton's method with the full Hessian, factored by Cholesky.
+
+For problems with few parameters (``K (d + 1)`` up to a few thousand): one
+pass over X builds the loss, gradient and the whole Hessian; the step
+solves ``H p = -g`` exactly, so convergence is quadratic whatever the
+scaling of the features.  The softmax is flat along the directions that
+shift every class's coefficient of a feature (or intercept) equally, which
+makes ``H`` singular there; the gradient is orthogonal to them, so adding
+``c U U^T`` (``U`` those directions) changes nothing but makes the system
+positive definite, and the step comes out orthogonal to them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg
+from numpy.typing import NDArray
+
+from ._newton import run_newton
+from ._result import IterationCallback, SolverResult
+
+SUPPORTED_PENALTIES = frozenset({"l2"})
+
+
+def solve(
+    objective,
+    w0: NDArray,
+    *,
+    tol: float,
+    max_iter: int,
+    callback: IterationCallback | None = None,
+) -> SolverResult:
+    """Minimise a smooth objective by damped Newton with Cholesky steps.
+
+    Parameters
+    ----------
+    objective : Objective
+        Provides ``hessian``, ``value``, ``shift_directions`` and ``dtype``.
+    w0 : ndarray
+        Starting point.
+    tol : float
+        Stop when ``max |grad| <= tol``.
+    max_iter : int
+        Maximum number of Newton iterations.
+    callback : callable, default=None
+        ``callback(n_iter, w, value, grad_max)`` after every iteration.
+
+    Returns
+    -------
+    SolverResult
+    """
+    shifts = objective.shift_directions()
+    gauge = shifts @ shifts.T
+
+    def local_model(w):
+        value, grad, hess = objective.hessian(w)
+        return value, grad, hess
+
+    def newton_step(grad, hess):
+        scale = max(float(np.mean(np.diag(hess))), np.finfo(np.float64).tiny)
+        system = hess + scale * gauge
+        try:
+            factor = scipy.linalg.cho_factor(system, check_finite=False)
+            return -scipy.linalg.cho_solve(factor, grad, check_finite=False)
+        except np.linalg.LinAlgError:
+            return -scipy.linalg.lstsq(system, grad, check_finite=False)[0]
+
+    return run_newton(
+        objective,
+        w0,
+        tol=tol,
+        max_iter=max_iter,
+        callback=callback,
+        local_model=local_model,
+        newton_step=newton_step,
+    )

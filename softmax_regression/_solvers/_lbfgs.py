@@ -1,11 +1,13 @@
 """L-BFGS-B from scipy.optimize on the fused value-and-gradient kernel.
 
 Stops when the largest absolute gradient entry falls to ``tol`` (scipy's
-``gtol``), or when an iteration decreases the objective by less than one
-unit in the last place of the data's dtype (``ftol = eps``): the objective
-cannot be resolved more finely, so the point is optimal to working
-precision.  Both count as converged; running out of iterations or a line
-search that finds no decrease while the gradient is still above ``tol``
+``gtol``), or when an iteration no longer decreases the objective by more
+than a hundredth of a unit in the last place of the data's dtype
+(``ftol = eps / 100``): in practice only when the objective has stopped
+changing at the precision it is evaluated in, the point being optimal to
+working precision (float32 data reaches this floor long before a tight
+``tol``).  Both count as converged; running out of iterations, or a line
+search that finds no decrease while the gradient is still above ``tol``,
 does not.
 """
 

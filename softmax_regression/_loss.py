@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -96,6 +97,9 @@ class MultinomialLoss:
         weight = np.asarray(sample_weight, dtype=np.float64)
         self.weight_sum = float(weight.sum())
         self.normalised_weight = (weight / self.weight_sum).astype(self.dtype)
+        self.sparse = sp.issparse(X)
+        shape = (self.n_classes, self.n_features)
+        self._coef_accumulator_shape = shape[::-1] if self.sparse else shape
         self.blocks = self._row_blocks()
 
     # -- layout ------------------------------------------------------------
@@ -119,8 +123,8 @@ class MultinomialLoss:
         return coef, intercept
 
     def _row_blocks(self) -> list[slice]:
-        if sp.issparse(self.X) and self.X.format != "csr":
-            return [slice(0, self.n_samples)]
+        if sp.issparse(self.X):
+            return self._sparse_row_blocks()
         row_bytes = (self.n_features + 2 * self.n_classes) * self.dtype.itemsize
         rows = max(_MIN_BLOCK_ROWS, _BLOCK_BYTES // max(row_bytes, 1))
         return [
@@ -128,21 +132,54 @@ class MultinomialLoss:
             for start in range(0, self.n_samples, rows)
         ]
 
+    def _sparse_row_blocks(self) -> list[slice]:
+        """Blocks of CSR rows with about equal numbers of stored entries.
+
+        A block's products cost ``K`` per stored entry, but its share of the
+        dense ``(K, d)`` gradient costs ``K * d`` whatever its size, so a
+        block holds at least ``4 d`` entries (and at most ``nnz / n_threads``
+        so every thread gets work).  CSC rows cannot be sliced cheaply: one
+        block.
+        """
+        if self.X.format != "csr":
+            return [slice(0, self.n_samples)]
+        nnz = int(self.X.indptr[-1])
+        entry_bytes = self.dtype.itemsize + self.X.indices.itemsize
+        target = max(_BLOCK_BYTES // entry_bytes, 4 * self.n_features, 1)
+        if self.n_threads > 1:
+            target = min(target, -(-nnz // self.n_threads))
+        n_blocks = max(1, -(-nnz // max(target, 1)))
+        cuts = np.searchsorted(self.X.indptr, np.linspace(0, nnz, n_blocks + 1)[1:-1])
+        edges = np.unique(np.concatenate([[0], cuts, [self.n_samples]]))
+        return [slice(int(a), int(b)) for a, b in itertools.pairwise(edges)]
+
     # -- kernels -----------------------------------------------------------
-    def _logits(self, X_block, coef: NDArray, intercept: NDArray | None) -> NDArray:
-        logits = X_block @ coef.T
+    def _right_factor(self, coef: NDArray) -> NDArray:
+        """``coef.T`` as the logits' product wants it: a free view for dense
+        blocks; for sparse blocks a C-contiguous copy made once per call
+        (scipy would otherwise copy it once per block)."""
+        return np.ascontiguousarray(coef.T) if self.sparse else coef.T
+
+    def _logits(self, X_block, coef_t: NDArray, intercept: NDArray | None) -> NDArray:
+        logits = X_block @ coef_t
         if intercept is not None:
             logits += intercept
         return np.ascontiguousarray(logits, dtype=self.dtype)
 
     def _add_xt_g(self, grad_coef: NDArray, g_block: NDArray, X_block) -> None:
-        """``grad_coef += g_block^T X_block`` for dense or sparse blocks."""
-        if sp.issparse(X_block):
-            grad_coef += (X_block.T @ g_block).T
+        """Add ``g_block^T X_block`` to the coefficient accumulator.
+
+        The accumulator is ``(K, d)`` for dense X and ``(d, K)`` for sparse X,
+        the layout in which each product comes out contiguous.
+        """
+        if self.sparse:
+            grad_coef += X_block.T @ g_block
         else:
             grad_coef += g_block.T @ X_block
 
     def _pack(self, grad_coef: NDArray, grad_intercept: NDArray) -> NDArray:
+        if self.sparse:
+            grad_coef = grad_coef.T
         if self.fit_intercept:
             return np.concatenate([grad_coef.ravel(), grad_intercept])
         return grad_coef.ravel()
@@ -183,7 +220,7 @@ class MultinomialLoss:
 
         def make() -> list[NDArray]:
             buffers = [
-                np.zeros((self.n_classes, self.n_features), dtype=self.dtype),
+                np.zeros(self._coef_accumulator_shape, dtype=self.dtype),
                 np.zeros(self.n_classes, dtype=self.dtype),
             ]
             return [np.zeros(1), *buffers] if with_value else buffers
@@ -194,9 +231,10 @@ class MultinomialLoss:
     def value(self, w: NDArray) -> float:
         """The loss ``L(W, b)``."""
         coef, intercept = self.unpack(w)
+        coef_t = self._right_factor(coef)
 
         def work(rows, buffers):
-            logits = self._logits(self.X[rows], coef, intercept)
+            logits = self._logits(self.X[rows], coef_t, intercept)
             buffers[0] += self.normalised_weight[rows] @ self._block_losses(
                 logits, rows
             )
@@ -245,10 +283,11 @@ class MultinomialLoss:
         ``G^T X`` and with respect to ``b`` the column sums of ``G``.
         """
         coef, intercept = self.unpack(w)
+        coef_t = self._right_factor(coef)
 
         def work(rows, buffers):
             X_block = self.X[rows]
-            logits = self._logits(X_block, coef, intercept)
+            logits = self._logits(X_block, coef_t, intercept)
             self._gradient_block(rows, X_block, logits, buffers)
 
         value, grad_coef, grad_intercept = self._run(work, self._zeros())
@@ -273,7 +312,7 @@ class MultinomialLoss:
         """
         coef, intercept = self.unpack(w)
         dir_coef, dir_intercept = self.unpack(v)
-        both_coef = np.concatenate([coef, dir_coef])
+        both_t = self._right_factor(np.concatenate([coef, dir_coef]))
         both_intercept = (
             np.concatenate([intercept, dir_intercept]) if self.fit_intercept else None
         )
@@ -281,7 +320,7 @@ class MultinomialLoss:
 
         def work(rows, buffers):
             X_block = self.X[rows]
-            both = self._logits(X_block, both_coef, both_intercept)
+            both = self._logits(X_block, both_t, both_intercept)
             proba = np.ascontiguousarray(both[:, :k])
             _softmax_rows_inplace(proba)
             weight = self.normalised_weight[rows]
@@ -307,11 +346,12 @@ class MultinomialLoss:
             ``hessp(v) -> H(w) v``.
         """
         coef, intercept = self.unpack(w)
+        coef_t = self._right_factor(coef)
         probas: dict[int, NDArray] = {}
 
         def work(rows, buffers):
             X_block = self.X[rows]
-            logits = self._logits(X_block, coef, intercept)
+            logits = self._logits(X_block, coef_t, intercept)
             proba = self._gradient_block(
                 rows, X_block, logits, buffers, keep_proba=True
             )
@@ -328,10 +368,11 @@ class MultinomialLoss:
 
         def hessp(v: NDArray) -> NDArray:
             dir_coef, dir_intercept = self.unpack(v)
+            dir_t = self._right_factor(dir_coef)
 
             def hessp_work(rows, buffers):
                 X_block = self.X[rows]
-                direction = self._logits(X_block, dir_coef, dir_intercept)
+                direction = self._logits(X_block, dir_t, dir_intercept)
                 weight = self.normalised_weight[rows]
                 self._hessp_block(
                     X_block, probas[rows.start], direction, weight, buffers
@@ -357,12 +398,13 @@ class MultinomialLoss:
         Sparse blocks are densified block by block.
         """
         coef, intercept = self.unpack(w)
+        coef_t = self._right_factor(coef)
         k = self.n_classes
         width = self.n_features + int(self.fit_intercept)
 
         def work(rows, buffers):
             X_block = self.X[rows]
-            logits = self._logits(X_block, coef, intercept)
+            logits = self._logits(X_block, coef_t, intercept)
             proba = self._gradient_block(
                 rows, X_block, logits, buffers, keep_proba=True
             )

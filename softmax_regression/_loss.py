@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from ._softmax import _softmax_rows_inplace
+from ._softmax import _softmax_columns_inplace
 
 # Rows per block are chosen so that one block of X plus its logits stays
 # within about this many bytes, which keeps the block in cache between the
@@ -154,28 +154,33 @@ class MultinomialLoss:
         return [slice(int(a), int(b)) for a, b in itertools.pairwise(edges)]
 
     # -- kernels -----------------------------------------------------------
-    def _right_factor(self, coef: NDArray) -> NDArray:
-        """``coef.T`` as the logits' product wants it: a free view for dense
-        blocks; for sparse blocks a C-contiguous copy made once per call
-        (scipy would otherwise copy it once per block)."""
-        return np.ascontiguousarray(coef.T) if self.sparse else coef.T
+    def _logit_factor(self, coef: NDArray) -> NDArray:
+        """``coef`` as :meth:`_logits` multiplies it: itself for dense blocks;
+        for sparse blocks ``coef.T`` made C-contiguous once per pass (scipy
+        would otherwise copy it once per block)."""
+        return np.ascontiguousarray(coef.T) if self.sparse else coef
 
-    def _logits(self, X_block, coef_t: NDArray, intercept: NDArray | None) -> NDArray:
-        logits = X_block @ coef_t
+    def _logits(self, X_block, factor: NDArray, intercept: NDArray | None) -> NDArray:
+        """Class-major logits ``W X_b^T + b``, shape ``(K, m)``, C-contiguous."""
+        if self.sparse:
+            logits = np.ascontiguousarray((X_block @ factor).T, dtype=self.dtype)
+        else:
+            logits = factor @ X_block.T
         if intercept is not None:
-            logits += intercept
-        return np.ascontiguousarray(logits, dtype=self.dtype)
+            logits += intercept[:, None]
+        return logits
 
     def _add_xt_g(self, grad_coef: NDArray, g_block: NDArray, X_block) -> None:
-        """Add ``g_block^T X_block`` to the coefficient accumulator.
+        """Add ``g_block X_block`` (``g_block`` class-major ``(K, m)``) to the
+        coefficient accumulator.
 
         The accumulator is ``(K, d)`` for dense X and ``(d, K)`` for sparse X,
         the layout in which each product comes out contiguous.
         """
         if self.sparse:
-            grad_coef += X_block.T @ g_block
+            grad_coef += X_block.T @ g_block.T
         else:
-            grad_coef += g_block.T @ X_block
+            grad_coef += g_block @ X_block
 
     def _pack(self, grad_coef: NDArray, grad_intercept: NDArray) -> NDArray:
         if self.sparse:
@@ -231,10 +236,10 @@ class MultinomialLoss:
     def value(self, w: NDArray) -> float:
         """The loss ``L(W, b)``."""
         coef, intercept = self.unpack(w)
-        coef_t = self._right_factor(coef)
+        factor = self._logit_factor(coef)
 
         def work(rows, buffers):
-            logits = self._logits(self.X[rows], coef_t, intercept)
+            logits = self._logits(self.X[rows], factor, intercept)
             buffers[0] += self.normalised_weight[rows] @ self._block_losses(
                 logits, rows
             )
@@ -242,21 +247,22 @@ class MultinomialLoss:
         return float(self._run(work, lambda: [np.zeros(1)])[0][0])
 
     def _block_losses(self, logits: NDArray, rows: slice) -> NDArray:
-        """Per-row cross-entropy; overwrites ``logits`` with probabilities."""
+        """Per-sample cross-entropy of class-major ``(K, m)`` logits, which
+        are overwritten with probabilities."""
         target = self.target[rows]
         if self.soft_targets:
-            target_logit = np.einsum("ij,ij->i", target, logits)
+            target_logit = np.einsum("ik,ki->i", target, logits)
         else:
-            target_logit = logits[np.arange(logits.shape[0]), target]
-        return _softmax_rows_inplace(logits) - target_logit
+            target_logit = logits[target, np.arange(logits.shape[1])]
+        return _softmax_columns_inplace(logits) - target_logit
 
     def _subtract_target(self, proba: NDArray, rows: slice) -> None:
         """``proba -= Y`` for the block: ``P - Y`` in place."""
         target = self.target[rows]
         if self.soft_targets:
-            proba -= target
+            proba -= target.T
         else:
-            proba[np.arange(proba.shape[0]), target] -= 1
+            proba[target, np.arange(proba.shape[1])] -= 1
 
     def _gradient_block(
         self, rows, X_block, logits, buffers, keep_proba: bool = False
@@ -270,9 +276,9 @@ class MultinomialLoss:
         buffers[0] += weight @ self._block_losses(logits, rows)
         proba = logits.copy() if keep_proba else None
         self._subtract_target(logits, rows)
-        logits *= weight[:, None]
+        logits *= weight
         self._add_xt_g(buffers[1], logits, X_block)
-        buffers[2] += logits.sum(axis=0)
+        buffers[2] += logits.sum(axis=1)
         return proba
 
     def value_and_grad(self, w: NDArray) -> tuple[float, NDArray]:
@@ -283,11 +289,11 @@ class MultinomialLoss:
         ``G^T X`` and with respect to ``b`` the column sums of ``G``.
         """
         coef, intercept = self.unpack(w)
-        coef_t = self._right_factor(coef)
+        factor = self._logit_factor(coef)
 
         def work(rows, buffers):
             X_block = self.X[rows]
-            logits = self._logits(X_block, coef_t, intercept)
+            logits = self._logits(X_block, factor, intercept)
             self._gradient_block(rows, X_block, logits, buffers)
 
         value, grad_coef, grad_intercept = self._run(work, self._zeros())
@@ -296,10 +302,10 @@ class MultinomialLoss:
     def _hessp_block(self, X_block, proba, direction_logits, weight, buffers) -> None:
         """Add one block's ``X^T (s (p * r - p (p . r)))`` to ``buffers``."""
         hp = proba * direction_logits
-        hp -= proba * hp.sum(axis=1, keepdims=True)
-        hp *= weight[:, None]
+        hp -= proba * hp.sum(axis=0)
+        hp *= weight
         self._add_xt_g(buffers[0], hp, X_block)
-        buffers[1] += hp.sum(axis=0)
+        buffers[1] += hp.sum(axis=1)
 
     def hessp(self, w: NDArray, v: NDArray) -> NDArray:
         """Hessian-vector product ``H(w) v`` without forming ``H``.
@@ -312,7 +318,7 @@ class MultinomialLoss:
         """
         coef, intercept = self.unpack(w)
         dir_coef, dir_intercept = self.unpack(v)
-        both_t = self._right_factor(np.concatenate([coef, dir_coef]))
+        both_factor = self._logit_factor(np.concatenate([coef, dir_coef]))
         both_intercept = (
             np.concatenate([intercept, dir_intercept]) if self.fit_intercept else None
         )
@@ -320,11 +326,11 @@ class MultinomialLoss:
 
         def work(rows, buffers):
             X_block = self.X[rows]
-            both = self._logits(X_block, both_t, both_intercept)
-            proba = np.ascontiguousarray(both[:, :k])
-            _softmax_rows_inplace(proba)
+            both = self._logits(X_block, both_factor, both_intercept)
+            proba = both[:k]
+            _softmax_columns_inplace(proba)
             weight = self.normalised_weight[rows]
-            self._hessp_block(X_block, proba, both[:, k:], weight, buffers)
+            self._hessp_block(X_block, proba, both[k:], weight, buffers)
 
         return self._pack(*self._run(work, self._zeros(with_value=False)))
 
@@ -346,20 +352,20 @@ class MultinomialLoss:
             ``hessp(v) -> H(w) v``.
         """
         coef, intercept = self.unpack(w)
-        coef_t = self._right_factor(coef)
+        factor = self._logit_factor(coef)
         probas: dict[int, NDArray] = {}
 
         def work(rows, buffers):
             X_block = self.X[rows]
-            logits = self._logits(X_block, coef_t, intercept)
+            logits = self._logits(X_block, factor, intercept)
             proba = self._gradient_block(
                 rows, X_block, logits, buffers, keep_proba=True
             )
             probas[rows.start] = proba
             curvature = proba * (1 - proba)
-            curvature *= self.normalised_weight[rows][:, None]
+            curvature *= self.normalised_weight[rows]
             self._add_xt_g(buffers[3], curvature, _squared(X_block))
-            buffers[4] += curvature.sum(axis=0)
+            buffers[4] += curvature.sum(axis=1)
 
         def make_buffers():
             return self._zeros()() + self._zeros(with_value=False)()
@@ -368,11 +374,11 @@ class MultinomialLoss:
 
         def hessp(v: NDArray) -> NDArray:
             dir_coef, dir_intercept = self.unpack(v)
-            dir_t = self._right_factor(dir_coef)
+            dir_factor = self._logit_factor(dir_coef)
 
             def hessp_work(rows, buffers):
                 X_block = self.X[rows]
-                direction = self._logits(X_block, dir_t, dir_intercept)
+                direction = self._logits(X_block, dir_factor, dir_intercept)
                 weight = self.normalised_weight[rows]
                 self._hessp_block(
                     X_block, probas[rows.start], direction, weight, buffers
@@ -398,13 +404,13 @@ class MultinomialLoss:
         Sparse blocks are densified block by block.
         """
         coef, intercept = self.unpack(w)
-        coef_t = self._right_factor(coef)
+        factor = self._logit_factor(coef)
         k = self.n_classes
         width = self.n_features + int(self.fit_intercept)
 
         def work(rows, buffers):
             X_block = self.X[rows]
-            logits = self._logits(X_block, coef_t, intercept)
+            logits = self._logits(X_block, factor, intercept)
             proba = self._gradient_block(
                 rows, X_block, logits, buffers, keep_proba=True
             )
@@ -412,15 +418,13 @@ class MultinomialLoss:
             if self.fit_intercept:
                 dense = np.hstack([dense, np.ones((dense.shape[0], 1), self.dtype)])
             weight = self.normalised_weight[rows]
-            outer = (np.sqrt(weight)[:, None] * proba)[:, :, None] * dense[:, None, :]
+            outer = (np.sqrt(weight)[:, None] * proba.T)[:, :, None] * dense[:, None, :]
             outer = outer.reshape(dense.shape[0], k * width)
             hess = buffers[3]
             hess -= outer.T @ outer
             for c in range(k):
                 block = slice(c * width, (c + 1) * width)
-                hess[block, block] += dense.T @ (
-                    (weight * proba[:, c])[:, None] * dense
-                )
+                hess[block, block] += dense.T @ ((weight * proba[c])[:, None] * dense)
 
         def make_buffers():
             return [*self._zeros()(), np.zeros((k * width, k * width), self.dtype)]

@@ -10,6 +10,11 @@ A Newton solver supplies ``local_model(w) -> (value, grad, model)`` and
 * otherwise backtrack from the full step until the Armijo condition
   ``F(w + t p) <= F(w) + 1e-4 t grad . p`` holds (the full step is accepted
   near the optimum, where Newton converges quadratically).
+
+With ``model_at_trial=True`` each trial point is evaluated with
+``local_model`` itself, so an accepted step (the usual case) costs no extra
+pass over the data; solvers whose model is expensive (a full Hessian) test
+trial points with ``objective.value`` first.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ def run_newton(
     callback: IterationCallback | None,
     local_model: Callable,
     newton_step: Callable,
+    model_at_trial: bool = False,
 ) -> SolverResult:
     """Damped Newton iterations; see the module docstring."""
     w = np.array(w0, dtype=np.float64)
@@ -55,16 +61,21 @@ def run_newton(
             )
         t = 1.0
         for _ in range(_MAX_HALVINGS):
-            trial = objective.value(w + t * step)
-            if trial <= value + _ARMIJO * t * slope:
+            trial_w = w + t * step
+            if model_at_trial:
+                trial = local_model(trial_w)
+                trial_value = trial[0]
+            else:
+                trial, trial_value = None, objective.value(trial_w)
+            if trial_value <= value + _ARMIJO * t * slope:
                 break
             t *= 0.5
         else:
             return SolverResult(
                 w, value, n_iter, False, "line search found no decrease"
             )
-        w = w + t * step
-        value, grad, model = local_model(w)
+        w = trial_w
+        value, grad, model = trial if trial is not None else local_model(w)
         if callback is not None:
             callback(n_iter + 1, w, value, float(np.max(np.abs(grad), initial=0.0)))
     return SolverResult(w, value, max_iter, False, "maximum number of iterations")

@@ -418,8 +418,9 @@ class MultinomialLoss:
             if self.fit_intercept:
                 dense = np.hstack([dense, np.ones((dense.shape[0], 1), self.dtype)])
             weight = self.normalised_weight[rows]
-            outer = (np.sqrt(weight)[:, None] * proba.T)[:, :, None] * dense[:, None, :]
-            outer = outer.reshape(dense.shape[0], k * width)
+            # B = [sqrt(s) p_k x~]_k, built C-ordered so the reshape is free
+            scaled = np.ascontiguousarray((np.sqrt(weight) * proba).T)
+            outer = (scaled[:, :, None] * dense[:, None, :]).reshape(-1, k * width)
             hess = buffers[3]
             hess -= outer.T @ outer
             for c in range(k):

@@ -66,9 +66,10 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
           Hessian-vector products with a diagonal preconditioner;
         - ``"newton-cholesky"``: Newton with the full Hessian, for few
           parameters (``n_classes * (n_features + 1)`` up to a few
-          thousand); insensitive to feature scaling;
-        - ``"auto"``: ``"newton-cholesky"`` when the full Hessian is cheap,
-          else ``"newton-cg"``; the choice is kept in ``_solver``.
+          hundred); insensitive to feature scaling;
+        - ``"auto"``: ``"newton-cholesky"`` up to 300 parameters (and a
+          cheap Hessian), else ``"newton-cg"``; the choice is kept in the
+          private attribute ``_solver``.
     tol : float, default=1e-4
         Stop when the largest absolute entry of the objective's gradient is
         at most ``tol``, or when an iteration no longer decreases the

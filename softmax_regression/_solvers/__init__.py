@@ -22,9 +22,11 @@ SOLVERS: dict[str, ModuleType] = {
 __all__ = ["SOLVERS", "SolverResult", "select_solver"]
 
 # A full Hessian costs n_samples * n_params^2 multiply-adds per Newton step
-# (and n_params^2 memory); below these bounds the dozen exact Newton steps
-# beat any first-order or truncated method, whatever the conditioning.
-_CHOLESKY_MAX_PARAMS = 2_000
+# (and n_params^2 memory).  Measured (benchmarks/, 2026-11-23): pendigits
+# (170 parameters) fits 5x faster with newton-cholesky than newton-cg on raw
+# features and as fast on standardised ones; digits (650 parameters) fits
+# 2-3x faster with newton-cg.  The crossover lies between: about 300.
+_CHOLESKY_MAX_PARAMS = 300
 _CHOLESKY_MAX_COST = 5e9
 
 

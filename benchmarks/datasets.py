@@ -1,0 +1,190 @@
+"""Benchmark data sets: each loader returns ``(X, y)`` in float64.
+
+The real data sets are read from ``../shared/data/`` beside the project
+checkout (see ``SOURCES.md`` there); nothing is copied or cached on disk, only
+in memory for the life of the process.
+
+Run ``python benchmarks/datasets.py`` to load every data set and print its
+shape, format, number of classes and load time.
+
+=============  =====================  ======  =======  =================
+name           shape                  format  classes  notes
+=============  =====================  ======  =======  =================
+digits         1797 x 64              dense   10       sklearn load_digits
+pendigits      7494 x 16              dense   10       raw, badly scaled
+fashion-mnist  60000 x 784            dense   10       pixels / 255
+synthetic      200000 x 100           dense   10       Gaussian, seed 0
+20newsgroups   11314 x 130107         CSR     20       TF-IDF, train split
+sector         6412 x 55197           CSR     105      TF-IDF, unit rows
+=============  =====================  ======  =======  =================
+"""
+
+from __future__ import annotations
+
+import gzip
+import tarfile
+import time
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+#: Data sets stored as dense arrays (the others are CSR matrices).
+DENSE = ("digits", "pendigits", "fashion-mnist", "synthetic")
+SPARSE = ("20newsgroups", "sector")
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} not found: the benchmarks read the shared data sets from "
+            f"{DATA_DIR} (beside the project checkout); see SOURCES.md there."
+        )
+    return path
+
+
+def load_digits():
+    """scikit-learn's 8x8 digits: 1797 x 64, 10 classes, dense float64."""
+    from sklearn.datasets import load_digits as _load_digits
+
+    X, y = _load_digits(return_X_y=True)
+    return np.ascontiguousarray(X, dtype=np.float64), y
+
+
+def load_pendigits():
+    """Pen-based digits (train): 7494 x 16, raw features in [0, 100]."""
+    from sklearn.datasets import load_svmlight_file
+
+    path = _require(DATA_DIR / "pendigits" / "pendigits.gz")
+    X, y = load_svmlight_file(str(path), n_features=16, dtype=np.float64)
+    return np.ascontiguousarray(X.toarray()), y.astype(np.int64)
+
+
+def _read_idx(path: Path, magic: int, header_bytes: int) -> np.ndarray:
+    with gzip.open(_require(path), "rb") as f:
+        raw = f.read()
+    found = int.from_bytes(raw[:4], "big")
+    if found != magic:
+        raise ValueError(f"{path}: IDX magic {found:#x}, expected {magic:#x}")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header_bytes)
+
+
+def load_fashion_mnist():
+    """Fashion-MNIST (train): 60000 x 784 pixels scaled to [0, 1]."""
+    folder = DATA_DIR / "fashion-mnist"
+    images = _read_idx(folder / "train-images-idx3-ubyte.gz", 0x803, 16)
+    labels = _read_idx(folder / "train-labels-idx1-ubyte.gz", 0x801, 8)
+    X = images.reshape(labels.shape[0], 28 * 28).astype(np.float64)
+    X /= 255.0
+    return X, labels.astype(np.int64)
+
+
+def load_synthetic(
+    n_samples: int = 200_000,
+    n_features: int = 100,
+    n_classes: int = 10,
+    seed: int = 0,
+):
+    """Gaussian features, labels drawn from a random linear softmax model.
+
+    ``X ~ N(0, I)``; the true ``W`` has i.i.d. ``N(0, 1/d)`` entries times 3,
+    so each logit has standard deviation about 3: learnable (the true model
+    is well above chance) but not separable.  Labels are sampled from
+    ``softmax(W x + b)`` with the Gumbel-max trick.
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_samples, n_features))
+    coef = rng.standard_normal((n_classes, n_features)) * (3.0 / np.sqrt(n_features))
+    intercept = rng.standard_normal(n_classes)
+    logits = X @ coef.T + intercept
+    logits += rng.gumbel(size=logits.shape)
+    return X, np.argmax(logits, axis=1).astype(np.int64)
+
+
+def load_20newsgroups():
+    """20 Newsgroups "bydate" train split as TF-IDF: 11314 x 130107, CSR.
+
+    Messages are decoded as latin-1 and vectorised with
+    ``TfidfVectorizer(lowercase=True, token_pattern=r"\\b\\w\\w+\\b")``, the
+    vocabulary taken from the train split only.  The label is the group
+    folder's name.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    path = _require(DATA_DIR / "20newsgroups" / "20news-bydate.tar.gz")
+    prefix = "20news-bydate-train/"
+    docs: list[tuple[str, str, str]] = []
+    with tarfile.open(path, "r:gz") as tar:
+        for member in tar:
+            if not (member.isfile() and member.name.startswith(prefix)):
+                continue
+            group = member.name[len(prefix) :].split("/", 1)[0]
+            text = tar.extractfile(member).read().decode("latin-1")
+            docs.append((member.name, group, text))
+    docs.sort()
+    vectorizer = TfidfVectorizer(
+        lowercase=True, token_pattern=r"\b\w\w+\b", dtype=np.float64
+    )
+    X = vectorizer.fit_transform([text for _, _, text in docs]).tocsr()
+    X.sort_indices()
+    y = np.array([group for _, group, _ in docs])
+    return X, y
+
+
+def load_sector():
+    """Industry Sector (train) TF-IDF: 6412 x 55197, 105 classes, CSR."""
+    from sklearn.datasets import load_svmlight_file
+
+    path = _require(DATA_DIR / "sector" / "sector.scale.bz2")
+    X, y = load_svmlight_file(str(path), n_features=55197, dtype=np.float64)
+    X = sp.csr_matrix(X)
+    X.sort_indices()
+    return X, y.astype(np.int64)
+
+
+LOADERS: dict[str, Callable[[], tuple]] = {
+    "digits": load_digits,
+    "pendigits": load_pendigits,
+    "fashion-mnist": load_fashion_mnist,
+    "synthetic": load_synthetic,
+    "20newsgroups": load_20newsgroups,
+    "sector": load_sector,
+}
+
+
+@cache
+def load(name: str):
+    """``(X, y)`` of the named data set, loaded once per process.
+
+    The arrays are shared between callers: do not modify them.
+    """
+    try:
+        loader = LOADERS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown data set {name!r}; choose from {', '.join(LOADERS)}"
+        ) from None
+    return loader()
+
+
+def describe(X, y) -> str:
+    """One line: shape, storage, dtype, classes (and density when sparse)."""
+    n, d = X.shape
+    k = np.unique(y).shape[0]
+    if sp.issparse(X):
+        storage = f"{X.format.upper()}, nnz={X.nnz} ({X.nnz / (n * d):.2%})"
+    else:
+        storage = "dense"
+    return f"{n} x {d}, {storage}, {X.dtype}, {k} classes"
+
+
+if __name__ == "__main__":
+    for name in LOADERS:
+        start = time.perf_counter()
+        X, y = load(name)
+        seconds = time.perf_counter() - start
+        print(f"{name:14s} {describe(X, y)}  ({seconds:.1f} s)")

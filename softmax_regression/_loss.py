@@ -54,11 +54,16 @@ class MultinomialLoss:
         ``k``'s coefficients are ``w[k * d:(k + 1) * d]``, then the intercepts
         ``b`` in class order at the end.  Gradients and Hessian-vector
         products use the same layout.
-    Memory
-        Dense X and CSR X are processed in blocks of rows, so the only
-        temporaries are one block's logits and the ``(K, d)`` accumulators;
-        X is never copied.  CSC X, whose rows cannot be sliced cheaply, is
-        processed as a single block.
+    Blocks and memory
+        Dense X and CSR X are processed in blocks of rows (dense: about
+        1 MiB of X; CSR: about equal numbers of stored entries), each
+        block's logits held class-major, ``(K, m)``, so reductions over the
+        classes run across contiguous rows.  ``value``, ``value_and_grad``
+        and ``hessp`` allocate only one block's temporaries and one set of
+        ``(K, d)`` accumulators per thread; ``gradient_hessp`` also keeps
+        the probabilities (``n x K``) for the products that follow, and
+        ``hessian`` a ``(K (d + 1))^2`` matrix.  X is never copied.  CSC X,
+        whose rows cannot be sliced cheaply, is one block.
 
     Parameters
     ----------
@@ -106,8 +111,7 @@ class MultinomialLoss:
     @property
     def n_params(self) -> int:
         """Length of the flat parameter vector."""
-        n_coef = self.n_classes * self.n_features
-        return n_coef + (self.n_classes if self.fit_intercept else 0)
+        return self.n_coef + (self.n_classes if self.fit_intercept else 0)
 
     @property
     def n_coef(self) -> int:

@@ -198,9 +198,6 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
-        penalty = penalty_name(self.alpha, self.l1_ratio)
-        if self.solver != "auto":
-            check_solver_penalty(self.solver, penalty)
         X, y = validate_data(
             self, X, y, accept_sparse=_ACCEPT_SPARSE, dtype=_FLOAT_DTYPES
         )
@@ -210,7 +207,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         solver = self.solver
         if solver == "auto":
             solver = select_solver(X.shape[0], X.shape[1], classes.shape[0])
-            check_solver_penalty(solver, penalty)
+        check_solver_penalty(solver, penalty_name(self.alpha, self.l1_ratio))
 
         loss = MultinomialLoss(
             X,

@@ -402,15 +402,22 @@ class MultinomialLoss:
 
         For small ``K * d`` only (a Newton step with a Cholesky factor): the
         matrix is ``n_params x n_params``.  With ``x~ = (x, 1)``, the block of
-        classes ``(k, l)`` is ``sum_i s_i (delta_kl p_ik - p_ik p_il) x~_i
-        x~_i^T / sum(s)``, built as ``blockdiag_k(X~^T diag(s p_k) X~) - B^T B``
-        with ``B = [sqrt(s) p_k x~]_k``, then permuted to the flat layout.
-        Sparse blocks are densified block by block.
+        classes ``(k, l)`` is ``sum_i c_ikl x~_i x~_i^T`` with
+        ``c_ikl = s_i (delta_kl p_ik - p_ik p_il) / sum(s)``.  Both factors
+        are symmetric, so only the pairs ``k <= l`` and the entries ``a <= b``
+        of ``x~ x~^T`` are computed, as one product ``C^T Q`` of the
+        coefficients ``C (m, K(K+1)/2)`` with the products
+        ``Q (m, (d+1)(d+2)/2)``: a quarter of the multiply-adds of ``B^T B``
+        with ``B = [sqrt(c) x~]``.  The blocks are then mirrored and
+        permuted to the flat layout.  Sparse blocks are densified block by
+        block.
         """
         coef, intercept = self.unpack(w)
         factor = self._logit_factor(coef)
-        k = self.n_classes
         width = self.n_features + int(self.fit_intercept)
+        class_a, class_b = np.triu_indices(self.n_classes)
+        feat_a, feat_b = np.triu_indices(width)
+        same_class = class_a == class_b
 
         def work(rows, buffers):
             X_block = self.X[rows]
@@ -418,26 +425,49 @@ class MultinomialLoss:
             proba = self._gradient_block(
                 rows, X_block, logits, buffers, keep_proba=True
             )
-            dense = X_block.toarray() if sp.issparse(X_block) else X_block
-            if self.fit_intercept:
-                dense = np.hstack([dense, np.ones((dense.shape[0], 1), self.dtype)])
-            weight = self.normalised_weight[rows]
-            # B = [sqrt(s) p_k x~]_k, built C-ordered so the reshape is free
-            scaled = np.ascontiguousarray((np.sqrt(weight) * proba).T)
-            outer = (scaled[:, :, None] * dense[:, None, :]).reshape(-1, k * width)
-            hess = buffers[3]
-            hess -= outer.T @ outer
-            for c in range(k):
-                block = slice(c * width, (c + 1) * width)
-                hess[block, block] += dense.T @ ((weight * proba[c])[:, None] * dense)
+            coefficients = -(proba[class_a] * proba[class_b])
+            coefficients[same_class] += proba
+            coefficients *= self.normalised_weight[rows]
+            buffers[3] += coefficients @ self._pair_products(X_block).T
 
         def make_buffers():
-            return [*self._zeros()(), np.zeros((k * width, k * width), self.dtype)]
+            pairs = np.zeros((class_a.size, feat_a.size), self.dtype)
+            return [*self._zeros()(), pairs]
 
-        value, grad_coef, grad_int, hess = self._run(work, make_buffers)
+        value, grad_coef, grad_int, pairs = self._run(work, make_buffers)
+        blocks = np.zeros((class_a.size, width, width))
+        blocks[:, feat_a, feat_b] = pairs
+        blocks[:, feat_b, feat_a] = pairs
+        hess = np.zeros((self.n_classes, width, self.n_classes, width))
+        hess[class_a, :, class_b, :] = blocks
+        hess[class_b, :, class_a, :] = blocks
+        hess = hess.reshape(self.n_params, self.n_params)
         order = self._augmented_order()
-        hess = hess[np.ix_(order, order)].astype(np.float64)
-        return float(value[0]), self._pack(grad_coef, grad_int), hess
+        return (
+            float(value[0]),
+            self._pack(grad_coef, grad_int),
+            hess[np.ix_(order, order)],
+        )
+
+    def _pair_products(self, X_block) -> NDArray:
+        """``x~_ia x~_ib`` for ``a <= b`` (row-major upper triangle), one row
+        per pair, one column per sample: ``((d+1)(d+2)/2, m)``."""
+        columns = np.empty(
+            (self.n_features + int(self.fit_intercept), X_block.shape[0]), self.dtype
+        )
+        columns[: self.n_features] = (
+            X_block.T.toarray() if sp.issparse(X_block) else X_block.T
+        )
+        columns[self.n_features :] = 1.0
+        width = columns.shape[0]
+        products = np.empty((width * (width + 1) // 2, columns.shape[1]), self.dtype)
+        start = 0
+        for a in range(width):
+            np.multiply(
+                columns[a], columns[a:], out=products[start : start + width - a]
+            )
+            start += width - a
+        return products
 
     def _augmented_order(self) -> NDArray[np.intp]:
         """Position in the class-major ``(k, [x, 1])`` layout of each flat

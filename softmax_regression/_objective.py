@@ -49,14 +49,14 @@ class Objective:
     def value_and_grad(self, w: NDArray) -> tuple[float, NDArray]:
         """``F(w)`` and its gradient (float64)."""
         value, grad = self.loss.value_and_grad(w)
-        grad = grad.astype(np.float64)
+        grad = grad.astype(np.float64, copy=False)
         coef = self._coef_block(w)
         grad[: self.loss.n_coef] += self.penalty.gradient(coef)
         return value + self.penalty.value(coef), grad
 
     def hessp(self, w: NDArray, v: NDArray) -> NDArray:
         """Hessian-vector product ``H(w) v`` (float64)."""
-        out = self.loss.hessp(w, v).astype(np.float64)
+        out = self.loss.hessp(w, v).astype(np.float64, copy=False)
         out[: self.loss.n_coef] += self.penalty.hessp(self._coef_block(v))
         return out
 
@@ -68,14 +68,17 @@ class Objective:
         :meth:`MultinomialLoss.gradient_hessp`).  Everything is float64.
         """
         value, grad, diagonal, loss_hessp = self.loss.gradient_hessp(w)
-        grad, diagonal = grad.astype(np.float64), diagonal.astype(np.float64)
+        grad, diagonal = (
+            grad.astype(np.float64, copy=False),
+            diagonal.astype(np.float64, copy=False),
+        )
         coef = self._coef_block(w)
         n_coef = self.loss.n_coef
         grad[:n_coef] += self.penalty.gradient(coef)
         diagonal[:n_coef] += self.penalty.hessian_diagonal(coef)
 
         def hessp(v: NDArray) -> NDArray:
-            out = loss_hessp(v).astype(np.float64)
+            out = loss_hessp(v).astype(np.float64, copy=False)
             out[:n_coef] += self.penalty.hessp(self._coef_block(v))
             return out
 
@@ -84,7 +87,7 @@ class Objective:
     def hessian(self, w: NDArray) -> tuple[float, NDArray, NDArray]:
         """``F(w)``, its gradient and its full Hessian matrix (float64)."""
         value, grad, hess = self.loss.hessian(w)
-        grad = grad.astype(np.float64)
+        grad = grad.astype(np.float64, copy=False)
         coef = self._coef_block(w)
         n_coef = self.loss.n_coef
         grad[:n_coef] += self.penalty.gradient(coef)

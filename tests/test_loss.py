@@ -95,6 +95,7 @@ def test_many_small_blocks_equal_one_block(container, monkeypatch):
     loss_one, *_ = _loss_for(container, True, True)
     monkeypatch.setattr(_loss, "_BLOCK_BYTES", 1)
     monkeypatch.setattr(_loss, "_MIN_BLOCK_ROWS", 7)
+    monkeypatch.setattr(_loss, "_SPARSE_ENTRIES_PER_FEATURE", 1)
     loss_blocked, *_ = _loss_for(container, True, True)
     assert len(loss_blocked.blocks) > 2 and len(loss_one.blocks) == 1
     assert loss_blocked.blocks[-1].stop == N
@@ -170,6 +171,7 @@ def test_shift_directions_are_flat_for_the_loss():
 def test_threads_give_the_same_numbers(container, monkeypatch):
     monkeypatch.setattr(_loss, "_BLOCK_BYTES", 1)
     monkeypatch.setattr(_loss, "_MIN_BLOCK_ROWS", 5)
+    monkeypatch.setattr(_loss, "_SPARSE_ENTRIES_PER_FEATURE", 1)
     X, target, weight = _data()
     X = CONTAINERS[container](X)
     rng = np.random.default_rng(9)

@@ -3,7 +3,7 @@
 Run the full benchmark (hours; results appended to the markdown file, the
 per-tolerance trials written to the JSON beside it)::
 
-    python benchmarks/bench_fit.py --float32 --out benchmarks/results/bench_fit.md
+    python benchmarks/bench_fit.py --float32 --out benchmarks/results.md
 
 For every data set (see ``datasets.py``) the script
 

@@ -2,7 +2,7 @@
 
 Run (about two minutes)::
 
-    python benchmarks/bench_kernel.py --out benchmarks/results/bench_kernel.md
+    python benchmarks/bench_kernel.py --out benchmarks/results.md
 
 Kernel: one ``MultinomialLoss.value_and_grad(w)`` (and one ``hessp(w, v)``)
 on dense synthetic data (200,000 x 100, 10 classes) and on the 20newsgroups

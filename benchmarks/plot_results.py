@@ -2,7 +2,7 @@
 
 Run::
 
-    python benchmarks/plot_results.py benchmarks/results/bench_fit.json
+    python benchmarks/plot_results.py benchmarks/results.json
 
 which writes ``docs/_static/bench_fit.png`` (``--out`` to change it).
 

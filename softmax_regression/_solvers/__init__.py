@@ -22,10 +22,10 @@ SOLVERS: dict[str, ModuleType] = {
 __all__ = ["SOLVERS", "SolverResult", "select_solver"]
 
 # A full Hessian costs n_samples * n_params^2 multiply-adds per Newton step
-# (and n_params^2 memory).  Measured (benchmarks/, 2026-11-23): pendigits
-# (170 parameters) fits 5x faster with newton-cholesky than newton-cg on raw
-# features and as fast on standardised ones; digits (650 parameters) fits
-# 2-3x faster with newton-cg.  The crossover lies between: about 300.
+# (and n_params^2 memory).  Measured (benchmarks/results.md, 2026-11-23):
+# pendigits (170 parameters, raw features) reaches a 1e-6 gap 4x sooner with
+# newton-cholesky than newton-cg (0.18 vs 0.70 s); digits (650 parameters)
+# 1.7x sooner with newton-cg (0.23 vs 0.39 s).  The crossover lies between.
 _CHOLESKY_MAX_PARAMS = 300
 _CHOLESKY_MAX_COST = 5e9
 

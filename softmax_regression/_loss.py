@@ -500,10 +500,7 @@ class MultinomialLoss:
         """
         width = self.n_features + int(self.fit_intercept)
         directions = np.zeros((self.n_params, width))
-        positions = self._augmented_order().reshape(-1)
-        inverse = np.empty_like(positions)
-        inverse[positions] = np.arange(positions.size)
-        for c in range(self.n_classes):
-            for j in range(width):
-                directions[inverse[c * width + j], j] = 1.0 / np.sqrt(self.n_classes)
+        # flat parameter i is column (augmented position mod width) of x~
+        columns = self._augmented_order() % width
+        directions[np.arange(self.n_params), columns] = 1.0 / np.sqrt(self.n_classes)
         return directions

@@ -46,13 +46,16 @@ class Objective:
         """``F(w)``."""
         return self.loss.value(w) + self.penalty.value(self._coef_block(w))
 
-    def value_and_grad(self, w: NDArray) -> tuple[float, NDArray]:
-        """``F(w)`` and its gradient (float64)."""
-        value, grad = self.loss.value_and_grad(w)
+    def _add_penalty(self, w: NDArray, value: float, grad: NDArray):
+        """The loss's value and gradient plus the penalty's (float64)."""
         grad = grad.astype(np.float64, copy=False)
         coef = self._coef_block(w)
         grad[: self.loss.n_coef] += self.penalty.gradient(coef)
         return value + self.penalty.value(coef), grad
+
+    def value_and_grad(self, w: NDArray) -> tuple[float, NDArray]:
+        """``F(w)`` and its gradient (float64)."""
+        return self._add_penalty(w, *self.loss.value_and_grad(w))
 
     def hessp(self, w: NDArray, v: NDArray) -> NDArray:
         """Hessian-vector product ``H(w) v`` (float64)."""
@@ -68,32 +71,24 @@ class Objective:
         :meth:`MultinomialLoss.gradient_hessp`).  Everything is float64.
         """
         value, grad, diagonal, loss_hessp = self.loss.gradient_hessp(w)
-        grad, diagonal = (
-            grad.astype(np.float64, copy=False),
-            diagonal.astype(np.float64, copy=False),
-        )
-        coef = self._coef_block(w)
+        value, grad = self._add_penalty(w, value, grad)
+        diagonal = diagonal.astype(np.float64, copy=False)
         n_coef = self.loss.n_coef
-        grad[:n_coef] += self.penalty.gradient(coef)
-        diagonal[:n_coef] += self.penalty.hessian_diagonal(coef)
+        diagonal[:n_coef] += self.penalty.hessian_diagonal(self._coef_block(w))
 
         def hessp(v: NDArray) -> NDArray:
             out = loss_hessp(v).astype(np.float64, copy=False)
             out[:n_coef] += self.penalty.hessp(self._coef_block(v))
             return out
 
-        return value + self.penalty.value(coef), grad, diagonal, hessp
+        return value, grad, diagonal, hessp
 
     def hessian(self, w: NDArray) -> tuple[float, NDArray, NDArray]:
         """``F(w)``, its gradient and its full Hessian matrix (float64)."""
         value, grad, hess = self.loss.hessian(w)
-        grad = grad.astype(np.float64, copy=False)
-        coef = self._coef_block(w)
-        n_coef = self.loss.n_coef
-        grad[:n_coef] += self.penalty.gradient(coef)
-        diagonal = np.arange(n_coef)
-        hess[diagonal, diagonal] += self.penalty.hessian_diagonal(coef)
-        return value + self.penalty.value(coef), grad, hess
+        diagonal = np.arange(self.loss.n_coef)
+        hess[diagonal, diagonal] += self.penalty.hessian_diagonal(self._coef_block(w))
+        return (*self._add_penalty(w, value, grad), hess)
 
     def shift_directions(self) -> NDArray:
         """Directions along which the softmax (hence the loss) is flat; see

@@ -13,8 +13,8 @@ A Newton solver supplies ``local_model(w) -> (value, grad, model)`` and
 
 With ``model_at_trial=True`` each trial point is evaluated with
 ``local_model`` itself, so an accepted step (the usual case) costs no extra
-pass over the data; solvers whose model is expensive (a full Hessian) test
-trial points with ``objective.value`` first.
+pass over the data; a solver whose local model is expensive would rather
+test trial points with ``objective.value`` first.
 """
 
 from __future__ import annotations

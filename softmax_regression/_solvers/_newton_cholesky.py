@@ -96,4 +96,5 @@ def solve(
         callback=callback,
         local_model=local_model,
         newton_step=newton_step,
+        model_at_trial=True,
     )

@@ -204,20 +204,39 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         classes, y_index = encode_labels(y)
         weight = sample_weights(sample_weight, X, y_index, classes, self.class_weight)
         check_weighted_classes(weight, y_index, classes)
+        solver = self._resolve_solver(X.shape, classes.shape[0])
+        objective = self._objective(X, y_index, weight, classes.shape[0])
+        result = self._solve(
+            objective, solver, self._initial_parameters(classes, objective.loss)
+        )
+        self._set_solution(classes, objective.loss, result, solver)
+        return self
+
+    # -- the steps of fit, shared by every way of fitting ------------------
+    def _resolve_solver(self, shape: tuple[int, int], n_classes: int) -> str:
+        """The solver to run (``"auto"`` resolved), checked against the
+        penalty."""
         solver = self.solver
         if solver == "auto":
-            solver = select_solver(X.shape[0], X.shape[1], classes.shape[0])
+            solver = select_solver(shape[0], shape[1], n_classes)
         check_solver_penalty(solver, penalty_name(self.alpha, self.l1_ratio))
+        return solver
 
+    def _objective(self, X, target, weight, n_classes: int) -> Objective:
+        """Loss on ``(X, target, weight)`` plus the penalty of the
+        parameters."""
         loss = MultinomialLoss(
             X,
-            y_index,
+            target,
             weight,
-            classes.shape[0],
+            n_classes,
             fit_intercept=self.fit_intercept,
             n_threads=effective_n_jobs(self.n_jobs),
         )
-        objective = Objective(loss, L2Penalty(self.alpha * (1 - self.l1_ratio)))
+        return Objective(loss, L2Penalty(self.alpha * (1 - self.l1_ratio)))
+
+    def _solve(self, objective: Objective, solver: str, w0: np.ndarray):
+        """Run ``solver`` from ``w0``; warn when it does not converge."""
         # numpy and scipy each load their own multi-threaded BLAS; between
         # them, their spinning threads slow each small product tenfold on a
         # two-core machine, so BLAS runs single-threaded and parallelism
@@ -225,7 +244,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         with threadpool_limits(limits=1, user_api="blas"):
             result = SOLVERS[solver].solve(
                 objective,
-                self._initial_parameters(classes, loss),
+                w0,
                 tol=self.tol,
                 max_iter=self.max_iter,
                 callback=self._print_progress if self.verbose else None,
@@ -238,9 +257,14 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
                 f"(solver says: {result.message}). Increase max_iter, scale the "
                 "features (e.g. StandardScaler) or increase alpha.",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
+        return result
 
+    def _set_solution(
+        self, classes, loss: MultinomialLoss, result, solver: str
+    ) -> None:
+        """The fitted attributes from a solver's result."""
         coef, intercept = loss.unpack(result.x)
         self.classes_ = classes
         self.coef_ = coef.copy()
@@ -251,7 +275,6 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             else np.zeros(classes.shape[0], dtype=loss.dtype)
         )
         self.n_iter_ = result.n_iter
-        return self
 
     def _initial_parameters(self, classes, loss: MultinomialLoss) -> np.ndarray:
         """Zeros, or the previous solution under ``warm_start``."""

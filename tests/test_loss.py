@@ -156,6 +156,23 @@ def test_full_hessian_and_cached_hessp_match_hessp(
     np.testing.assert_allclose(np.diag(hess), diagonal, rtol=1e-10, atol=1e-16)
 
 
+def test_cached_hessp_stores_large_probabilities_in_float32(monkeypatch):
+    """Beyond the size limit the cached probabilities are float32: the
+    products agree with the exact ones to float32 precision, in norm."""
+    import softmax_regression._loss as loss_module
+
+    monkeypatch.setattr(loss_module, "_FLOAT32_PROBA_BYTES", 0)
+    loss, *_ = _loss_for("dense", True, True)
+    rng = np.random.default_rng(8)
+    w, v = rng.normal(size=(2, loss.n_params))
+    *_, cached_hessp = loss.gradient_hessp(w)
+    expected = loss.hessp(w, v)
+    cached = cached_hessp(v)
+    assert cached.dtype == np.float64
+    assert not np.array_equal(cached, expected)  # rounded, so not bit-equal
+    assert np.linalg.norm(cached - expected) <= 1e-6 * np.linalg.norm(expected)
+
+
 def test_shift_directions_are_flat_for_the_loss():
     loss, *_ = _loss_for("dense", True, True)
     w = np.random.default_rng(8).normal(size=loss.n_params)

@@ -52,6 +52,9 @@ def run_newton(
         if n_iter == max_iter:
             break
         step = newton_step(grad, model)
+        # The model (for Newton-CG, the n x K probabilities) has served: free
+        # it before the trial points build theirs, so one is alive at a time.
+        model = None
         slope = float(grad @ step)
         if not slope < 0:  # not a descent direction: fall back to the gradient
             step, slope = -grad, -float(grad @ grad)
@@ -76,6 +79,7 @@ def run_newton(
             )
         w = trial_w
         value, grad, model = trial if trial is not None else local_model(w)
+        trial = None
         if callback is not None:
             callback(n_iter + 1, w, value, float(np.max(np.abs(grad), initial=0.0)))
     return SolverResult(w, value, max_iter, False, "maximum number of iterations")

@@ -22,7 +22,6 @@ from ._path import (
     default_alphas,
     solve_path,
 )
-from ._solvers import SOLVERS
 from ._validation import check_weighted_classes, encode_labels, sample_weights
 
 
@@ -54,10 +53,10 @@ def _neg_log_loss(estimator, X, y, sample_weight=None) -> float:
     return -cross_entropy(logits, np.searchsorted(estimator.classes_, y), sample_weight)
 
 
-def _model_at(template, classes, coef, intercept) -> SoftmaxRegression:
-    """A fitted-looking ``SoftmaxRegression`` with the given solution, for a
-    scorer to call."""
-    model = clone(template)
+def _model_at(template, alpha, classes, coef, intercept) -> SoftmaxRegression:
+    """A fitted-looking ``SoftmaxRegression`` with the solution at ``alpha``,
+    for a scorer to call."""
+    model = clone(template).set_params(alpha=float(alpha))
     model.classes_ = classes
     model.coef_ = coef
     model.intercept_ = intercept
@@ -66,33 +65,38 @@ def _model_at(template, classes, coef, intercept) -> SoftmaxRegression:
 
 
 def _fold_path(
-    template, X, y, problem, sample_weight, class_weight, train, test, alphas, scorer
+    template, problem, y, sample_weight, class_weight, train, test, alphas, scorer
 ):
     """Fit the path on ``train`` (all classes kept, absent ones weigh zero)
     and score each point on ``test``."""
+    X, target, classes = problem.X, problem.target, problem.classes
     weight = sample_weights(
         None if sample_weight is None else sample_weight[train],
         X[train],
-        problem.target[train],
-        problem.classes,
+        target[train],
+        classes,
         class_weight,
     )
-    check_weighted_classes(weight, problem.target[train], problem.classes)
-    fold = PathProblem(X[train], problem.target[train], weight, problem.classes)
-    path = solve_path(template, fold, alphas)
+    check_weighted_classes(weight, target[train], classes)
+    path = solve_path(
+        template, PathProblem(X[train], target[train], weight, classes), alphas
+    )
     score_params = (
         {} if sample_weight is None else {"sample_weight": sample_weight[test]}
     )
     scores = np.array(
         [
             scorer(
-                _model_at(template, problem.classes, coef, intercept),
+                _model_at(template, alpha, classes, coef, intercept),
                 X[test],
                 y[test],
                 **score_params,
             )
-            for coef, intercept in zip(path.coefs, path.intercepts, strict=True)
-        ]
+            for alpha, coef, intercept in zip(
+                alphas, path.coefs, path.intercepts, strict=True
+            )
+        ],
+        dtype=np.float64,
     )
     return scores, path.coefs, path.intercepts, path.n_iters
 
@@ -233,15 +237,20 @@ n_classes)
         "eps": [Interval(Real, 0, 1, closed="neither"), None],
         "cv": ["cv_object"],
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
-        "fit_intercept": ["boolean"],
-        "solver": [StrOptions({"auto", *SOLVERS})],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
-        "class_weight": [dict, StrOptions({"balanced"}), None],
         "refit": ["boolean"],
-        "n_jobs": [Integral, None],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
+        **{
+            name: SoftmaxRegression._parameter_constraints[name]
+            for name in (
+                "fit_intercept",
+                "solver",
+                "tol",
+                "max_iter",
+                "class_weight",
+                "n_jobs",
+                "random_state",
+                "verbose",
+            )
+        },
     }
 
     def __init__(
@@ -314,9 +323,8 @@ n_classes)
         results = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
             delayed(_fold_path)(
                 template,
-                X,
-                y,
                 problem,
+                y,
                 sample_weight,
                 self.class_weight,
                 train,
@@ -369,7 +377,12 @@ n_classes)
         self.intercepts_paths_ = intercepts
         self.n_iter_ = n_iters
         mean_scores = scores.mean(axis=0)
-        best = np.unravel_index(np.argmax(mean_scores), mean_scores.shape)
+        if np.all(np.isnan(mean_scores)):
+            raise ValueError(
+                "Every point of the grid has a NaN validation score; check that "
+                "the scoring applies to this data."
+            )
+        best = np.unravel_index(np.nanargmax(mean_scores), mean_scores.shape)
         self._best_index = best
         self.best_score_ = float(mean_scores[best])
         self.l1_ratio_ = float(l1_ratios[best[0]])

@@ -69,14 +69,11 @@ class PathResult:
     coefs : ndarray of shape (n_alphas, n_classes, n_features)
     intercepts : ndarray of shape (n_alphas, n_classes)
     n_iters : ndarray of shape (n_alphas,)
-    last : ndarray
-        The flat parameter vector of the last solution, to warm-start from.
     """
 
     coefs: NDArray
     intercepts: NDArray
     n_iters: NDArray[np.intp]
-    last: NDArray[np.float64]
 
 
 def _extrapolate(history: list[tuple[float, NDArray]], t: float) -> NDArray:
@@ -89,6 +86,14 @@ def _extrapolate(history: list[tuple[float, NDArray]], t: float) -> NDArray:
         )
         guess += factor * w_i
     return guess
+
+
+def _remember(history: list[tuple[float, NDArray]], t: float, w: NDArray):
+    """The last solutions to extrapolate from, at distinct ``t = log(alpha)``
+    (a repeated alpha replaces its previous solution)."""
+    if history and history[-1][0] == t:
+        history = history[:-1]
+    return [*history[-_PREDICTOR_ORDER:], (t, w)]
 
 
 def _start(objective, w: NDArray, history: list[tuple[float, NDArray]], alpha: float):
@@ -157,13 +162,13 @@ def solve_path(
             w = np.zeros(objective.n_params, dtype=np.float64)
         result = point._solve(objective, solver, _start(objective, w, history, alpha))
         if alpha > 0:
-            history = [*history[-_PREDICTOR_ORDER:], (float(np.log(alpha)), result.x)]
+            history = _remember(history, float(np.log(alpha)), result.x)
         point._set_solution(problem.classes, objective.loss, result, solver)
         coefs[index] = point.coef_
         intercepts[index] = point.intercept_
         n_iters[index] = point.n_iter_
         w = result.x
-    return PathResult(coefs, intercepts, n_iters, w)
+    return PathResult(coefs, intercepts, n_iters)
 
 
 def max_gradient_at_null(estimator: SoftmaxRegression, problem: PathProblem) -> float:

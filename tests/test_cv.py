@@ -203,3 +203,27 @@ def test_string_labels_and_two_classes():
     clf = SoftmaxRegressionCV(alphas=[1e-1, 1e-3], cv=3).fit(X, y)
     assert clf.decision_function(X).shape == (100,)
     assert set(clf.predict(X)) == {"versicolor", "virginica"}
+
+
+def test_nan_scores_are_never_chosen(wine):
+    X, y = wine
+
+    def scorer(estimator, X_test, y_test):
+        # the scorer sees the point's alpha; the weakest penalty scores NaN
+        if estimator.alpha == ALPHAS[-1]:
+            return np.nan
+        return -estimator.alpha
+
+    clf = SoftmaxRegressionCV(alphas=ALPHAS, cv=3, scoring=scorer).fit(X, y)
+    assert clf.alpha_ == ALPHAS[-2]
+    assert np.all(np.isnan(clf.scores_[:, 0, -1]))
+    with pytest.raises(ValueError, match="Every point of the grid has a NaN"):
+        SoftmaxRegressionCV(alphas=ALPHAS, cv=3, scoring=lambda *a: np.nan).fit(X, y)
+
+
+def test_bad_alphas_are_rejected(wine):
+    X, y = wine
+    with pytest.raises(ValueError, match="alphas must be >= 0"):
+        SoftmaxRegressionCV(alphas=[0.1, -1.0]).fit(X, y)
+    with pytest.raises(ValueError, match="'alphas' parameter"):
+        SoftmaxRegressionCV(alphas=0).fit(X, y)

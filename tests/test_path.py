@@ -128,3 +128,13 @@ def test_l1_ratio_is_validated_and_checked_against_the_solver(wine):
 def test_single_class_is_rejected():
     with pytest.raises(ValueError, match="at least 2 classes"):
         softmax_regression_path(np.ones((4, 2)), np.zeros(4), [0.1])
+
+
+def test_repeated_alphas_give_repeated_points(wine):
+    X, y = wine
+    alphas, coefs, _, _ = softmax_regression_path(
+        X, y, [1.0, 0.1, 0.1, 0.01], tol=1e-10
+    )
+    np.testing.assert_array_equal(alphas, [1.0, 0.1, 0.1, 0.01])
+    assert np.all(np.isfinite(coefs))
+    np.testing.assert_allclose(coefs[1], coefs[2], atol=1e-8)

@@ -102,8 +102,7 @@ def _fold_path(
 
 
 class SoftmaxRegressionCV(SoftmaxRegression):
-    """Softmax regression with ``alpha`` (and ``l1_ratio``) chosen by
-    cross-validation.
+    """Softmax regression with alpha and l1_ratio chosen by cross-validation.
 
     For each fold and each ``l1_ratio``, the whole grid of ``alphas`` is
     fitted as one regularisation path (:func:`softmax_regression_path`):
@@ -128,7 +127,8 @@ class SoftmaxRegressionCV(SoftmaxRegression):
         int; see :func:`softmax_regression_path`.
     cv : int, cross-validation generator or iterable, default=None
         Folds as in :func:`sklearn.model_selection.check_cv`: None means 5,
-        an int ``StratifiedKFold`` (no shuffling).
+        an int ``StratifiedKFold`` (no shuffling).  For group-wise folds pass
+        the splits, e.g. ``cv=list(GroupKFold(5).split(X, y, groups))``.
     scoring : str or callable, default=None
         Validation score, higher is better: a scorer name
         (:func:`sklearn.metrics.get_scorer_names`) or a callable

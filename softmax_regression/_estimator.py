@@ -35,9 +35,10 @@ _FLOAT_DTYPES = (np.float64, np.float32)
 
 @functools.cache
 def _blas_controller() -> ThreadpoolController:
-    """numpy's and scipy's BLAS libraries, found once: inspecting them on
-    every fit (``threadpool_limits``) costs about 7 ms, as much as a small
-    fit."""
+    """numpy's and scipy's BLAS libraries, found once, at the first fit
+    (both are loaded by then): inspecting them on every fit
+    (``threadpool_limits``) cost 7.6 ms on the 2-core benchmark machine, as
+    much as a small fit."""
     return ThreadpoolController()
 
 

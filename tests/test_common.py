@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from softmax_regression import SoftmaxRegression
+from softmax_regression import SoftmaxRegression, SoftmaxRegressionCV
 from softmax_regression._solvers import SOLVERS
 
 
@@ -10,4 +10,9 @@ from softmax_regression._solvers import SOLVERS
     [SoftmaxRegression()] + [SoftmaxRegression(solver=name) for name in sorted(SOLVERS)]
 )
 def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@parametrize_with_checks([SoftmaxRegressionCV(alphas=[1e-1, 1e-3], cv=3)])
+def test_sklearn_compatible_cv_estimator(estimator, check):
     check(estimator)

@@ -1,0 +1,405 @@
+"""SoftmaxRegressionCV: alpha (and l1_ratio) chosen by cross-validation along
+warm-started regularisation paths."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+from typing import ClassVar
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.metrics import get_scorer, get_scorer_names
+from sklearn.model_selection import check_cv
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, validate_data
+
+from ._cross_entropy import cross_entropy
+from ._estimator import _ACCEPT_SPARSE, _FLOAT_DTYPES, SoftmaxRegression
+from ._path import (
+    PathProblem,
+    check_alphas,
+    default_alphas,
+    solve_path,
+)
+from ._validation import check_weighted_classes, encode_labels, sample_weights
+
+
+def _check_l1_ratios(l1_ratios) -> np.ndarray:
+    """A non-empty 1-D array of mixing values in [0, 1]."""
+    l1_ratios = check_array(
+        l1_ratios, ensure_2d=False, dtype=np.float64, input_name="l1_ratios"
+    ).ravel()
+    outside = l1_ratios[(l1_ratios < 0) | (l1_ratios > 1)]
+    if outside.size:
+        raise ValueError(
+            f"l1_ratios must lie in [0, 1], got {outside.tolist()}: each is the "
+            "elastic-net mixing l1_ratio of SoftmaxRegression (0 = pure L2)."
+        )
+    return l1_ratios
+
+
+def _flat_parameters(coef: np.ndarray, intercept: np.ndarray, fit_intercept: bool):
+    """The solvers' flat vector of ``(coef, intercept)``: ``W`` row-major,
+    then ``b`` (see :class:`~softmax_regression._loss.MultinomialLoss`)."""
+    parts = [coef.ravel(), intercept] if fit_intercept else [coef.ravel()]
+    return np.concatenate(parts).astype(np.float64)
+
+
+def _neg_log_loss(estimator, X, y, sample_weight=None) -> float:
+    """The default score: minus the weighted mean cross-entropy over all of
+    ``estimator.classes_``, from the logits (no probability is clipped)."""
+    logits = estimator._logits(X).astype(np.float64, copy=False)
+    return -cross_entropy(logits, np.searchsorted(estimator.classes_, y), sample_weight)
+
+
+def _model_at(template, alpha, classes, coef, intercept) -> SoftmaxRegression:
+    """A fitted-looking ``SoftmaxRegression`` with the solution at ``alpha``,
+    for a scorer to call."""
+    model = clone(template).set_params(alpha=float(alpha))
+    model.classes_ = classes
+    model.coef_ = coef
+    model.intercept_ = intercept
+    model.n_features_in_ = coef.shape[1]
+    return model
+
+
+def _fold_path(
+    template, problem, y, sample_weight, class_weight, train, test, alphas, scorer
+):
+    """Fit the path on ``train`` (all classes kept, absent ones weigh zero)
+    and score each point on ``test``."""
+    X, target, classes = problem.X, problem.target, problem.classes
+    weight = sample_weights(
+        None if sample_weight is None else sample_weight[train],
+        X[train],
+        target[train],
+        classes,
+        class_weight,
+    )
+    check_weighted_classes(weight, target[train], classes)
+    path = solve_path(
+        template, PathProblem(X[train], target[train], weight, classes), alphas
+    )
+    score_params = (
+        {} if sample_weight is None else {"sample_weight": sample_weight[test]}
+    )
+    scores = np.array(
+        [
+            scorer(
+                _model_at(template, alpha, classes, coef, intercept),
+                X[test],
+                y[test],
+                **score_params,
+            )
+            for alpha, coef, intercept in zip(
+                alphas, path.coefs, path.intercepts, strict=True
+            )
+        ],
+        dtype=np.float64,
+    )
+    return scores, path.coefs, path.intercepts, path.n_iters
+
+
+class SoftmaxRegressionCV(SoftmaxRegression):
+    """Softmax regression with alpha and l1_ratio chosen by cross-validation.
+
+    For each fold and each ``l1_ratio``, the whole grid of ``alphas`` is
+    fitted as one regularisation path (:func:`softmax_regression_path`):
+    from the strongest penalty to the weakest, each fit warm-started from the
+    previous one, which costs a fraction of independent fits.  Folds run in
+    parallel with joblib.  The point with the best mean validation score is
+    then refitted on all the data.
+
+    Parameters
+    ----------
+    alphas : int or array-like of shape (n_alphas,), default=10
+        Penalty strengths to try (>= 0; searched in decreasing order), or
+        their number: an int builds the grid of
+        :func:`softmax_regression_path` on the whole data (from ``alpha_max``
+        down to ``eps * alpha_max``), one per ``l1_ratio``.
+    l1_ratios : array-like of shape (n_l1_ratios,), default=(0.0,)
+        Elastic-net mixing values in [0, 1] to try, as ``l1_ratio`` of
+        :class:`SoftmaxRegression` (whose solvers decide which are
+        supported; this version supports only 0).
+    eps : float, default=None
+        ``alpha_min / alpha_max`` of the grid built when ``alphas`` is an
+        int; see :func:`softmax_regression_path`.
+    cv : int, cross-validation generator or iterable, default=None
+        Folds as in :func:`sklearn.model_selection.check_cv`: None means 5,
+        an int ``StratifiedKFold`` (no shuffling).  For group-wise folds pass
+        the splits, e.g. ``cv=list(GroupKFold(5).split(X, y, groups))``.
+    scoring : str or callable, default=None
+        Validation score, higher is better: a scorer name
+        (:func:`sklearn.metrics.get_scorer_names`) or a callable
+        ``scorer(estimator, X, y)``.  None is the negative log loss over all
+        the classes of ``y`` (also those a validation fold lacks).  When
+        ``fit`` gets ``sample_weight``, the scorer is called with the
+        validation part as ``sample_weight=`` (class weights are not
+        applied to scores).
+    fit_intercept : bool, default=True
+        Whether to fit the (unpenalised) intercepts.
+    solver : {"auto", "lbfgs", "newton-cg", "newton-cholesky"}, default="auto"
+        As in :class:`SoftmaxRegression`.
+    tol : float, default=1e-4
+        Stopping tolerance of every fit, as in :class:`SoftmaxRegression`.
+    max_iter : int, default=1000
+        Maximum iterations of every fit.
+    class_weight : dict or "balanced", default=None
+        As in :class:`SoftmaxRegression`; ``"balanced"`` is computed on each
+        training part, as a fit of :class:`SoftmaxRegression` on it would.
+    refit : bool, default=True
+        True: refit on all the data at the best ``(alpha, l1_ratio)``,
+        warm-started from the folds' mean solution.  False: ``coef_`` and
+        ``intercept_`` are the mean over folds of the solutions at the best
+        point (as ``LogisticRegressionCV(refit=False)`` does); no refit.
+    n_jobs : int, default=None
+        Folds (times ``l1_ratios``) fitted in parallel with joblib; ``None``
+        means 1 unless in a :func:`joblib.parallel_backend` context, ``-1``
+        all processors.  Each fold evaluates its loss single-threaded; the
+        refit uses ``n_jobs`` threads as :class:`SoftmaxRegression` does.
+    random_state : int, RandomState instance or None, default=None
+        Passed to the solvers, as in :class:`SoftmaxRegression` (the
+        current solvers are deterministic).  A ``cv`` that shuffles takes its
+        own seed.
+    verbose : int, default=0
+        Progress of the folds (joblib); above 1, also every solver
+        iteration.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, sorted.
+    coef_ : ndarray of shape (n_classes, n_features)
+        Coefficients at the chosen point.
+    intercept_ : ndarray of shape (n_classes,)
+        Intercepts at the chosen point, centred to sum to zero.
+    alpha_ : float
+        The chosen penalty strength.
+    l1_ratio_ : float
+        The chosen mixing value.
+    alphas_ : ndarray of shape (n_l1_ratios, n_alphas)
+        The strengths searched for each ``l1_ratio``, decreasing.
+    l1_ratios_ : ndarray of shape (n_l1_ratios,)
+        The mixing values searched.
+    scores_ : ndarray of shape (n_folds, n_l1_ratios, n_alphas)
+        Validation score of each fold at each point (``scores_[f, i, j]``
+        belongs to ``l1_ratios_[i]`` and ``alphas_[i, j]``).
+    best_score_ : float
+        The best mean of ``scores_`` over folds (unweighted, as
+        ``GridSearchCV.best_score_``).
+    coefs_paths_ : ndarray of shape (n_folds, n_l1_ratios, n_alphas, \
+n_classes, n_features)
+        Each fold's ``coef_`` at each point.
+    intercepts_paths_ : ndarray of shape (n_folds, n_l1_ratios, n_alphas, \
+n_classes)
+        Each fold's ``intercept_`` at each point.
+    n_iter_ : ndarray of shape (n_folds, n_l1_ratios, n_alphas)
+        Solver iterations of each fold's fit at each point.
+    refit_n_iter_ : int
+        Solver iterations of the refit (0 when ``refit=False``).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features, when X had string column names.
+
+    See Also
+    --------
+    SoftmaxRegression : The estimator at one ``alpha``; its prediction
+        methods are those of this class.
+    softmax_regression_path : The warm-started path each fold runs.
+    sklearn.linear_model.LogisticRegressionCV : The same idea for
+        scikit-learn's parameterisation.
+
+    Notes
+    -----
+    Every training part keeps all the classes of ``y``: a class absent from
+    it has zero weight there, so the fold's ``predict_proba`` still has a
+    column per class (that class's probabilities are driven towards zero,
+    to the solver's tolerance) and scores over all the classes.  A training
+    part with fewer than two classes raises a ValueError.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from softmax_regression import SoftmaxRegressionCV
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = SoftmaxRegressionCV(alphas=[1e-1, 1e-2, 1e-3], cv=3).fit(X, y)
+    >>> clf.scores_.shape
+    (3, 1, 3)
+    >>> clf.predict(X[:2])
+    array([0, 0])
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "l1_ratios": ["array-like"],
+        "eps": [Interval(Real, 0, 1, closed="neither"), None],
+        "cv": ["cv_object"],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "refit": ["boolean"],
+        **{
+            name: SoftmaxRegression._parameter_constraints[name]
+            for name in (
+                "fit_intercept",
+                "solver",
+                "tol",
+                "max_iter",
+                "class_weight",
+                "n_jobs",
+                "random_state",
+                "verbose",
+            )
+        },
+    }
+
+    def __init__(
+        self,
+        *,
+        alphas=10,
+        l1_ratios=(0.0,),
+        eps: float | None = None,
+        cv=None,
+        scoring=None,
+        fit_intercept: bool = True,
+        solver: str = "auto",
+        tol: float = 1e-4,
+        max_iter: int = 1000,
+        class_weight=None,
+        refit: bool = True,
+        n_jobs: int | None = None,
+        random_state=None,
+        verbose: int = 0,
+    ) -> None:
+        self.alphas = alphas
+        self.l1_ratios = l1_ratios
+        self.eps = eps
+        self.cv = cv
+        self.scoring = scoring
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.class_weight = class_weight
+        self.refit = refit
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def fit(self, X, y, sample_weight=None) -> SoftmaxRegressionCV:
+        """Cross-validate the grid, then fit the best point.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels (at least two distinct).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights, used in every fit and passed to the scorer
+            for the validation parts.
+
+        Returns
+        -------
+        self : SoftmaxRegressionCV
+            The fitted estimator.
+        """
+        self._validate_params()
+        X, y = validate_data(
+            self, X, y, accept_sparse=_ACCEPT_SPARSE, dtype=_FLOAT_DTYPES
+        )
+        l1_ratios = _check_l1_ratios(self.l1_ratios)
+        classes, target = encode_labels(y)
+        if sample_weight is not None:
+            # validated (and copied) once, so folds index a plain array
+            sample_weight = sample_weights(sample_weight, X, target, classes, None)
+        weight = sample_weights(sample_weight, X, target, classes, self.class_weight)
+        check_weighted_classes(weight, target, classes)
+        problem = PathProblem(X, target, weight, classes)
+        templates = [self._template(l1_ratio, n_jobs=1) for l1_ratio in l1_ratios]
+        alphas = np.array([self._grid(template, problem) for template in templates])
+        folds = list(check_cv(self.cv, y, classifier=True).split(X, y))
+        scorer = self._scorer()
+        results = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
+            delayed(_fold_path)(
+                template,
+                problem,
+                y,
+                sample_weight,
+                self.class_weight,
+                train,
+                test,
+                grid,
+                scorer,
+            )
+            for train, test in folds
+            for template, grid in zip(templates, alphas, strict=True)
+        )
+        shape = (len(folds), len(l1_ratios))
+        scores, coefs, intercepts, n_iters = (
+            np.stack(part).reshape(*shape, *part[0].shape)
+            for part in zip(*results, strict=True)
+        )
+        self._set_search_results(l1_ratios, alphas, scores, coefs, intercepts, n_iters)
+        self._set_best(problem)
+        return self
+
+    def _template(self, l1_ratio: float, n_jobs: int | None) -> SoftmaxRegression:
+        """The unfitted configuration every fit of the search shares."""
+        return SoftmaxRegression(
+            l1_ratio=float(l1_ratio),
+            fit_intercept=self.fit_intercept,
+            solver=self.solver,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            verbose=int(self.verbose > 1),
+            random_state=self.random_state,
+            n_jobs=n_jobs,
+        )
+
+    def _grid(self, template: SoftmaxRegression, problem: PathProblem) -> np.ndarray:
+        if isinstance(self.alphas, Integral):
+            return default_alphas(template, problem, self.alphas, self.eps)
+        return check_alphas(self.alphas)
+
+    def _scorer(self):
+        if self.scoring is None:
+            return _neg_log_loss
+        return get_scorer(self.scoring)
+
+    def _set_search_results(
+        self, l1_ratios, alphas, scores, coefs, intercepts, n_iters
+    ) -> None:
+        self.l1_ratios_ = l1_ratios
+        self.alphas_ = alphas
+        self.scores_ = scores
+        self.coefs_paths_ = coefs
+        self.intercepts_paths_ = intercepts
+        self.n_iter_ = n_iters
+        mean_scores = scores.mean(axis=0)
+        if np.all(np.isnan(mean_scores)):
+            raise ValueError(
+                "Every point of the grid has a NaN validation score; check that "
+                "the scoring applies to this data."
+            )
+        best = np.unravel_index(np.nanargmax(mean_scores), mean_scores.shape)
+        self._best_index = best
+        self.best_score_ = float(mean_scores[best])
+        self.l1_ratio_ = float(l1_ratios[best[0]])
+        self.alpha_ = float(alphas[best])
+
+    def _set_best(self, problem: PathProblem) -> None:
+        """``coef_`` and ``intercept_``: the refit, or the folds' mean."""
+        l1_index, alpha_index = self._best_index
+        coef = self.coefs_paths_[:, l1_index, alpha_index].mean(axis=0)
+        intercept = self.intercepts_paths_[:, l1_index, alpha_index].mean(axis=0)
+        self.classes_ = problem.classes
+        self.refit_n_iter_ = 0
+        if self.refit:
+            start = _flat_parameters(coef, intercept, self.fit_intercept)
+            template = self._template(self.l1_ratio_, n_jobs=self.n_jobs)
+            path = solve_path(template, problem, np.array([self.alpha_]), start)
+            coef, intercept = path.coefs[0], path.intercepts[0]
+            self.refit_n_iter_ = int(path.n_iters[0])
+        self.coef_ = coef
+        self.intercept_ = intercept

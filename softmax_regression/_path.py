@@ -1,0 +1,386 @@
+"""The regularisation path: one fit per alpha, each warm-started from the last.
+
+Every point of the path is built through :class:`SoftmaxRegression`'s own
+fitting steps (``_resolve_solver``, ``_objective``, ``_solve``,
+``_set_solution``) on a configured estimator whose ``alpha`` (and
+``l1_ratio``) is set per point, so the path solves exactly the problem
+``SoftmaxRegression(alpha=a, l1_ratio=r, ...).fit`` solves, whatever the
+penalty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from sklearn.base import clone
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils.validation import check_array, check_X_y
+
+from ._estimator import _ACCEPT_SPARSE, _FLOAT_DTYPES, SoftmaxRegression
+from ._loss import MultinomialLoss
+from ._solvers import SOLVERS
+from ._validation import check_weighted_classes, encode_labels, sample_weights
+
+#: For pure L2 the grid's top is the L1 formula at this ``l1_ratio`` (as
+#: glmnet does for ridge): no finite L2 strength zeroes the coefficients.
+_L2_RATIO_FLOOR = 1e-3
+#: ``alpha_min / alpha_max`` of the default grid: ``enet_path``'s 1e-3 when
+#: the penalty has an L1 part; for pure L2, whose top is 1000x higher, 1e-6,
+#: so both grids end at ``1e-3 * max|gradient|``.
+_EPS_L1 = 1e-3
+_EPS_L2 = 1e-6
+#: Highest degree of the polynomial extrapolating the path to the next alpha.
+_PREDICTOR_ORDER = 2
+
+
+@dataclass
+class PathProblem:
+    """Validated data of one path: what every point of it shares.
+
+    Attributes
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        The data, float32 or float64.
+    target : ndarray of shape (n_samples,)
+        Class indices into ``classes``.
+    weight : ndarray of shape (n_samples,)
+        Sample weight times class weight.
+    classes : ndarray of shape (n_classes,)
+        The labels; a class may carry zero weight (absent from a
+        cross-validation fold), its probabilities are then pushed towards
+        zero.
+    """
+
+    X: object
+    target: NDArray[np.intp]
+    weight: NDArray[np.float64]
+    classes: NDArray
+
+
+@dataclass
+class PathResult:
+    """The solutions along a path, in the order of ``alphas``.
+
+    Attributes
+    ----------
+    coefs : ndarray of shape (n_alphas, n_classes, n_features)
+    intercepts : ndarray of shape (n_alphas, n_classes)
+    n_iters : ndarray of shape (n_alphas,)
+    """
+
+    coefs: NDArray
+    intercepts: NDArray
+    n_iters: NDArray[np.intp]
+
+
+def _extrapolate(history: list[tuple[float, NDArray]], t: float) -> NDArray:
+    """The polynomial through the points ``(t_i, w_i)`` of ``history``,
+    evaluated at ``t`` (Lagrange form)."""
+    guess = np.zeros_like(history[0][1])
+    for i, (t_i, w_i) in enumerate(history):
+        factor = np.prod(
+            [(t - t_j) / (t_i - t_j) for j, (t_j, _) in enumerate(history) if j != i]
+        )
+        guess += factor * w_i
+    return guess
+
+
+def _remember(history: list[tuple[float, NDArray]], t: float, w: NDArray):
+    """The last solutions to extrapolate from, at distinct ``t = log(alpha)``
+    (a repeated alpha replaces its previous solution)."""
+    if history and history[-1][0] == t:
+        history = history[:-1]
+    return [*history[-_PREDICTOR_ORDER:], (t, w)]
+
+
+def _start(objective, w: NDArray, history: list[tuple[float, NDArray]], alpha: float):
+    """The warm start of the next point: the previous solution ``w``, or its
+    extrapolation along the path when that has a lower objective.
+
+    The solutions are smooth in ``log(alpha)`` (between the kinks an L1 part
+    makes), so the polynomials of degree 1 and 2 through the last solutions
+    predict the next one (a predictor step of path following); each
+    candidate costs one evaluation of the objective, and the solver corrects
+    whichever is kept.
+    """
+    if not alpha > 0 or len(history) < 2:
+        return w
+    best, best_value = w, objective.value(w)
+    for order in range(1, min(len(history), _PREDICTOR_ORDER + 1)):
+        guess = _extrapolate(history[-(order + 1) :], float(np.log(alpha)))
+        value = objective.value(guess)
+        if value < best_value:
+            best, best_value = guess, value
+    return best
+
+
+def solve_path(
+    estimator: SoftmaxRegression,
+    problem: PathProblem,
+    alphas: NDArray[np.float64],
+    w0: NDArray[np.float64] | None = None,
+) -> PathResult:
+    """Fit ``estimator``'s problem at each alpha in turn, warm-starting each
+    solve from the previous solutions (see :func:`_start`).
+
+    Parameters
+    ----------
+    estimator : SoftmaxRegression
+        Unfitted configuration (penalty, solver, tolerance, ...); its
+        ``alpha`` is set per point on a private clone.
+    problem : PathProblem
+        The validated data.
+    alphas : ndarray of shape (n_alphas,)
+        Penalty strengths, in the order to solve them (decreasing is what
+        makes warm starts pay).
+    w0 : ndarray, default=None
+        Flat starting vector of the first solve; zeros when None.
+
+    Returns
+    -------
+    PathResult
+    """
+    n_classes = problem.classes.shape[0]
+    n_features = problem.X.shape[1]
+    dtype = problem.X.dtype
+    coefs = np.empty((len(alphas), n_classes, n_features), dtype=dtype)
+    intercepts = np.empty((len(alphas), n_classes), dtype=dtype)
+    n_iters = np.empty(len(alphas), dtype=np.intp)
+    point = clone(estimator)
+    w = w0
+    history: list[tuple[float, NDArray]] = []
+    for index, alpha in enumerate(alphas):
+        point.set_params(alpha=float(alpha))
+        solver = point._resolve_solver(problem.X.shape, n_classes)
+        objective = point._objective(
+            problem.X, problem.target, problem.weight, n_classes
+        )
+        if w is None:
+            w = np.zeros(objective.n_params, dtype=np.float64)
+        result = point._solve(objective, solver, _start(objective, w, history, alpha))
+        if alpha > 0:
+            history = _remember(history, float(np.log(alpha)), result.x)
+        point._set_solution(problem.classes, objective.loss, result, solver)
+        coefs[index] = point.coef_
+        intercepts[index] = point.intercept_
+        n_iters[index] = point.n_iter_
+        w = result.x
+    return PathResult(coefs, intercepts, n_iters)
+
+
+def max_gradient_at_null(estimator: SoftmaxRegression, problem: PathProblem) -> float:
+    """Largest absolute entry of the loss gradient in ``W`` at the null model.
+
+    The null model is ``W = 0`` with, when ``estimator.fit_intercept``, the
+    intercepts at their optimum, the log of the weighted class frequencies.
+    With an L1 part ``alpha * l1_ratio * ||W||_1``, ``W = 0`` is optimal
+    exactly when ``alpha * l1_ratio`` is at least this value.
+    """
+    n_classes = problem.classes.shape[0]
+    loss = MultinomialLoss(
+        problem.X,
+        problem.target,
+        problem.weight,
+        n_classes,
+        fit_intercept=estimator.fit_intercept,
+    )
+    w = np.zeros(loss.n_params, dtype=np.float64)
+    if estimator.fit_intercept:
+        prior = np.bincount(problem.target, weights=problem.weight, minlength=n_classes)
+        w[loss.n_coef :] = np.log(np.maximum(prior / prior.sum(), 1e-300))
+    _, grad = loss.value_and_grad(w)
+    return float(np.max(np.abs(grad[: loss.n_coef])))
+
+
+def default_alphas(
+    estimator: SoftmaxRegression,
+    problem: PathProblem,
+    n_alphas: int,
+    eps: float | None,
+) -> NDArray[np.float64]:
+    """``n_alphas`` log-spaced strengths from ``alpha_max`` down to
+    ``eps * alpha_max`` (see :func:`softmax_regression_path`)."""
+    l1_ratio = float(estimator.l1_ratio)
+    if eps is None:
+        eps = _EPS_L1 if l1_ratio > 0 else _EPS_L2
+    alpha_max = max_gradient_at_null(estimator, problem) / max(
+        l1_ratio, _L2_RATIO_FLOOR
+    )
+    if not alpha_max > 0:
+        # The null model is already optimal (e.g. constant features): any
+        # alpha gives W = 0; keep a grid of positive strengths all the same.
+        alpha_max = 1.0
+    return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
+
+
+def check_alphas(alphas: ArrayLike) -> NDArray[np.float64]:
+    """A 1-D grid of finite, non-negative strengths, sorted decreasing."""
+    alphas = check_array(
+        alphas, ensure_2d=False, dtype=np.float64, input_name="alphas"
+    ).ravel()
+    if np.any(alphas < 0):
+        raise ValueError(
+            f"alphas must be >= 0, got {alphas[alphas < 0].tolist()}; the penalty "
+            "strength alpha is a non-negative number."
+        )
+    return np.sort(alphas)[::-1]
+
+
+def check_path_problem(X, y, sample_weight, class_weight) -> PathProblem:
+    """Validate ``(X, y, sample_weight)`` as :meth:`SoftmaxRegression.fit`
+    does, and encode them."""
+    X, y = check_X_y(X, y, accept_sparse=_ACCEPT_SPARSE, dtype=_FLOAT_DTYPES)
+    classes, target = encode_labels(y)
+    weight = sample_weights(sample_weight, X, target, classes, class_weight)
+    check_weighted_classes(weight, target, classes)
+    return PathProblem(X, target, weight, classes)
+
+
+@validate_params(
+    {
+        "X": ["array-like", "sparse matrix"],
+        "y": ["array-like"],
+        "alphas": ["array-like", None],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "sample_weight": ["array-like", None],
+        "n_alphas": [Interval(Integral, 1, None, closed="left")],
+        "eps": [Interval(Real, 0, 1, closed="neither"), None],
+        "fit_intercept": ["boolean"],
+        "solver": [StrOptions({"auto", *SOLVERS})],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def softmax_regression_path(
+    X,
+    y,
+    alphas: ArrayLike | None = None,
+    *,
+    l1_ratio: float = 0.0,
+    sample_weight: ArrayLike | None = None,
+    n_alphas: int = 100,
+    eps: float | None = None,
+    fit_intercept: bool = True,
+    solver: str = "auto",
+    tol: float = 1e-4,
+    max_iter: int = 1000,
+    class_weight=None,
+    n_jobs: int | None = None,
+    verbose: int = 0,
+) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    """Softmax regression solutions along a decreasing grid of ``alpha``.
+
+    Solves ``SoftmaxRegression(alpha=a, l1_ratio=l1_ratio, ...)`` for each
+    ``a`` in ``alphas``, from the strongest penalty to the weakest, each
+    solve starting from the previous solution (warm start), which costs a
+    fraction of the iterations of independent fits.  Each point is the
+    solution ``SoftmaxRegression.fit`` reaches with the same parameters, to
+    the solver's tolerance.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data (float32 is fitted in float32, as by
+        :class:`SoftmaxRegression`).
+    y : array-like of shape (n_samples,)
+        Class labels, at least two distinct.
+    alphas : array-like of shape (n_alphas,), default=None
+        Penalty strengths, >= 0; sorted decreasing before solving.  None
+        builds ``n_alphas`` strengths log-spaced from ``alpha_max`` down to
+        ``eps * alpha_max``, where ``alpha_max = G / l1_ratio`` and ``G``
+        is the largest absolute entry of the loss gradient in ``W`` at the
+        null model (``W = 0``, intercepts at the log class frequencies):
+        with an L1 part, the smallest alpha at which every coefficient is
+        zero.  For pure L2 (``l1_ratio=0``) no alpha zeroes the
+        coefficients; as glmnet does, ``G / 0.001`` is used, where the fit is
+        close to the null model.
+    l1_ratio : float, default=0.0
+        Elastic-net mixing in [0, 1], as in :class:`SoftmaxRegression`
+        (whose solvers decide which values are supported).
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weights; integer weights give the path of the data
+        with rows repeated.
+    n_alphas : int, default=100
+        Number of strengths of the default grid (ignored when ``alphas`` is
+        given).
+    eps : float, default=None
+        ``alpha_min / alpha_max`` of the default grid.  None means ``1e-3``
+        (``enet_path``'s default) when ``l1_ratio > 0`` and ``1e-6`` for pure
+        L2, whose ``alpha_max`` is 1000 times higher, so that both grids end
+        at ``0.001 * G``.
+    fit_intercept : bool, default=True
+        Whether to fit the (unpenalised) intercepts.
+    solver : {"auto", "lbfgs", "newton-cg", "newton-cholesky"}, default="auto"
+        As in :class:`SoftmaxRegression`; ``"auto"`` is resolved per point.
+    tol : float, default=1e-4
+        Stopping tolerance of each solve, as in :class:`SoftmaxRegression`.
+    max_iter : int, default=1000
+        Maximum iterations of each solve.
+    class_weight : dict or "balanced", default=None
+        As in :class:`SoftmaxRegression`.
+    n_jobs : int, default=None
+        Threads evaluating the loss, as in :class:`SoftmaxRegression`.
+    verbose : int, default=0
+        If positive, print each solver iteration.
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+        The strengths, decreasing.
+    coefs : ndarray of shape (n_alphas, n_classes, n_features)
+        ``coef_`` at each alpha, classes in sorted label order (as
+        ``np.unique(y)``), in the data's dtype.
+    intercepts : ndarray of shape (n_alphas, n_classes)
+        ``intercept_`` at each alpha (centred to sum to zero; zeros when
+        ``fit_intercept=False``).
+    n_iters : ndarray of shape (n_alphas,)
+        Solver iterations at each alpha.
+
+    See Also
+    --------
+    SoftmaxRegressionCV : Chooses alpha by cross-validation along this path.
+    sklearn.linear_model.enet_path : The same convention for linear models.
+
+    Notes
+    -----
+    Unlike :func:`sklearn.linear_model.enet_path`, which returns coefficients
+    of shape ``(n_features, n_alphas)``, the alpha axis comes first here, so
+    ``coefs[i]`` is the ``coef_`` of ``alphas[i]``.  A point that does not
+    converge within ``max_iter`` raises a
+    :class:`~sklearn.exceptions.ConvergenceWarning`, as a fit does.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from softmax_regression import softmax_regression_path
+    >>> X, y = load_iris(return_X_y=True)
+    >>> alphas, coefs, intercepts, n_iters = softmax_regression_path(
+    ...     X, y, n_alphas=5
+    ... )
+    >>> coefs.shape
+    (5, 3, 4)
+    >>> bool(alphas[0] > alphas[-1])
+    True
+    """
+    estimator = SoftmaxRegression(
+        l1_ratio=l1_ratio,
+        fit_intercept=fit_intercept,
+        solver=solver,
+        tol=tol,
+        max_iter=max_iter,
+        verbose=verbose,
+        n_jobs=n_jobs,
+    )
+    problem = check_path_problem(X, y, sample_weight, class_weight)
+    if alphas is None:
+        alphas = default_alphas(estimator, problem, n_alphas, eps)
+    alphas = check_alphas(alphas)
+    path = solve_path(estimator, problem, alphas)
+    return alphas, path.coefs, path.intercepts, path.n_iters

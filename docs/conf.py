@@ -77,3 +77,16 @@ if os.environ.get("SPHINX_INTERSPHINX") == "1":
         "scipy": ("https://docs.scipy.org/doc/scipy", None),
         "sklearn": ("https://scikit-learn.org/stable", None),
     }
+
+
+def _skip_metadata_request_methods(app, what, name, obj, skip, options):
+    """Leave out scikit-learn's generated ``set_{method}_request`` methods:
+    scikit-learn documents them, and their docstrings link into its own
+    documentation."""
+    if what == "class" and name.startswith("set_") and name.endswith("_request"):
+        return True
+    return skip
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_metadata_request_methods)

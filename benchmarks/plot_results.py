@@ -35,7 +35,12 @@ STYLE = {
 }
 
 
-def plot(results: dict, out: Path, datasets: list[str] | None = None) -> None:
+def make_figure(results: dict, datasets: list[str] | None = None):
+    """The time-versus-gap figure of bench_fit.py's results, one panel per
+    data set (all of them, or ``datasets`` in that order).
+
+    Also drawn by the documentation's gallery (``examples/plot_benchmark.py``).
+    """
     names = datasets or list(results["datasets"])
     n_cols = min(3, len(names))
     n_rows = math.ceil(len(names) / n_cols)
@@ -109,6 +114,12 @@ def plot(results: dict, out: Path, datasets: list[str] | None = None) -> None:
     legend_height = 0.25 * (n_legend_rows + 1) / fig.get_figheight()
     fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=4, fontsize=8)
     fig.tight_layout(rect=(0, legend_height, 1, 1))
+    return fig
+
+
+def plot(results: dict, out: Path, datasets: list[str] | None = None) -> None:
+    """Write :func:`make_figure`'s figure to ``out``."""
+    fig = make_figure(results, datasets)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=120)
     plt.close(fig)

@@ -3,7 +3,9 @@
 import hashlib
 import io
 import json
+import os
 import pickle
+import stat
 import zipfile
 
 import joblib
@@ -152,7 +154,11 @@ def test_write_is_atomic(tmp_path, wine, monkeypatch):
 
     with pytest.raises(FileExistsError, match=r"m.srm exists"):
         save_model(model, path, overwrite=False)
-    save_model(model, path)
+    path.unlink()
+    save_model(model, path, overwrite=False)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask  # not mkstemp's 0600
     np.testing.assert_array_equal(load_model(path).coef_, model.coef_)
 
 

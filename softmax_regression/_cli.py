@@ -48,7 +48,7 @@ def _fraction(text: str) -> float:
     return value
 
 
-def _add_data(parser: argparse.ArgumentParser, target: str) -> None:
+def _add_data(parser: argparse.ArgumentParser, *, with_target: bool) -> None:
     parser.add_argument(
         "data",
         metavar="DATA",
@@ -61,12 +61,11 @@ def _add_data(parser: argparse.ArgumentParser, target: str) -> None:
         choices=("csv", "parquet", "npz", "svmlight"),
         help="DATA's format, when its name does not tell",
     )
-    if target == "none":
+    if not with_target:
         return
     parser.add_argument(
         "--target",
         metavar="COLUMN",
-        required=False,
         help="label column of a CSV/Parquet file (required there), or label "
         "array of an npz file (default y); svmlight files carry their labels",
     )
@@ -87,18 +86,31 @@ def _build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     fit = commands.add_parser("fit", help="fit a model to DATA and save it")
-    _add_data(fit, "optional")
+    _add_data(fit, with_target=True)
     fit.add_argument(
         "-o", "--output", metavar="MODEL", type=Path, required=True,
         help="model file to write (see docs/model_files.rst), e.g. model.srm",
     )  # fmt: skip
-    fit.add_argument("--alpha", type=float, default=_DEFAULTS["alpha"])
-    fit.add_argument("--l1-ratio", type=float, default=_DEFAULTS["l1_ratio"])
     fit.add_argument(
-        "--solver", choices=("auto", *SOLVERS), default=_DEFAULTS["solver"]
-    )
-    fit.add_argument("--max-iter", type=int, default=_DEFAULTS["max_iter"])
-    fit.add_argument("--tol", type=float, default=_DEFAULTS["tol"])
+        "--alpha", type=float, default=_DEFAULTS["alpha"],
+        help="penalty strength (default %(default)s)",
+    )  # fmt: skip
+    fit.add_argument(
+        "--l1-ratio", type=float, default=_DEFAULTS["l1_ratio"],
+        help="elastic-net mixing, 0 = L2 (default %(default)s)",
+    )  # fmt: skip
+    fit.add_argument(
+        "--solver", choices=("auto", *SOLVERS), default=_DEFAULTS["solver"],
+        help="optimisation algorithm (default %(default)s)",
+    )  # fmt: skip
+    fit.add_argument(
+        "--max-iter", type=int, default=_DEFAULTS["max_iter"],
+        help="most solver iterations (default %(default)s)",
+    )  # fmt: skip
+    fit.add_argument(
+        "--tol", type=float, default=_DEFAULTS["tol"],
+        help="stop when max|gradient| <= tol (default %(default)s)",
+    )  # fmt: skip
     fit.add_argument(
         "--test-size", type=_fraction, metavar="F",
         help="hold out this fraction of DATA (stratified) and report on it",
@@ -108,7 +120,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     predict = commands.add_parser("predict", help="predict DATA with a saved model")
     predict.add_argument("model", metavar="MODEL", type=Path)
-    _add_data(predict, "none")
+    _add_data(predict, with_target=False)
     predict.add_argument(
         "-o", "--output", metavar="OUT", type=Path, required=True,
         help="predictions, one row per DATA row in order (.csv, .npz, .parquet)",
@@ -123,7 +135,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "evaluate", help="score a saved model on labelled DATA"
     )
     evaluate.add_argument("model", metavar="MODEL", type=Path)
-    _add_data(evaluate, "optional")
+    _add_data(evaluate, with_target=True)
 
     demo = commands.add_parser(
         "demo",

@@ -12,6 +12,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+import skops.io as sio
 from sklearn.datasets import load_wine
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
@@ -82,6 +83,31 @@ def test_params_of_every_json_kind_round_trip(tmp_path, wine):
     assert loaded.example_ == model.example_
 
 
+class NewParameters(SoftmaxRegression):
+    """A later estimator: SoftmaxRegression's parameters and new ones."""
+
+    penalty, batch_size, smoothing = "l2", None, 0.0  # their defaults
+
+    @classmethod
+    def _get_param_names(cls):
+        return sorted(
+            [*super()._get_param_names(), "penalty", "batch_size", "smoothing"]
+        )
+
+
+def test_new_estimator_and_parameters_need_one_line(tmp_path, wine, monkeypatch):
+    monkeypatch.setitem(_model_io._ESTIMATORS, "NewParameters", NewParameters)
+    X, y = wine
+    model = NewParameters(alpha=1e-3).set_params(
+        penalty="elasticnet", batch_size=64, smoothing=0.1
+    )
+    save_model(model.fit(X, y), tmp_path / "m.srm")
+    loaded = load_model(tmp_path / "m.srm")
+    assert type(loaded) is NewParameters
+    assert loaded.get_params() == model.get_params()
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
 def test_pickle_and_joblib_still_work(tmp_path, wine):
     X, y = wine
     model = SoftmaxRegression().fit(X, y)
@@ -92,7 +118,6 @@ def test_pickle_and_joblib_still_work(tmp_path, wine):
 
 
 def test_skops_persistence_as_documented(tmp_path, wine):
-    sio = pytest.importorskip("skops.io")
     X, y = wine
     model = SoftmaxRegression().fit(X, y)
     sio.dump(model, tmp_path / "m.skops")

@@ -36,6 +36,13 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 _DEFAULTS = SoftmaxRegression().get_params()
 _MAX_CLASSES_SHOWN = 20
+#: fit's options that are SoftmaxRegression parameters (besides --solver).
+_ESTIMATOR_OPTIONS = {
+    "alpha": (float, "penalty strength"),
+    "l1_ratio": (float, "elastic-net mixing, 0 = L2"),
+    "max_iter": (int, "most solver iterations"),
+    "tol": (float, "stop when max|gradient| <= tol"),
+}
 
 
 # -- arguments ----------------------------------------------------------------
@@ -91,25 +98,14 @@ def _build_parser() -> argparse.ArgumentParser:
         "-o", "--output", metavar="MODEL", type=Path, required=True,
         help="model file to write (see docs/model_files.rst), e.g. model.srm",
     )  # fmt: skip
-    fit.add_argument(
-        "--alpha", type=float, default=_DEFAULTS["alpha"],
-        help="penalty strength (default %(default)s)",
-    )  # fmt: skip
-    fit.add_argument(
-        "--l1-ratio", type=float, default=_DEFAULTS["l1_ratio"],
-        help="elastic-net mixing, 0 = L2 (default %(default)s)",
-    )  # fmt: skip
+    for name, (kind, text) in _ESTIMATOR_OPTIONS.items():
+        fit.add_argument(
+            f"--{name.replace('_', '-')}", type=kind, default=_DEFAULTS[name],
+            help=f"{text} (default %(default)s)",
+        )  # fmt: skip
     fit.add_argument(
         "--solver", choices=("auto", *SOLVERS), default=_DEFAULTS["solver"],
         help="optimisation algorithm (default %(default)s)",
-    )  # fmt: skip
-    fit.add_argument(
-        "--max-iter", type=int, default=_DEFAULTS["max_iter"],
-        help="most solver iterations (default %(default)s)",
-    )  # fmt: skip
-    fit.add_argument(
-        "--tol", type=float, default=_DEFAULTS["tol"],
-        help="stop when max|gradient| <= tol (default %(default)s)",
     )  # fmt: skip
     fit.add_argument(
         "--test-size", type=_fraction, metavar="F",
@@ -199,11 +195,7 @@ def _fit(args) -> None:
             random_state=args.seed,
         )
     model = SoftmaxRegression(
-        alpha=args.alpha,
-        l1_ratio=args.l1_ratio,
-        solver=args.solver,
-        max_iter=args.max_iter,
-        tol=args.tol,
+        solver=args.solver, **{name: getattr(args, name) for name in _ESTIMATOR_OPTIONS}
     )
     start = time.perf_counter()
     with fit_progress():

@@ -165,12 +165,14 @@ def _labelled(data, what: str):
     return data
 
 
-def _scores(model, X, y) -> tuple[float, float]:
+def _scores(model, X, y) -> tuple[float, float, np.ndarray]:
+    """Accuracy, log loss and the predicted labels."""
     from sklearn.metrics import accuracy_score, log_loss
 
     proba = model.predict_proba(X)
     predicted = model.classes_[np.argmax(proba, axis=1)]
-    return accuracy_score(y, predicted), log_loss(y, proba, labels=model.classes_)
+    loss = log_loss(y, proba, labels=model.classes_)
+    return accuracy_score(y, predicted), loss, predicted
 
 
 def _classes_text(classes: np.ndarray) -> str:
@@ -216,7 +218,7 @@ def _fit(args) -> None:
     if X_test is not None:
         rows.append(("test", X_test, y_test))
     for name, X, y in rows:
-        accuracy, loss = _scores(model, X, y)
+        accuracy, loss, _ = _scores(model, X, y)
         print(f"{name:10} {accuracy:>9.4f} {loss:>9.4f}")
     print(f"model      written to {args.output}")
 
@@ -256,8 +258,7 @@ def _evaluate(args) -> None:
     _labelled(data, "evaluate")
     check_known_labels(data.y, model.classes_, data.path)
     X = model_features(data, model)
-    accuracy, loss = _scores(model, X, data.y)
-    predicted = model.predict(X)
+    accuracy, loss, predicted = _scores(model, X, data.y)
     labels = model.classes_
     print(f"data       {data.path}: {X.shape[0]} samples")
     print(f"accuracy   {accuracy:.4f}")

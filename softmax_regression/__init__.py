@@ -3,19 +3,23 @@
 from ._cross_entropy import cross_entropy, cross_entropy_grad
 from ._cv import SoftmaxRegressionCV
 from ._estimator import SoftmaxRegression
+from ._model_io import ModelFileError, load_model, save_model
 from ._path import softmax_regression_path
 from ._softmax import log_softmax, logsumexp, softmax
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ModelFileError",
     "SoftmaxRegression",
     "SoftmaxRegressionCV",
     "__version__",
     "cross_entropy",
     "cross_entropy_grad",
+    "load_model",
     "log_softmax",
     "logsumexp",
+    "save_model",
     "softmax",
     "softmax_regression_path",
 ]

@@ -16,6 +16,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController
 
+from ._fit_hooks import iteration_callback
 from ._loss import MultinomialLoss
 from ._objective import Objective
 from ._penalty import L2Penalty
@@ -257,7 +258,9 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
                 w0,
                 tol=self.tol,
                 max_iter=self.max_iter,
-                callback=self._print_progress if self.verbose else None,
+                callback=iteration_callback(
+                    self._print_progress if self.verbose else None
+                ),
             )
         if not result.converged:
             warnings.warn(

@@ -7,6 +7,7 @@ from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
+import scipy.sparse as sp
 from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
@@ -423,7 +424,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         )
         target = smooth_targets(target, self.label_smoothing, classes.shape[0])
         check_solver_penalty("sgd", penalty_name(self.alpha, self.l1_ratio))
-        objective = self._objective(X, target, weight, classes.shape[0])
+        objective = self._objective(_row_sliceable(X), target, weight, classes.shape[0])
         optimizer, w = self._streaming_start(objective.loss, first_call)
         with threadpool_limits(limits=1, user_api="blas"):
             loss = optimizer.run_epoch(objective, w)
@@ -595,6 +596,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         """The objective and the ``"sgd"`` solver's options: the optimiser
         and, with ``early_stopping``, the score on a held-out split."""
         random_state = check_random_state(self.random_state)
+        X = _row_sliceable(X)
         validation_score = None
         if self.early_stopping:
             labels = target if target.ndim == 1 else np.argmax(target, axis=1)
@@ -741,6 +743,11 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             Log-probabilities in the order of ``classes_``.
         """
         return log_softmax(self._logits(X), axis=1)
+
+
+def _row_sliceable(X):
+    """``X``, as CSR if it is a CSC matrix: mini-batches slice rows."""
+    return X.tocsr() if sp.issparse(X) and X.format == "csc" else X
 
 
 def _accuracy_scorer(X, labels, weight, loss: MultinomialLoss):

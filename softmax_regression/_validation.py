@@ -61,7 +61,13 @@ def is_probability_target(y) -> bool:
 
     A single column ``(n, 1)`` still means labels, as in scikit-learn.
     """
-    return y is not None and np.ndim(y) == 2 and np.shape(y)[1] >= 2
+    shape = getattr(y, "shape", None)
+    if shape is None and isinstance(y, (list, tuple)):
+        try:
+            shape = np.shape(y)
+        except ValueError:  # ragged: validation reports it
+            return False
+    return shape is not None and len(shape) == 2 and shape[1] >= 2
 
 
 #: How far a probability row's sum may stray from 1.

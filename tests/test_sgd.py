@@ -277,6 +277,35 @@ def test_verbose_sgd_prints_each_epoch(iris, capsys):
     assert "iter    2" in capsys.readouterr().out
 
 
+@pytest.mark.slow
+def test_one_pass_of_partial_fit_over_fashion_mnist_nears_the_batch_fit():
+    """60 batches of 1,000 images, each seen once, against the full fit."""
+    from _datasets import load_fashion_mnist
+
+    X, y = load_fashion_mnist("train")
+    X_test, y_test = load_fashion_mnist("test")
+    streamed = SoftmaxRegression(
+        alpha=1e-4,
+        batch_size=100,
+        learning_rate_init=1e-2,
+        average=True,
+        random_state=0,
+    )
+    for start in range(0, len(y), 1000):
+        streamed.partial_fit(
+            X[start : start + 1000], y[start : start + 1000], classes=np.arange(10)
+        )
+    assert streamed.n_iter_ == 60 and streamed.t_ == len(y)
+    batch = SoftmaxRegression(alpha=1e-4, tol=1e-3).fit(X, y)
+    streamed_accuracy = streamed.score(X_test, y_test)
+    batch_accuracy = batch.score(X_test, y_test)
+    assert batch_accuracy > 0.84
+    assert streamed_accuracy > batch_accuracy - 0.02, (
+        streamed_accuracy,
+        batch_accuracy,
+    )
+
+
 # -- bad input ----------------------------------------------------------------
 def test_first_partial_fit_needs_classes(iris):
     X, y = iris

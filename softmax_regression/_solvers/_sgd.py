@@ -154,7 +154,11 @@ class StochasticOptimizer:
         return min(AUTO_BATCH_SIZE, n_samples)
 
     def _batches(self, n_samples: int):
+        """Row selections of one epoch; ``None`` means all the rows."""
         size = self.rows_per_batch(n_samples)
+        if size == n_samples:
+            yield None
+            return
         if not self.shuffle:
             for start in range(0, n_samples, size):
                 yield slice(start, min(start + size, n_samples))
@@ -180,7 +184,7 @@ class StochasticOptimizer:
         total = 0.0
         batch_weight = 0.0
         for rows in self._batches(objective.loss.n_samples):
-            batch = objective.take(rows)
+            batch = objective if rows is None else objective.take(rows)
             if batch.loss.weight_sum == 0:
                 continue
             value, grad = batch.value_and_grad(w)

@@ -383,7 +383,10 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         Always uses the streaming optimiser of ``solver="sgd"`` (with
         ``batch_size``, ``sgd_update`` and the learning-rate schedule),
         whatever ``solver`` is, continuing from the current coefficients and
-        optimiser state: after :meth:`fit` it refines that fit.
+        optimiser state: after :meth:`fit` it refines that fit.  As in
+        MLPClassifier, the optimiser is made with the settings of the first
+        call (or of the first call after :meth:`fit`); changing them later
+        with ``set_params`` takes effect at the next :meth:`fit`.
         ``early_stopping`` and ``max_iter`` do not apply; ``n_iter_``
         counts the calls.
 
@@ -426,8 +429,12 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         check_solver_penalty("sgd", penalty_name(self.alpha, self.l1_ratio))
         objective = self._objective(_row_sliceable(X), target, weight, classes.shape[0])
         optimizer, w = self._streaming_start(objective.loss, first_call)
-        with threadpool_limits(limits=1, user_api="blas"):
-            loss = optimizer.run_epoch(objective, w)
+        try:
+            with threadpool_limits(limits=1, user_api="blas"):
+                loss = optimizer.run_epoch(objective, w)
+        except ValueError:
+            self._optimizer = None  # diverged: the next call restarts from coef_
+            raise
         solution = optimizer.solution()
         optimizer.end_epoch(loss, solution, self.tol)
         n_iter = 1 if first_call else self.n_iter_ + 1

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
@@ -154,10 +155,10 @@ def test_partial_fit_ignores_solver(iris):
 def test_partial_fit_after_fit_continues_from_it(iris):
     X, y = iris
     clf = SoftmaxRegression(alpha=ALPHA, tol=1e-10).fit(X, y)
-    optimum = _objective_value(clf, X, y)
+    optimum, n_iter = _objective_value(clf, X, y), clf.n_iter_
     clf.set_params(learning_rate_init=1e-4)
-    clf.partial_fit(X, y)
-    assert not hasattr(clf, "classes") and clf.n_iter_ > 1
+    clf.partial_fit(X, y)  # classes known from fit
+    assert clf.n_iter_ == n_iter + 1
     assert _objective_value(clf, X, y) == pytest.approx(optimum, rel=1e-4)
     assert len(clf.loss_curve_) == 1
 
@@ -182,6 +183,20 @@ def test_partial_fit_integer_weights_equal_repeated_rows(iris):
             np.repeat(X, weight, axis=0), np.repeat(y, weight), classes=[0, 1, 2]
         )
     np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("container", [sp.csr_matrix, sp.csc_matrix])
+def test_sparse_data_give_the_dense_fit(iris, container):
+    X, y = iris
+    params = dict(solver="sgd", batch_size=32, max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        dense = SoftmaxRegression(**params).fit(X, y)
+        sparse = SoftmaxRegression(**params).fit(container(X), y)
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=1e-10, atol=1e-12)
+    streamed = _stream(SoftmaxRegression(random_state=0), container(X), y, 3)
+    reference = _stream(SoftmaxRegression(random_state=0), X, y, 3)
+    np.testing.assert_allclose(streamed.coef_, reference.coef_, rtol=1e-10)
 
 
 def test_partial_fit_takes_probability_rows(iris):
@@ -252,6 +267,15 @@ def test_divergence_is_reported(iris):
             batch_size=1,
             max_iter=5,
         ).fit(X, y)
+    clf = SoftmaxRegression(alpha=1.0).fit(X, y)
+    coef = clf.coef_.copy()
+    # the streaming optimiser is made with the settings of the call after fit
+    clf.set_params(sgd_update="momentum", learning_rate_init=1e3, batch_size=1)
+    with pytest.raises(ValueError, match="SGD diverged"):
+        clf.partial_fit(X, y)
+    np.testing.assert_array_equal(clf.coef_, coef)  # the last good state stays
+    clf.set_params(learning_rate_init=1e-3).partial_fit(X, y)
+    assert np.all(np.isfinite(clf.coef_))
 
 
 def test_solve_defaults_and_weightless_batches_are_skipped():

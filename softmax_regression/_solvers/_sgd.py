@@ -188,19 +188,20 @@ class StochasticOptimizer:
             if batch.loss.weight_sum == 0:
                 continue
             value, grad = batch.value_and_grad(w)
-            self._step(w, grad)
+            with np.errstate(over="ignore", invalid="ignore"):
+                self._step(w, grad)
+            if not np.all(np.isfinite(w)):
+                raise ValueError(
+                    "SGD diverged: the parameters became infinite or NaN with "
+                    f"learning_rate_init={self.learning_rate_init:g}. Lower "
+                    "learning_rate_init, use the 'adam' update, or scale the "
+                    "features (e.g. StandardScaler)."
+                )
             total += value * batch.loss.weight_sum
             batch_weight += batch.loss.weight_sum
             self.n_samples_seen += batch.loss.n_samples
             self._update_average(w)
         self.w = w
-        if not np.all(np.isfinite(w)):
-            raise ValueError(
-                "SGD diverged: the parameters became infinite or NaN with "
-                f"learning_rate_init={self.learning_rate_init:g}. Lower "
-                "learning_rate_init, use the 'adam' update, or scale the "
-                "features (e.g. StandardScaler)."
-            )
         return total / batch_weight if batch_weight > 0 else np.nan
 
     def _step(self, w: NDArray, grad: NDArray) -> None:

@@ -40,8 +40,8 @@ def _expanded(X, Y, sample_weight):
     )
 
 
-@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg"])
-@pytest.mark.parametrize("class_weight", [None, {0: 2.0, 2: 0.5}])
+@pytest.mark.parametrize("solver", ["newton-cg", "newton-cholesky"])
+@pytest.mark.parametrize("class_weight", [None, {0: 2.0, 2: 0.5}, "balanced"])
 def test_soft_targets_equal_the_expanded_weighted_dataset(
     iris, votes, solver, class_weight
 ):
@@ -171,6 +171,12 @@ BAD_TARGETS = {
         lambda V: V,
         {"classes": ["a", "b", "a"]},
         "classes has duplicate labels",
+    ),
+    "mass on one class only": (
+        lambda V: np.tile([0.0, 1.0, 0.0], (len(V), 1)),
+        {},
+        r"at least 2 classes with positive sample weight, but only one class "
+        r"has any: \[1\]",
     ),
     "string rows": (
         lambda V: np.full(V.shape, "x"),

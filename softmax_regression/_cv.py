@@ -253,6 +253,8 @@ n_classes)
         },
     }
 
+    _streams = False
+
     def __init__(
         self,
         *,

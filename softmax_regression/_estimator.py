@@ -8,10 +8,14 @@ from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
+import scipy.sparse as sp
 from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._available_if import available_if
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController
@@ -21,17 +25,25 @@ from ._loss import MultinomialLoss
 from ._objective import Objective
 from ._penalty import L2Penalty
 from ._softmax import log_softmax, softmax
-from ._solvers import SOLVERS, select_solver
+from ._solvers import SOLVERS, SolverResult, select_solver
+from ._solvers._sgd import StochasticOptimizer
 from ._validation import (
     check_solver_penalty,
     check_weighted_classes,
-    encode_labels,
+    encode_targets,
+    is_probability_target,
     penalty_name,
-    sample_weights,
+    smooth_targets,
+    weighted_targets,
 )
 
 _ACCEPT_SPARSE = ("csr", "csc")
 _FLOAT_DTYPES = (np.float64, np.float32)
+# What "tol" bounds, for the ConvergenceWarning.
+_STOPPING_RULE = {
+    "sgd": "make the loss (or validation score) stop improving by more than",
+}
+_GRADIENT_RULE = "bring the largest gradient entry down to"
 
 
 @functools.cache
@@ -78,6 +90,11 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         - ``"newton-cholesky"``: Newton with the full Hessian, for few
           parameters (``n_classes * (n_features + 1)`` up to a few
           hundred); insensitive to feature scaling;
+        - ``"sgd"``: mini-batch stochastic gradient (Adam or momentum, see
+          ``sgd_update``), for data too large for a full pass per step or
+          arriving in pieces (:meth:`partial_fit` always uses it); it
+          approaches the optimum only as closely as the learning-rate
+          schedule allows;
         - ``"auto"``: ``"newton-cholesky"`` up to 300 parameters (and a
           cheap Hessian), else ``"newton-cg"``; the choice is kept in the
           private attribute ``_solver``.
@@ -85,10 +102,15 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         Stop when the largest absolute entry of the objective's gradient is
         at most ``tol``, or when an iteration no longer decreases the
         objective by more than one unit in the last place of the data's
-        dtype (the optimum to working precision).
+        dtype (the optimum to working precision).  For ``solver="sgd"``,
+        as in scikit-learn's MLPClassifier: stop when for more than
+        ``n_iter_no_change`` consecutive epochs the epoch's mean mini-batch
+        objective does not fall by more than ``tol`` below its best (with
+        ``early_stopping``, the validation accuracy does not rise by more
+        than ``tol`` above its best).
     max_iter : int, default=1000
         Maximum number of solver iterations (Newton steps for the Newton
-        solvers).
+        solvers, epochs, i.e. passes over the data, for ``"sgd"``).
     class_weight : dict or "balanced", default=None
         Weights ``{label: weight}`` multiplied into the sample weights;
         ``"balanced"`` weighs class k by ``sum(s) / (n_classes * sum of s
@@ -99,14 +121,64 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     verbose : int, default=0
         If positive, print the objective and gradient norm every iteration.
     random_state : int, RandomState instance or None, default=None
-        Seed for solvers that draw random numbers; the current solvers are
-        deterministic and do not use it.
+        Seed of ``solver="sgd"`` and :meth:`partial_fit`: the order of the
+        rows in each epoch and the early-stopping validation split.  The
+        other solvers are deterministic and do not use it.
     n_jobs : int, default=None
         Threads that evaluate the loss over blocks of rows in parallel;
         ``None`` means 1 unless in a :func:`joblib.parallel_backend`
         context, ``-1`` means all processors.  BLAS runs single-threaded
         inside the fit, and results agree across thread counts to about
         1e-12 relative.
+    batch_size : int or "auto", default="auto"
+        Rows per mini-batch of ``solver="sgd"`` and :meth:`partial_fit`;
+        ``"auto"`` is ``min(200, n_samples)``.
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        Step-size schedule of ``solver="sgd"`` and :meth:`partial_fit`:
+
+        - ``"constant"``: ``learning_rate_init`` throughout;
+        - ``"invscaling"``: after each epoch, ``learning_rate_init / (t +
+          1) ** power_t``, ``t`` the number of samples seen;
+        - ``"adaptive"``: ``learning_rate_init`` while the epochs improve
+          (see ``tol``); each time ``n_iter_no_change`` epochs in a row do
+          not, divided by 5, stopping once it falls below 1e-6.
+    learning_rate_init : float, default=1e-3
+        Initial step size of ``solver="sgd"``.  Adam's steps are about this
+        large in every coordinate whatever the gradient's scale; momentum
+        steps are this times the gradient.
+    power_t : float, default=0.5
+        Exponent of the ``"invscaling"`` schedule.
+    sgd_update : {"adam", "momentum"}, default="adam"
+        Update rule of ``solver="sgd"``: Adam (moment decays 0.9 and 0.999,
+        epsilon 1e-8, as in MLPClassifier) or SGD with Nesterov's momentum
+        ``momentum``.
+    momentum : float, default=0.9
+        Momentum of ``sgd_update="momentum"``, in [0, 1).
+    shuffle : bool, default=True
+        Whether ``solver="sgd"`` and :meth:`partial_fit` visit the rows in
+        a new random order every epoch.
+    early_stopping : bool, default=False
+        For ``solver="sgd"``: hold out ``validation_fraction`` of the
+        training data (stratified), stop when its accuracy stops improving
+        (see ``tol``) and keep the parameters with the best accuracy.
+        :meth:`partial_fit` ignores it.
+    validation_fraction : float, default=0.1
+        Share of the training data held out by ``early_stopping``, in
+        (0, 1).
+    n_iter_no_change : int, default=10
+        Epochs without improvement tolerated by ``solver="sgd"`` before it
+        stops (see ``tol``).
+    average : bool or int, default=False
+        For ``solver="sgd"`` and :meth:`partial_fit`, as in SGDClassifier:
+        ``True`` reports the mean of all iterates (Polyak-Ruppert
+        averaging), which removes most of the noise of the last iterate;
+        an int ``a`` starts the mean once ``a`` samples have been seen.
+        The iterates themselves carry on between calls.
+    label_smoothing : float, default=0.0
+        In [0, 1), with PyTorch's meaning: each target row ``y`` (one-hot
+        for labels) becomes ``(1 - label_smoothing) * y + label_smoothing /
+        n_classes``, for every solver.  Smoothing keeps the fitted
+        probabilities away from 0 and 1.
 
     Attributes
     ----------
@@ -123,7 +195,23 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when X had string column names.
     n_iter_ : int
-        Number of solver iterations run.
+        Number of solver iterations run (epochs for ``"sgd"``; one per call
+        of :meth:`partial_fit`, counted since the last :meth:`fit`).
+    loss_curve_ : list of float
+        ``solver="sgd"`` and :meth:`partial_fit` only: the mean mini-batch
+        objective of each epoch (of each :meth:`partial_fit` call).
+    best_loss_ : float or None
+        ``solver="sgd"`` only: the smallest entry of ``loss_curve_``;
+        ``None`` with ``early_stopping``.
+    validation_scores_ : list of float or None
+        ``solver="sgd"`` with ``early_stopping`` only: the validation
+        accuracy after each epoch; ``None`` otherwise.
+    best_validation_score_ : float or None
+        The best of ``validation_scores_``, whose parameters were kept;
+        ``None`` without ``early_stopping``.
+    t_ : int
+        ``solver="sgd"`` and :meth:`partial_fit` only: the number of
+        training samples seen, counting repeats over epochs.
 
     See Also
     --------
@@ -138,8 +226,21 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     >>> clf = SoftmaxRegression(alpha=1e-3).fit(X, y)
     >>> clf.predict(X[:2])
     array([0, 0])
-    >>> clf.predict_proba(X[:1]).sum()
-    np.float64(1.0)
+    >>> clf.predict_proba(X[:1]).round(3)
+    array([[0.996, 0.004, 0.   ]])
+
+    Soft targets (rows of class probabilities, e.g. a teacher's
+    predictions) and label smoothing:
+
+    >>> teacher = clf.predict_proba(X)
+    >>> student = SoftmaxRegression(alpha=1e-3).fit(X, teacher, classes=clf.classes_)
+    >>> smoothed = SoftmaxRegression(label_smoothing=0.1).fit(X, y)
+
+    Streaming, one batch at a time:
+
+    >>> online = SoftmaxRegression(random_state=0)
+    >>> for rows in (slice(0, 75), slice(75, 150)):
+    ...     online = online.partial_fit(X[rows], y[rows], classes=[0, 1, 2])
     """
 
     _parameter_constraints: ClassVar[dict] = {
@@ -154,6 +255,21 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         "verbose": ["verbose"],
         "random_state": ["random_state"],
         "n_jobs": [Integral, None],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "sgd_update": [StrOptions({"adam", "momentum"})],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "shuffle": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "average": ["boolean", Interval(Integral, 1, None, closed="left")],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -170,6 +286,18 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         verbose: int = 0,
         random_state=None,
         n_jobs: int | None = None,
+        batch_size: int | str = "auto",
+        learning_rate: str = "constant",
+        learning_rate_init: float = 1e-3,
+        power_t: float = 0.5,
+        sgd_update: str = "adam",
+        momentum: float = 0.9,
+        shuffle: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        average: bool | int = False,
+        label_smoothing: float = 0.0,
     ) -> None:
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -182,6 +310,22 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.sgd_update = sgd_update
+        self.momentum = momentum
+        self.shuffle = shuffle
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.average = average
+        self.label_smoothing = label_smoothing
+
+    #: Whether :meth:`partial_fit` exists (not for the cross-validated
+    #: subclass, whose fit is a search).
+    _streams = True
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -189,8 +333,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         return tags
 
     # -- fitting -----------------------------------------------------------
-    def fit(self, X, y, sample_weight=None) -> SoftmaxRegression:
-        """Fit the model to labelled data.
+    def fit(self, X, y, sample_weight=None, *, classes=None) -> SoftmaxRegression:
+        """Fit the model to labels or to rows of class probabilities.
 
         Parameters
         ----------
@@ -198,29 +342,126 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             Training data.  float32 data is fitted in float32, float64 in
             float64; other numeric types are converted to float64.  A
             C-contiguous float array or a CSR matrix is used without a copy.
-        y : array-like of shape (n_samples,)
-            Class labels (integers or strings, at least two distinct).
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class labels (integers or strings, at least two distinct), or
+            soft targets: rows of class probabilities (entries >= 0 summing
+            to 1 within 1e-6), e.g. a teacher model's predictions or the
+            shares of annotators' votes.  A single column ``(n_samples, 1)``
+            still means labels.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights, not all zero.
+        classes : array-like of shape (n_classes,), default=None
+            The labels.  For soft targets, the label of each column of ``y``
+            (default ``range(n_classes)``).  For labels, the full set of
+            labels (default: those present in ``y``); every label of ``y``
+            must be one of them.
 
         Returns
         -------
         self : SoftmaxRegression
             The fitted estimator.
+
+        Notes
+        -----
+        Fitting to probability rows ``Y`` with weights ``s`` is fitting to
+        the data in which each sample appears once per class k, labelled
+        k, with weight ``s_i * Y_ik``; ``class_weight`` multiplies those
+        weights, so it also reweights the rows.
         """
         self._validate_params()
-        X, y = validate_data(
-            self, X, y, accept_sparse=_ACCEPT_SPARSE, dtype=_FLOAT_DTYPES
+        X, y = self._validate_X_y(X, y, reset=True)
+        classes, target = encode_targets(y, classes)
+        target, weight = weighted_targets(
+            target, sample_weight, X, classes, self.class_weight
         )
-        classes, y_index = encode_labels(y)
-        weight = sample_weights(sample_weight, X, y_index, classes, self.class_weight)
-        check_weighted_classes(weight, y_index, classes)
+        check_weighted_classes(weight, target, classes)
+        target = smooth_targets(target, self.label_smoothing, classes.shape[0])
         solver = self._resolve_solver(X.shape, classes.shape[0])
-        objective = self._objective(X, y_index, weight, classes.shape[0])
+        if solver == "sgd":
+            objective, options = self._stochastic_problem(
+                X, target, weight, classes.shape[0]
+            )
+        else:
+            objective, options = self._objective(X, target, weight, len(classes)), {}
         result = self._solve(
-            objective, solver, self._initial_parameters(classes, objective.loss)
+            objective,
+            solver,
+            self._initial_parameters(classes, objective.loss),
+            options,
         )
         self._set_solution(classes, objective.loss, result, solver)
+        self._set_stochastic_state(options.get("optimizer"))
+        return self
+
+    @available_if(lambda self: self._streams)
+    def partial_fit(self, X, y, classes=None, sample_weight=None) -> SoftmaxRegression:
+        """One pass of mini-batch SGD over a batch of data.
+
+        Always uses the streaming optimiser of ``solver="sgd"`` (with
+        ``batch_size``, ``sgd_update`` and the learning-rate schedule),
+        whatever ``solver`` is, continuing from the current coefficients and
+        optimiser state: after :meth:`fit` it refines that fit.  As in
+        MLPClassifier, the optimiser is made with the settings of the first
+        call (or of the first call after :meth:`fit`); changing them later
+        with ``set_params`` takes effect at the next :meth:`fit`.
+        ``early_stopping`` and ``max_iter`` do not apply; ``n_iter_``
+        counts the calls.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A batch of data, with the features of the first call.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Labels from ``classes`` (a batch may lack some of them), or rows
+            of class probabilities over ``classes``.
+        classes : array-like of shape (n_classes,), default=None
+            Every label the stream may contain.  Required on the first call
+            for labels (for probability rows it defaults to
+            ``range(n_classes)``); later calls may omit it or repeat it.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; each mini-batch's weights are normalised
+            to sum to one.
+
+        Returns
+        -------
+        self : SoftmaxRegression
+            The updated estimator.
+        """
+        self._validate_params()
+        first_call = not hasattr(self, "classes_")
+        if self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' cannot be computed from one batch in "
+                "partial_fit. Compute the weights over the whole stream, e.g. "
+                "sklearn.utils.class_weight.compute_class_weight('balanced', "
+                "classes=classes, y=y), and pass them as a dict."
+            )
+        X, y = self._validate_X_y(X, y, reset=first_call)
+        classes = self._partial_fit_classes(classes, y, first_call)
+        classes, target = encode_targets(y, classes)
+        target, weight = weighted_targets(
+            target, sample_weight, X, classes, self.class_weight
+        )
+        target = smooth_targets(target, self.label_smoothing, classes.shape[0])
+        check_solver_penalty("sgd", penalty_name(self.alpha, self.l1_ratio))
+        objective = self._objective(_row_sliceable(X), target, weight, classes.shape[0])
+        optimizer, w = self._streaming_start(objective.loss, first_call)
+        try:
+            with _blas_controller().limit(limits=1, user_api="blas"):
+                loss = optimizer.run_epoch(objective, w)
+        except ValueError:
+            self._optimizer = None  # diverged: the next call restarts from coef_
+            raise
+        solution = optimizer.solution()
+        optimizer.end_epoch(loss, solution, self.tol)
+        n_iter = 1 if first_call else self.n_iter_ + 1
+        self._set_solution(
+            classes,
+            objective.loss,
+            SolverResult(solution, loss, n_iter, True, "one pass over the batch"),
+            "sgd",
+        )
+        self._set_stochastic_state(optimizer)
         return self
 
     # -- the steps of fit, shared by every way of fitting ------------------
@@ -246,8 +487,15 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         )
         return Objective(loss, L2Penalty(self.alpha * (1 - self.l1_ratio)))
 
-    def _solve(self, objective: Objective, solver: str, w0: np.ndarray):
-        """Run ``solver`` from ``w0``; warn when it does not converge."""
+    def _solve(
+        self,
+        objective: Objective,
+        solver: str,
+        w0: np.ndarray,
+        options: dict | None = None,
+    ):
+        """Run ``solver`` from ``w0`` (with the solver's own keyword
+        ``options``); warn when it does not converge."""
         # numpy and scipy each load their own multi-threaded BLAS; between
         # them, their spinning threads slow each small product tenfold on a
         # two-core machine, so BLAS runs single-threaded and parallelism
@@ -261,12 +509,13 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
                 callback=iteration_callback(
                     self._print_progress if self.verbose else None
                 ),
+                **(options or {}),
             )
         if not result.converged:
             warnings.warn(
                 f"SoftmaxRegression (solver={solver!r}) did not converge: "
                 f"{result.n_iter} iterations (max_iter={self.max_iter}) did not "
-                f"bring the largest gradient entry down to tol={self.tol:g} "
+                f"{_STOPPING_RULE.get(solver, _GRADIENT_RULE)} tol={self.tol:g} "
                 f"(solver says: {result.message}). Increase max_iter, scale the "
                 "features (e.g. StandardScaler) or increase alpha.",
                 ConvergenceWarning,
@@ -291,18 +540,137 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
 
     def _initial_parameters(self, classes, loss: MultinomialLoss) -> np.ndarray:
         """Zeros, or the previous solution under ``warm_start``."""
-        w0 = np.zeros(loss.n_params, dtype=np.float64)
-        if not (self.warm_start and hasattr(self, "coef_")):
-            return w0
-        same_problem = self.coef_.shape == (
-            loss.n_classes,
-            loss.n_features,
-        ) and np.array_equal(self.classes_, classes)
-        if same_problem:
-            w0[: loss.n_coef] = self.coef_.ravel()
-            if loss.fit_intercept:
-                w0[loss.n_coef :] = self.intercept_
-        return w0
+        w0 = None
+        if self.warm_start and hasattr(self, "coef_"):
+            if np.array_equal(self.classes_, classes):
+                w0 = self._current_parameters(loss)
+        return w0 if w0 is not None else np.zeros(loss.n_params, dtype=np.float64)
+
+    def _current_parameters(self, loss: MultinomialLoss) -> np.ndarray | None:
+        """The fitted ``coef_`` and ``intercept_`` as a flat float64 vector
+        for ``loss``'s layout, or None if their shape does not fit it."""
+        if self.coef_.shape != (loss.n_classes, loss.n_features):
+            return None
+        w = np.zeros(loss.n_params, dtype=np.float64)
+        w[: loss.n_coef] = self.coef_.ravel()
+        if loss.fit_intercept:
+            w[loss.n_coef :] = self.intercept_
+        return w
+
+    # -- the streaming solver's pieces -------------------------------------
+    def _validate_X_y(self, X, y, *, reset: bool):
+        """``validate_data`` for labels, or for probability rows (2-D y)."""
+        soft = is_probability_target(y)
+        return validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            accept_sparse=_ACCEPT_SPARSE,
+            dtype=_FLOAT_DTYPES,
+            multi_output=soft,
+            y_numeric=soft,
+        )
+
+    def _partial_fit_classes(self, classes, y, first_call: bool):
+        """The classes of a ``partial_fit`` call, checked against the first."""
+        if first_call:
+            if classes is None and not is_probability_target(y):
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit: "
+                    "the labels of the whole stream, e.g. "
+                    "partial_fit(X, y, classes=np.unique(y_all))."
+                )
+            return classes
+        if classes is not None:
+            declared, _ = encode_targets(np.asarray(classes))
+            if not np.array_equal(declared, self.classes_):
+                raise ValueError(
+                    f"classes={np.asarray(classes).tolist()} differs from the "
+                    f"classes {self.classes_.tolist()} of the first call to "
+                    "partial_fit (or of fit); they cannot change."
+                )
+        return self.classes_
+
+    def _streaming_start(self, loss: MultinomialLoss, first_call: bool):
+        """The optimiser and the iterate a ``partial_fit`` call continues
+        from: the streaming state if there is one, else a new optimiser
+        from the fitted coefficients (or zeros on the first call)."""
+        optimizer = None if first_call else getattr(self, "_optimizer", None)
+        if optimizer is not None and optimizer.w is not None:
+            return optimizer, optimizer.w
+        w = None if first_call else self._current_parameters(loss)
+        optimizer = self._new_optimizer(check_random_state(self.random_state))
+        return optimizer, w if w is not None else np.zeros(loss.n_params)
+
+    def _new_optimizer(self, random_state) -> StochasticOptimizer:
+        """The streaming optimiser with this estimator's settings."""
+        return StochasticOptimizer(
+            update=self.sgd_update,
+            learning_rate=self.learning_rate,
+            learning_rate_init=self.learning_rate_init,
+            power_t=self.power_t,
+            momentum=self.momentum,
+            batch_size=self.batch_size,
+            shuffle=self.shuffle,
+            random_state=random_state,
+            n_iter_no_change=self.n_iter_no_change,
+            average=self.average,
+        )
+
+    def _stochastic_problem(self, X, target, weight, n_classes: int):
+        """The objective and the ``"sgd"`` solver's options: the optimiser
+        and, with ``early_stopping``, the score on a held-out split."""
+        random_state = check_random_state(self.random_state)
+        X = _row_sliceable(X)
+        validation_score = None
+        if self.early_stopping:
+            labels = target if target.ndim == 1 else np.argmax(target, axis=1)
+            n_held_out = int(np.ceil(self.validation_fraction * X.shape[0]))
+            if n_held_out < 2:
+                raise ValueError(
+                    f"The validation set is too small ({n_held_out} samples): "
+                    "increase validation_fraction or the size of the data, or "
+                    "set early_stopping=False."
+                )
+            train, held_out = train_test_split(
+                np.arange(X.shape[0]),
+                test_size=self.validation_fraction,
+                random_state=random_state,
+                stratify=labels,
+            )
+            train, held_out = np.sort(train), np.sort(held_out)
+            objective = self._objective(
+                X[train], target[train], weight[train], n_classes
+            )
+            validation_score = _accuracy_scorer(
+                X[held_out], labels[held_out], weight[held_out], objective.loss
+            )
+        else:
+            objective = self._objective(X, target, weight, n_classes)
+        options = {
+            "optimizer": self._new_optimizer(random_state),
+            "validation_score": validation_score,
+        }
+        return objective, options
+
+    def _set_stochastic_state(self, optimizer: StochasticOptimizer | None) -> None:
+        """The attributes of the streaming solver, or none of them."""
+        self._optimizer = optimizer
+        names = ("loss_curve_", "best_loss_", "validation_scores_")
+        names += ("best_validation_score_", "t_")
+        if optimizer is None:
+            for name in names:
+                self.__dict__.pop(name, None)
+            return
+        scored = bool(optimizer.validation_scores)
+        self.loss_curve_ = list(optimizer.loss_curve)
+        self.best_loss_ = None if scored else float(optimizer.best_loss)
+        self.validation_scores_ = list(optimizer.validation_scores) if scored else None
+        self.best_validation_score_ = (
+            float(optimizer.best_validation_score) if scored else None
+        )
+        self.t_ = optimizer.n_samples_seen
 
     def _print_progress(self, n_iter: int, w, value: float, grad_max: float) -> None:
         print(
@@ -401,3 +769,23 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             Log-probabilities in the order of ``classes_``.
         """
         return log_softmax(self._logits(X), axis=1)
+
+
+def _row_sliceable(X):
+    """``X``, as CSR if it is a CSC matrix: mini-batches slice rows."""
+    return X.tocsr() if sp.issparse(X) and X.format == "csc" else X
+
+
+def _accuracy_scorer(X, labels, weight, loss: MultinomialLoss):
+    """``score(w)``: the weighted accuracy on ``(X, labels)`` of the flat
+    parameters ``w`` (in ``loss``'s layout)."""
+    weights = weight if weight.sum() > 0 else None
+
+    def score(w: np.ndarray) -> float:
+        coef, intercept = loss.unpack(w)
+        logits = safe_sparse_dot(X, coef.T, dense_output=True)
+        if intercept is not None:
+            logits = logits + intercept
+        return float(np.average(np.argmax(logits, axis=1) == labels, weights=weights))
+
+    return score

@@ -113,13 +113,30 @@ class MultinomialLoss:
         self.n_threads = max(1, int(n_threads))
         self.soft_targets = target.ndim == 2
         self.target = target.astype(self.dtype) if self.soft_targets else target
-        weight = np.asarray(sample_weight, dtype=np.float64)
-        self.weight_sum = float(weight.sum())
-        self.normalised_weight = (weight / self.weight_sum).astype(self.dtype)
+        self.sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        self.weight_sum = float(self.sample_weight.sum())
+        # all-zero weights (a weightless mini-batch) give a zero loss
+        self.normalised_weight = (
+            self.sample_weight / self.weight_sum
+            if self.weight_sum > 0
+            else np.zeros_like(self.sample_weight)
+        ).astype(self.dtype)
         self.sparse = sp.issparse(X)
         shape = (self.n_classes, self.n_features)
         self._coef_accumulator_shape = shape[::-1] if self.sparse else shape
         self.blocks = self._row_blocks()
+
+    def take(self, rows) -> MultinomialLoss:
+        """The loss on a subset of the rows (a slice or an index array), its
+        weights normalised over that subset: a mini-batch."""
+        return MultinomialLoss(
+            self.X[rows],
+            self.target[rows],
+            self.sample_weight[rows],
+            self.n_classes,
+            fit_intercept=self.fit_intercept,
+            n_threads=self.n_threads,
+        )
 
     # -- layout ------------------------------------------------------------
     @property

@@ -29,6 +29,11 @@ class Objective:
         self.loss = loss
         self.penalty = penalty
 
+    def take(self, rows) -> Objective:
+        """The objective of a subset of the rows (a mini-batch): the loss's
+        weighted mean over those rows plus the full penalty."""
+        return Objective(self.loss.take(rows), self.penalty)
+
     @property
     def n_params(self) -> int:
         """Length of the flat parameter vector."""

@@ -56,6 +56,213 @@ def encode_labels(y: NDArray) -> tuple[NDArray, NDArray[np.intp]]:
     return classes, indices.reshape(-1).astype(np.intp, copy=False)
 
 
+def is_probability_target(y) -> bool:
+    """Whether ``y`` is 2-D with at least two columns: probability rows.
+
+    A single column ``(n, 1)`` still means labels, as in scikit-learn.
+    """
+    shape = getattr(y, "shape", None)
+    if shape is None and isinstance(y, (list, tuple)):
+        try:
+            shape = np.shape(y)
+        except ValueError:  # ragged: validation reports it
+            return False
+    return shape is not None and len(shape) == 2 and shape[1] >= 2
+
+
+#: How far a probability row's sum may stray from 1.
+PROBABILITY_SUM_TOLERANCE = 1e-6
+
+
+def check_probability_rows(Y) -> NDArray[np.float64]:
+    """``Y`` as float64 rows that are probability distributions.
+
+    Raises a ValueError naming the first row that has a negative or
+    non-finite entry or does not sum to 1 within
+    :data:`PROBABILITY_SUM_TOLERANCE`.
+    """
+    try:
+        Y = np.asarray(Y, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            "y of shape (n_samples, n_classes) must hold class probabilities "
+            f"(numbers), but it could not be converted to float: {error}"
+        ) from None
+    fix = (
+        "Each row must be a probability distribution over the classes; "
+        "normalise with Y / Y.sum(axis=1, keepdims=True), or pass 1-D class "
+        "labels."
+    )
+    not_finite = ~np.all(np.isfinite(Y), axis=1)
+    negative = np.any(Y < 0, axis=1)
+    sums = Y.sum(axis=1)
+    off_sum = np.abs(sums - 1) > PROBABILITY_SUM_TOLERANCE
+    if np.any(not_finite | negative):
+        row = int(np.argmax(not_finite | negative))
+        problem = "a non-finite entry" if not_finite[row] else "a negative entry"
+        raise ValueError(f"Row {row} of y, {Y[row]}, has {problem}. {fix}")
+    if np.any(off_sum):
+        row = int(np.argmax(off_sum))
+        raise ValueError(
+            f"Row {row} of y, {Y[row]}, sums to {sums[row]:.9g}, not 1 (tolerance "
+            f"{PROBABILITY_SUM_TOLERANCE:g}). {fix}"
+        )
+    return Y
+
+
+def _check_classes(classes) -> NDArray:
+    """The declared labels, sorted; duplicates rejected."""
+    declared = np.asarray(classes)
+    if declared.ndim != 1 or declared.size < 2:
+        raise ValueError(
+            "classes must be a 1-D array of at least 2 labels, got "
+            f"{declared.tolist()!r}."
+        )
+    sorted_classes, _ = encode_labels(declared)
+    if sorted_classes.shape[0] != declared.shape[0]:
+        raise ValueError(f"classes has duplicate labels: {declared.tolist()!r}.")
+    return sorted_classes
+
+
+def encode_targets(y, classes=None) -> tuple[NDArray, NDArray]:
+    """Return ``(classes, target)``: the labels and what the loss is fitted to.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        Class labels, or rows of class probabilities (see
+        :func:`check_probability_rows`), their columns in the order of
+        ``classes``.
+    classes : array-like of shape (n_classes,), default=None
+        The labels.  For labels, ``None`` means the distinct labels of ``y``;
+        otherwise every label of ``y`` must be one of ``classes``.  For
+        probability rows, ``None`` means ``range(n_classes)``; otherwise its
+        length must be ``n_classes``.
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+        Sorted labels.
+    target : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        Index of each label in ``classes`` (intp), or the probability rows
+        (float64) with columns in the order of the sorted ``classes``.
+    """
+    if is_probability_target(y):
+        Y = check_probability_rows(y)
+        if classes is None:
+            return np.arange(Y.shape[1]), Y
+        declared = np.asarray(classes)
+        if declared.shape != (Y.shape[1],):
+            raise ValueError(
+                f"y has {Y.shape[1]} columns of class probabilities but classes "
+                f"has {declared.size} labels; give one label per column."
+            )
+        sorted_classes = _check_classes(declared)
+        return sorted_classes, Y[:, np.argsort(declared, kind="stable")]
+    if classes is None:
+        return encode_labels(y)
+    sorted_classes = _check_classes(classes)
+    _check_label_types(y)
+    check_classification_targets(y)
+    known = set(sorted_classes.tolist())
+    unknown = sorted({label for label in y.tolist() if label not in known}, key=str)
+    if unknown:
+        raise ValueError(
+            f"y contains labels {unknown} that are not in classes "
+            f"{sorted_classes.tolist()}."
+        )
+    return sorted_classes, np.searchsorted(sorted_classes, y).astype(np.intp)
+
+
+def class_totals(target: NDArray, weight: NDArray, n_classes: int) -> NDArray:
+    """Total sample weight of each class (probability rows count fractionally)."""
+    if target.ndim == 2:
+        return weight @ target
+    return np.bincount(target, weights=weight, minlength=n_classes)
+
+
+def _class_weight_factors(class_weight, classes: NDArray, totals: NDArray):
+    """The multiplier of each class from a ``class_weight`` dict or
+    ``"balanced"`` (from the classes' total weights)."""
+    if isinstance(class_weight, str):  # "balanced"
+        with np.errstate(divide="ignore"):
+            return np.where(totals > 0, totals.sum() / (classes.shape[0] * totals), 0.0)
+    unknown = [label for label in class_weight if label not in set(classes)]
+    if unknown:
+        raise ValueError(
+            f"class_weight has labels {unknown} that are not classes of y "
+            f"{classes.tolist()}."
+        )
+    factors = np.array(
+        [float(class_weight.get(label, 1.0)) for label in classes.tolist()]
+    )
+    if not np.all(np.isfinite(factors)) or np.any(factors < 0):
+        raise ValueError(
+            f"class_weight values must be finite and >= 0, got {class_weight}."
+        )
+    return factors
+
+
+def weighted_targets(
+    target: NDArray, sample_weight, X, classes: NDArray, class_weight
+) -> tuple[NDArray, NDArray[np.float64]]:
+    """Targets and per-sample weights with ``class_weight`` folded in.
+
+    For labels, ``s_i = sample_weight_i * class_weight[y_i]``.  For
+    probability rows, the data are read as each sample repeated once per
+    class k with weight ``sample_weight_i * Y_ik * class_weight[k]``, which
+    is the row ``Y_ik class_weight[k] / c_i`` with weight
+    ``sample_weight_i * c_i``, ``c_i = sum_k Y_ik class_weight[k]``.
+
+    Parameters
+    ----------
+    target : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        From :func:`encode_targets`.
+    sample_weight : array-like of shape (n_samples,) or None
+        Non-negative, finite weights, not all zero.
+    X : array-like
+        The data, for the number of samples.
+    classes : ndarray of shape (n_classes,)
+        The labels, to read a ``class_weight`` dict.
+    class_weight : dict, "balanced" or None
+        ``"balanced"`` gives class k the weight
+        ``sum(s) / (n_classes * sum(s over class k))``, counting the sample
+        weights (and the probability rows' fractions).
+
+    Returns
+    -------
+    target : ndarray
+        ``target``, its probability rows reweighted by ``class_weight``.
+    weight : ndarray of shape (n_samples,)
+        float64 weights.
+    """
+    weight = _check_sample_weight(
+        sample_weight, X, dtype=np.float64, ensure_non_negative=True, copy=True
+    )
+    if class_weight is None:
+        return target, weight
+    totals = class_totals(target, weight, classes.shape[0])
+    factors = _class_weight_factors(class_weight, classes, totals)
+    if target.ndim == 1:
+        weight *= factors[target]
+    else:
+        row_factor = target @ factors
+        scaled = target * factors
+        has_weight = row_factor > 0
+        target = np.where(
+            has_weight[:, None],
+            scaled / np.where(has_weight, row_factor, 1.0)[:, None],
+            target,
+        )
+        weight *= row_factor
+    if not weight.sum() > 0:
+        raise ValueError(
+            "Sample weights must contain at least one non-zero number after "
+            "applying class_weight: every sample has zero weight."
+        )
+    return target, weight
+
+
 def sample_weights(
     sample_weight,
     X,
@@ -63,73 +270,38 @@ def sample_weights(
     classes: NDArray,
     class_weight,
 ) -> NDArray[np.float64]:
-    """Per-sample weights ``s_i = sample_weight_i * class_weight[y_i]``.
+    """Per-sample weights ``s_i = sample_weight_i * class_weight[y_i]`` of
+    encoded labels (see :func:`weighted_targets`)."""
+    return weighted_targets(y_index, sample_weight, X, classes, class_weight)[1]
 
-    Parameters
-    ----------
-    sample_weight : array-like of shape (n_samples,) or None
-        Non-negative, finite weights, not all zero.
-    X : array-like
-        The data, for the number of samples.
-    y_index : ndarray of shape (n_samples,)
-        Encoded labels.
-    classes : ndarray of shape (n_classes,)
-        The labels, to read a ``class_weight`` dict.
-    class_weight : dict, "balanced" or None
-        ``"balanced"`` gives class k the weight
-        ``sum(s) / (n_classes * sum(s over class k))``, counting the sample
-        weights.
 
-    Returns
-    -------
-    ndarray of shape (n_samples,)
-        float64 weights.
+def smooth_targets(target: NDArray, label_smoothing: float, n_classes: int):
+    """PyTorch's label smoothing: ``(1 - eps) * Y + eps / n_classes``.
+
+    Labels become probability rows when ``eps > 0``; with ``eps == 0`` the
+    target is returned unchanged.
     """
-    weight = _check_sample_weight(
-        sample_weight, X, dtype=np.float64, ensure_non_negative=True, copy=True
-    )
-    if class_weight is None:
-        return weight
-    n_classes = classes.shape[0]
-    if isinstance(class_weight, str):  # "balanced"
-        per_class = np.bincount(y_index, weights=weight, minlength=n_classes)
-        with np.errstate(divide="ignore"):
-            factors = np.where(
-                per_class > 0, weight.sum() / (n_classes * per_class), 0.0
-            )
+    if label_smoothing == 0:
+        return target
+    if target.ndim == 1:
+        rows = np.zeros((target.shape[0], n_classes))
+        rows[np.arange(target.shape[0]), target] = 1.0
     else:
-        unknown = [label for label in class_weight if label not in set(classes)]
-        if unknown:
-            raise ValueError(
-                f"class_weight has labels {unknown} that are not classes of y "
-                f"{classes.tolist()}."
-            )
-        factors = np.array(
-            [float(class_weight.get(label, 1.0)) for label in classes.tolist()]
-        )
-        if not np.all(np.isfinite(factors)) or np.any(factors < 0):
-            raise ValueError(
-                f"class_weight values must be finite and >= 0, got {class_weight}."
-            )
-    weight *= factors[y_index]
-    if not weight.sum() > 0:
-        raise ValueError(
-            "Sample weights must contain at least one non-zero number after "
-            "applying class_weight: every sample has zero weight."
-        )
-    return weight
+        rows = target
+    return (1 - label_smoothing) * rows + label_smoothing / n_classes
 
 
 def check_weighted_classes(
-    weight: NDArray[np.float64], y_index: NDArray[np.intp], classes: NDArray
+    weight: NDArray[np.float64], target: NDArray, classes: NDArray
 ) -> None:
-    """Require at least two classes carrying positive weight."""
+    """Require at least two classes carrying positive weight (``target``:
+    label indices or probability rows)."""
     if classes.shape[0] < 2:
         raise ValueError(
             "SoftmaxRegression needs samples of at least 2 classes, but the data "
             f"contains only one class: {classes[0]!r}."
         )
-    per_class = np.bincount(y_index, weights=weight, minlength=classes.shape[0])
+    per_class = class_totals(target, weight, classes.shape[0])
     weighted = classes[per_class > 0]
     if weighted.shape[0] < 2:
         raise ValueError(

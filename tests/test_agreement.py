@@ -81,7 +81,7 @@ def _problem(name, kind):
 
 
 @pytest.mark.filterwarnings("error::sklearn.exceptions.ConvergenceWarning")
-@pytest.mark.parametrize("solver", sorted(SOLVERS))
+@pytest.mark.parametrize("solver", sorted(set(SOLVERS) - {"sgd"}))  # exact solvers
 @pytest.mark.parametrize("kind", ["unweighted", "sample_weight", "class_weight"])
 @pytest.mark.parametrize("name", sorted(LOADERS))
 def test_matches_sklearn_optimum(name, kind, solver):

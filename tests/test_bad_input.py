@@ -90,10 +90,10 @@ FIT_CASES = {
         TypeError,
         "mixes string and non-string labels",
     ),
-    "2-D multi-column y": (
+    "2-D multi-column y that are not probability rows": (
         dict(y=np.zeros((30, 2))),
         ValueError,
-        "y should be a 1d array",
+        r"Row 0 of y, \[0\. 0\.\], sums to 0, not 1",
     ),
 }
 

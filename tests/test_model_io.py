@@ -392,11 +392,11 @@ def test_refuses_malformed_metadata(saved, edit, match):
 def test_parameters_from_other_versions(saved, wine):
     def newer_and_older(metadata):
         params = metadata["content"]["params"]
-        params["label_smoothing"] = 0.1
+        params["temperature"] = 0.1
         del params["max_iter"]
 
     _rewrite(saved, newer_and_older)
-    with pytest.warns(UserWarning, match="does not know: label_smoothing"):
+    with pytest.warns(UserWarning, match="does not know: temperature"):
         loaded = load_model(saved)
     assert loaded.max_iter == SoftmaxRegression().max_iter
     assert loaded.predict(wine[0].iloc[:1]).shape == (1,)

@@ -3,20 +3,23 @@
 Every solver module exposes ``solve(objective, w0, *, tol, max_iter,
 callback) -> SolverResult`` and ``SUPPORTED_PENALTIES``, the names of the
 penalties it can minimise; :data:`SOLVERS` maps the public ``solver``
-parameter values to those modules.
+parameter values to those modules.  A solver may accept further keyword
+options after ``callback`` (``"sgd"`` takes its ``optimizer`` and
+``validation_score``); called without them it runs with defaults.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from . import _lbfgs, _newton_cg, _newton_cholesky
+from . import _lbfgs, _newton_cg, _newton_cholesky, _sgd
 from ._result import SolverResult
 
 SOLVERS: dict[str, ModuleType] = {
     "lbfgs": _lbfgs,
     "newton-cg": _newton_cg,
     "newton-cholesky": _newton_cholesky,
+    "sgd": _sgd,
 }
 
 __all__ = ["SOLVERS", "SolverResult", "select_solver"]

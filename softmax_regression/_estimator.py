@@ -10,6 +10,7 @@ import numpy as np
 from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -21,6 +22,7 @@ from ._penalty import L2Penalty
 from ._softmax import log_softmax, softmax
 from ._solvers import SOLVERS, select_solver
 from ._validation import (
+    check_numeric_features,
     check_solver_penalty,
     check_weighted_classes,
     encode_labels,
@@ -51,8 +53,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     ----------
     alpha : float, default=1e-4
         Strength of the penalty, >= 0.  With ``alpha=0`` on separable data the
-        optimum is at infinity: the fit stops at ``max_iter`` with a
-        ConvergenceWarning and finite coefficients.
+        optimum is at infinity: the fit stops with finite coefficients and a
+        ConvergenceWarning that says so.
     l1_ratio : float, default=0.0
         Elastic-net mixing in [0, 1].  Only ``0`` (pure L2) is supported by
         the solvers of this version; any other value raises a ValueError.
@@ -198,6 +200,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
+        check_numeric_features(X)
         X, y = validate_data(
             self, X, y, accept_sparse=_ACCEPT_SPARSE, dtype=_FLOAT_DTYPES
         )
@@ -210,6 +213,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             objective, solver, self._initial_parameters(classes, objective.loss)
         )
         self._set_solution(classes, objective.loss, result, solver)
+        if self.alpha == 0:
+            self._warn_if_separated(X, y_index, weight)
         return self
 
     # -- the steps of fit, shared by every way of fitting ------------------
@@ -276,6 +281,32 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         )
         self.n_iter_ = result.n_iter
 
+    def _warn_if_separated(self, X, y_index, weight) -> None:
+        """Warn when the unpenalised model separates the training data.
+
+        Then no finite minimiser exists (scaling ``W`` up always lowers the
+        loss), so the coefficients are only as large as the solver's stopping
+        point made them, even when it reported convergence.
+        """
+        for rows in gen_batches(X.shape[0], 4096):
+            logits = safe_sparse_dot(X[rows], self.coef_.T, dense_output=True)
+            logits += self.intercept_
+            index = y_index[rows]
+            own = logits[np.arange(len(index)), index]
+            logits[np.arange(len(index)), index] = -np.inf
+            separated = own > logits.max(axis=1)
+            if not np.all(separated | (weight[rows] == 0)):
+                return
+        warnings.warn(
+            "SoftmaxRegression with alpha=0 separates the training data "
+            "perfectly: the unpenalised optimum lies at infinity, and coef_ is "
+            f"only as large as the solver's stopping point (tol={self.tol:g}, "
+            f"max_iter={self.max_iter}) made it. Set alpha > 0 for a "
+            "well-defined model.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+
     def _initial_parameters(self, classes, loss: MultinomialLoss) -> np.ndarray:
         """Zeros, or the previous solution under ``warm_start``."""
         w0 = np.zeros(loss.n_params, dtype=np.float64)
@@ -300,6 +331,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     # -- prediction --------------------------------------------------------
     def _logits(self, X) -> np.ndarray:
         check_is_fitted(self)
+        check_numeric_features(X)
         X = validate_data(
             self, X, accept_sparse=_ACCEPT_SPARSE, dtype=_FLOAT_DTYPES, reset=False
         )

@@ -164,3 +164,31 @@ def check_solver_penalty(solver: str, penalty: str) -> None:
         f"solver={solver!r} does not support the {penalty!r} penalty "
         f"(l1_ratio > 0): {fix}."
     )
+
+
+def _is_temporal(dtype) -> bool:
+    """Whether a numpy, pandas or polars dtype holds dates or durations."""
+    if getattr(dtype, "kind", None) in ("m", "M"):
+        return True
+    is_temporal = getattr(dtype, "is_temporal", None)  # polars
+    return bool(is_temporal()) if callable(is_temporal) else False
+
+
+def check_numeric_features(X) -> None:
+    """Refuse dates and durations as features.
+
+    scikit-learn's conversion would turn them into counts of an arbitrary
+    unit (days, or nanoseconds since 1970), so a model's coefficients would
+    depend on how the dates happened to be stored.
+    """
+    dtypes = getattr(X, "dtypes", None)  # DataFrames
+    if dtypes is None:
+        dtypes = [getattr(X, "dtype", None)]
+    temporal = sorted({str(dtype) for dtype in list(dtypes) if _is_temporal(dtype)})
+    if temporal:
+        raise TypeError(
+            f"X holds dates or durations (dtype {', '.join(temporal)}), but "
+            "SoftmaxRegression needs numeric features: convert them to numbers "
+            "in a unit of your choice first, e.g. (dates - dates.min()) / "
+            "np.timedelta64(1, 'D') for days."
+        )

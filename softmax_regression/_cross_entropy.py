@@ -85,7 +85,8 @@ def _first_bad(values: NDArray, good: NDArray) -> str:
     """The first value failing ``good`` (finite and the condition), for a
     message."""
     bad = ~(np.isfinite(values) & good)
-    return f"{float(values[bad][0])!r} at index {tuple(int(i) for i in np.argwhere(bad)[0])}"
+    index = tuple(int(i) for i in np.argwhere(bad)[0])
+    return f"{float(values[bad][0])!r} at index {index}"
 
 
 def _check_probability_rows(y: NDArray[np.floating]) -> NDArray[np.floating]:

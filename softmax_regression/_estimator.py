@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from numbers import Integral, Real
 from typing import ClassVar
@@ -14,7 +15,7 @@ from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ._loss import MultinomialLoss
 from ._objective import Objective
@@ -32,6 +33,14 @@ from ._validation import (
 
 _ACCEPT_SPARSE = ("csr", "csc")
 _FLOAT_DTYPES = (np.float64, np.float32)
+
+
+@functools.cache
+def _blas_controller() -> ThreadpoolController:
+    """One controller for the process: building one scans the loaded
+    libraries (10 ms, as long as a whole small fit), so it is done once, by
+    the first fit, when numpy's and scipy's BLAS are both loaded."""
+    return ThreadpoolController()
 
 
 class SoftmaxRegression(ClassifierMixin, BaseEstimator):
@@ -246,7 +255,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         # them, their spinning threads slow each small product tenfold on a
         # two-core machine, so BLAS runs single-threaded and parallelism
         # comes from the loss's own threads over blocks of rows (n_jobs).
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _blas_controller().limit(limits=1, user_api="blas"):
             result = SOLVERS[solver].solve(
                 objective,
                 w0,

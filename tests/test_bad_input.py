@@ -167,7 +167,6 @@ _DATES = np.arange(90).astype("datetime64[D]").reshape(30, 3)
 _SEPARABLE_X = np.r_[rng.normal(size=(20, 2)) + 3, rng.normal(size=(20, 2)) - 3]
 _SEPARABLE_Y = np.repeat([0, 1], 20)
 _SCALES = {"1e150": 1e150, "1e-150": 1e-150}
-_SCALE_SOLVERS = [name for name in sorted(SOLVERS) if name != "lbfgs"]
 
 
 def _scaled_fit(scale, solver):
@@ -388,7 +387,7 @@ FIT_ROWS = [
             _predicts_like(X_GOOD * scale, X_GOOD, solver=solver, tol=1e-8),
         )
         for name, scale in _SCALES.items()
-        for solver in _SCALE_SOLVERS
+        for solver in sorted(SOLVERS)
     ),
     *(
         _row(

@@ -427,10 +427,13 @@ PREDICT_ROWS = [
             _predict(method, _with(X_GOOD, (0, 0), np.nan)),
             Raises(ValueError, "Input X contains NaN"),
         ),
-        _row(
-            f"{method}: +inf in X",
-            _predict(method, _with(X_GOOD, (0, 0), np.inf)),
-            Raises(ValueError, "Input X contains infinity"),
+        *(
+            _row(
+                f"{method}: {name} in X",
+                _predict(method, _with(X_GOOD, (0, 0), value)),
+                Raises(ValueError, "Input X contains infinity"),
+            )
+            for name, value in (("+inf", np.inf), ("-inf", -np.inf))
         ),
         _row(
             f"{method}: wrong feature count",

@@ -29,6 +29,10 @@ def _check_logits_and_targets(
             f"logits must be a 2-D array (n_samples, n_classes), got shape {z.shape}."
         )
     n_samples, n_classes = z.shape
+    if n_samples == 0:
+        raise ValueError(
+            "logits have no rows: the mean cross-entropy of zero samples is undefined."
+        )
     y = np.asarray(y)
     if y.ndim == 1:
         if y.dtype.kind not in "iu":
@@ -51,7 +55,7 @@ def _check_logits_and_targets(
                 f"probability targets must have the logits' shape {z.shape}, "
                 f"got {y.shape}."
             )
-        y = _as_float_array(y)
+        y = _check_probability_rows(_as_float_array(y))
     else:
         raise ValueError(
             "y must be class indices (n_samples,) or probability rows "
@@ -65,11 +69,44 @@ def _check_logits_and_targets(
             raise ValueError(
                 f"sample_weight must have shape ({n_samples},), got {weight.shape}."
             )
+        if not np.all(np.isfinite(weight)) or np.any(weight < 0):
+            raise ValueError(
+                "sample_weight must be finite and non-negative; it holds "
+                f"{_first_bad(weight, weight >= 0)}."
+            )
         total = weight.sum()
         if not total > 0:
             raise ValueError("sample_weight must be non-negative with a positive sum.")
         weight = weight / total
     return z, y, weight
+
+
+def _first_bad(values: NDArray, good: NDArray) -> str:
+    """The first value failing ``good`` (finite and the condition), for a
+    message."""
+    bad = ~(np.isfinite(values) & good)
+    index = tuple(int(i) for i in np.argwhere(bad)[0])
+    return f"{float(values[bad][0])!r} at index {index}"
+
+
+def _check_probability_rows(y: NDArray[np.floating]) -> NDArray[np.floating]:
+    """Require finite, non-negative target rows that sum to one."""
+    if not np.all(np.isfinite(y)) or np.any(y < 0):
+        raise ValueError(
+            "probability targets must be finite and non-negative; y holds "
+            f"{_first_bad(y, y >= 0)}."
+        )
+    sums = y.sum(axis=1)
+    tolerance = max(1e-6, 8 * y.shape[1] * float(np.finfo(y.dtype).eps))
+    off = np.abs(sums - 1) > tolerance
+    if np.any(off):
+        row = int(np.argmax(off))
+        raise ValueError(
+            f"probability targets must sum to one in each row; row {row} sums "
+            f"to {float(sums[row])!r}. Normalise them with y / y.sum(axis=1, "
+            "keepdims=True)."
+        )
+    return y
 
 
 def cross_entropy(

@@ -13,9 +13,9 @@ from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController
@@ -28,6 +28,8 @@ from ._softmax import log_softmax, softmax
 from ._solvers import SOLVERS, SolverResult, select_solver
 from ._solvers._sgd import StochasticOptimizer
 from ._validation import (
+    check_feature_scale_for_sgd,
+    check_numeric_features,
     check_solver_penalty,
     check_weighted_classes,
     encode_targets,
@@ -74,8 +76,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     ----------
     alpha : float, default=1e-4
         Strength of the penalty, >= 0.  With ``alpha=0`` on separable data the
-        optimum is at infinity: the fit stops at ``max_iter`` with a
-        ConvergenceWarning and finite coefficients.
+        optimum is at infinity: the fit stops with finite coefficients and a
+        ConvergenceWarning that says so.
     l1_ratio : float, default=0.0
         Elastic-net mixing in [0, 1].  Only ``0`` (pure L2) is supported by
         the solvers of this version; any other value raises a ValueError.
@@ -391,6 +393,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         )
         self._set_solution(classes, objective.loss, result, solver)
         self._set_stochastic_state(options.get("optimizer"))
+        if self.alpha == 0 and target.ndim == 1:
+            self._warn_if_separated(X, target, weight)
         return self
 
     @available_if(lambda self: self._streams)
@@ -444,6 +448,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         )
         target = smooth_targets(target, self.label_smoothing, classes.shape[0])
         check_solver_penalty("sgd", penalty_name(self.alpha, self.l1_ratio))
+        check_feature_scale_for_sgd(X)
         objective = self._objective(_row_sliceable(X), target, weight, classes.shape[0])
         optimizer, w = self._streaming_start(objective.loss, first_call)
         try:
@@ -538,6 +543,32 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         )
         self.n_iter_ = result.n_iter
 
+    def _warn_if_separated(self, X, y_index, weight) -> None:
+        """Warn when the unpenalised model separates the training data.
+
+        Then no finite minimiser exists (scaling ``W`` up always lowers the
+        loss), so the coefficients are only as large as the solver's stopping
+        point made them, even when it reported convergence.
+        """
+        for rows in gen_batches(X.shape[0], 4096):
+            logits = safe_sparse_dot(X[rows], self.coef_.T, dense_output=True)
+            logits += self.intercept_
+            index = y_index[rows]
+            own = logits[np.arange(len(index)), index]
+            logits[np.arange(len(index)), index] = -np.inf
+            separated = own > logits.max(axis=1)
+            if not np.all(separated | (weight[rows] == 0)):
+                return
+        warnings.warn(
+            "SoftmaxRegression with alpha=0 separates the training data "
+            "perfectly: the unpenalised optimum lies at infinity, and coef_ is "
+            f"only as large as the solver's stopping point (tol={self.tol:g}, "
+            f"max_iter={self.max_iter}) made it. Set alpha > 0 for a "
+            "well-defined model.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+
     def _initial_parameters(self, classes, loss: MultinomialLoss) -> np.ndarray:
         """Zeros, or the previous solution under ``warm_start``."""
         w0 = None
@@ -560,6 +591,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     # -- the streaming solver's pieces -------------------------------------
     def _validate_X_y(self, X, y, *, reset: bool):
         """``validate_data`` for labels, or for probability rows (2-D y)."""
+        check_numeric_features(X)
         soft = is_probability_target(y)
         return validate_data(
             self,
@@ -621,6 +653,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     def _stochastic_problem(self, X, target, weight, n_classes: int):
         """The objective and the ``"sgd"`` solver's options: the optimiser
         and, with ``early_stopping``, the score on a held-out split."""
+        check_feature_scale_for_sgd(X)
         random_state = check_random_state(self.random_state)
         X = _row_sliceable(X)
         validation_score = None
@@ -681,6 +714,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     # -- prediction --------------------------------------------------------
     def _logits(self, X) -> np.ndarray:
         check_is_fitted(self)
+        check_numeric_features(X)
         X = validate_data(
             self, X, accept_sparse=_ACCEPT_SPARSE, dtype=_FLOAT_DTYPES, reset=False
         )

@@ -376,6 +376,28 @@ class MultinomialLoss:
 
         return self._pack(*self._run(work, self._zeros(with_value=False)))
 
+    def _add_curvature(self, rows, X_block, proba, buffers) -> None:
+        """Add one block's Hessian diagonal ``s p (1 - p) x^2 / sum(s)`` (and
+        ``s p (1 - p) / sum(s)`` for the intercepts) to ``buffers``."""
+        curvature = proba * (1 - proba)
+        curvature *= self.normalised_weight[rows]
+        self._add_xt_g(buffers[0], curvature, _squared(X_block))
+        buffers[1] += curvature.sum(axis=1)
+
+    def hessian_diagonal(self, w: NDArray) -> NDArray:
+        """The diagonal of the Hessian at ``w``, in one pass over X that keeps
+        nothing of size ``n`` (a diagonal preconditioner's scale)."""
+        coef, intercept = self.unpack(w)
+        factor = self._logit_factor(coef)
+
+        def work(rows, buffers):
+            X_block = self.X[rows]
+            proba = self._logits(X_block, factor, intercept)
+            _softmax_columns_inplace(proba)
+            self._add_curvature(rows, X_block, proba, buffers)
+
+        return self._pack(*self._run(work, self._zeros(with_value=False)))
+
     def gradient_hessp(self, w: NDArray):
         """Loss, gradient, Hessian diagonal and a Hessian-vector product at ``w``.
 
@@ -405,10 +427,7 @@ class MultinomialLoss:
             proba = self._gradient_block(
                 rows, X_block, logits, buffers, keep_proba=True
             )
-            curvature = proba * (1 - proba)
-            curvature *= self.normalised_weight[rows]
-            self._add_xt_g(buffers[3], curvature, _squared(X_block))
-            buffers[4] += curvature.sum(axis=1)
+            self._add_curvature(rows, X_block, proba, buffers[3:])
             probas[rows.start] = proba.astype(stored_dtype, copy=False)
 
         def make_buffers():

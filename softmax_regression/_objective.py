@@ -88,6 +88,13 @@ class Objective:
 
         return value, grad, diagonal, hessp
 
+    def hessian_diagonal(self, w: NDArray) -> NDArray:
+        """The diagonal of the Hessian of ``F`` at ``w`` (float64)."""
+        diagonal = self.loss.hessian_diagonal(w).astype(np.float64, copy=False)
+        coef = self._coef_block(w)
+        diagonal[: self.loss.n_coef] += self.penalty.hessian_diagonal(coef)
+        return diagonal
+
     def hessian(self, w: NDArray) -> tuple[float, NDArray, NDArray]:
         """``F(w)``, its gradient and its full Hessian matrix (float64)."""
         value, grad, hess = self.loss.hessian(w)

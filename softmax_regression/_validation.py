@@ -5,6 +5,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight
@@ -336,3 +337,66 @@ def check_solver_penalty(solver: str, penalty: str) -> None:
         f"solver={solver!r} does not support the {penalty!r} penalty "
         f"(l1_ratio > 0): {fix}."
     )
+
+
+def _is_temporal(dtype) -> bool:
+    """Whether a numpy, pandas or polars dtype holds dates or durations."""
+    if getattr(dtype, "kind", None) in ("m", "M"):
+        return True
+    is_temporal = getattr(dtype, "is_temporal", None)  # polars
+    return bool(is_temporal()) if callable(is_temporal) else False
+
+
+def check_numeric_features(X) -> None:
+    """Refuse dates and durations as features.
+
+    scikit-learn's conversion would turn them into counts of an arbitrary
+    unit (days, or nanoseconds since 1970), so a model's coefficients would
+    depend on how the dates happened to be stored.
+    """
+    dtypes = getattr(X, "dtypes", None)  # DataFrames
+    if dtypes is None:
+        dtypes = [getattr(X, "dtype", None)]
+    temporal = sorted({str(dtype) for dtype in list(dtypes) if _is_temporal(dtype)})
+    if temporal:
+        raise TypeError(
+            f"X holds dates or durations (dtype {', '.join(temporal)}), but "
+            "SoftmaxRegression needs numeric features: convert them to numbers "
+            "in a unit of your choice first, e.g. (dates - dates.min()) / "
+            "np.timedelta64(1, 'D') for days."
+        )
+
+
+#: ``solver="sgd"`` takes steps of a fixed size in the coefficients, so it
+#: cannot reach coefficients of size 1/|x| when |x| is astronomically large
+#: or small; beyond these bounds it refuses rather than return a wrong model.
+_SGD_FEATURE_SCALE = (1e-10, 1e10)
+
+
+def check_feature_scale_for_sgd(X) -> None:
+    """Refuse features of extreme scale for the streaming optimiser.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix}
+        Validated float data.
+
+    Raises
+    ------
+    ValueError
+        When the largest absolute feature value lies outside [1e-10, 1e10]
+        (and is not 0).
+    """
+    values = X.data if sp.issparse(X) else X
+    if values.size == 0:
+        return
+    largest = max(float(values.max()), -float(values.min()))
+    low, high = _SGD_FEATURE_SCALE
+    if largest > high or 0 < largest < low:
+        raise ValueError(
+            "solver='sgd' and partial_fit take steps of a fixed size in the "
+            f"coefficients and need features of moderate scale, but the largest "
+            f"|x| is {largest:.3g}. Standardise X (e.g. "
+            "sklearn.preprocessing.StandardScaler) or use a batch solver such as "
+            "solver='newton-cg', which is insensitive to the scale."
+        )

@@ -7,9 +7,3 @@
 import os
 
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
-
-
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "slow: takes more than 10 s (still run by CI; -m 'not slow' skips)"
-    )

@@ -154,6 +154,9 @@ def test_full_hessian_and_cached_hessp_match_hessp(
     np.testing.assert_allclose(cached_hessp(v), expected, rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(hess, hess.T, atol=1e-15)
     np.testing.assert_allclose(np.diag(hess), diagonal, rtol=1e-10, atol=1e-16)
+    np.testing.assert_allclose(
+        loss.hessian_diagonal(w), diagonal, rtol=1e-12, atol=1e-16
+    )
 
 
 def test_cached_hessp_stores_large_probabilities_in_float32(monkeypatch):

@@ -1,9 +1,11 @@
 """L-BFGS-B from scipy.optimize on the fused value-and-gradient kernel.
 
-Stops when the largest absolute gradient entry falls to ``tol`` (scipy's
-``gtol``), or when an iteration no longer decreases the objective by more
-than a hundredth of a unit in the last place of the data's dtype
-(``ftol = eps / 100``): in practice only when the objective has stopped
+It runs in variables scaled by the Hessian diagonal at the start (see
+:func:`_variable_scale`), so badly scaled features do not stall it.  Stops
+when the largest absolute gradient entry falls to ``tol``, or when an
+iteration no longer decreases the objective by more than a hundredth of a
+unit in the last place of the data's dtype (``ftol = eps / 100``): in
+practice only when the objective has stopped
 changing at the precision it is evaluated in, the point being optimal to
 working precision (float32 data reaches this floor long before a tight
 ``tol``).  Both count as converged; running out of iterations, or a line
@@ -20,6 +22,8 @@ from numpy.typing import NDArray
 from ._result import IterationCallback, SolverResult
 
 SUPPORTED_PENALTIES = frozenset({"l2"})
+# Hessian diagonals within this factor of 1 are left unscaled.
+_WELL_SCALED = 1e4
 
 
 def solve(
@@ -62,30 +66,66 @@ def solve(
         converged = last["grad_max"] <= tol
         return SolverResult(w0, value, 0, converged, "max_iter=0: no iteration run")
 
+    scale = _variable_scale(objective, w0)
+
+    def scaled_fun(v):
+        value, grad = fun(scale * v)
+        return value, scale * grad
+
     n_iter = 0
 
     def on_iteration(intermediate_result):
         nonlocal n_iter
         n_iter += 1
         if callback is not None:
-            callback(n_iter, intermediate_result.x, last["value"], last["grad_max"])
+            w = scale * intermediate_result.x
+            callback(n_iter, w, last["value"], last["grad_max"])
+        if last["grad_max"] <= tol:  # the last evaluation is the new iterate
+            raise StopIteration
 
     eps = np.finfo(objective.loss.dtype).eps
     result = scipy.optimize.minimize(
-        fun,
-        w0,
+        scaled_fun,
+        w0 / scale,
         method="L-BFGS-B",
         jac=True,
         callback=on_iteration,
         options={
             "maxiter": max_iter,
             "maxfun": max(15_000, 4 * max_iter),
-            "gtol": tol,
+            # max |scale * g| <= tol * min(scale) implies max |g| <= tol;
+            # the callback stops at max |g| <= tol itself
+            "gtol": tol * float(np.min(scale)),
             "ftol": eps / 100,
         },
     )
-    converged = result.status == 0 or float(np.max(np.abs(result.jac))) <= tol
+    grad_max = float(np.max(np.abs(result.jac / scale), initial=0.0))
+    converged = result.status in (0, 99) or grad_max <= tol
     message = result.message if isinstance(result.message, str) else str(result.message)
     return SolverResult(
-        result.x, float(result.fun), int(result.nit), converged, message
+        scale * result.x, float(result.fun), int(result.nit), converged, message
     )
+
+
+def _variable_scale(objective, w0: NDArray) -> NDArray:
+    """``1 / sqrt(diag H(w0))``: in the variables ``v = w / scale`` every
+    parameter starts with unit curvature.
+
+    L-BFGS is not invariant to the scaling of the features: its first step
+    has unit length and its Hessian model starts as a multiple of the
+    identity, so features of scale 1e150 (curvature 1e300 next to the
+    intercepts' 0.1) defeat its line search.  Parameters without curvature
+    keep scale 1, and so do all when every curvature lies within
+    ``_WELL_SCALED`` of 1 (standardised features), where rescaling would
+    only perturb a path that works.
+    """
+    diagonal = objective.hessian_diagonal(w0)
+    scale = np.ones_like(diagonal)
+    curved = diagonal > 0
+    if np.all(
+        (diagonal[curved] >= 1 / _WELL_SCALED) & (diagonal[curved] <= _WELL_SCALED)
+    ):
+        return scale  # well scaled: L-BFGS as it is
+    tiny = np.finfo(np.float64).tiny
+    scale[curved] = 1.0 / np.sqrt(np.maximum(diagonal[curved], tiny))
+    return scale

@@ -32,7 +32,7 @@ def preconditioned_cg(hessp, rhs: NDArray, diagonal: NDArray, rtol: float) -> ND
         Right-hand side.
     diagonal : ndarray
         Diagonal of ``H`` (the preconditioner); non-positive entries are
-        replaced by a small positive floor.
+        replaced by a small positive floor, positive ones kept.
     rtol : float
         Stop when ``||H x - rhs|| <= rtol * ||rhs||``.
 
@@ -42,8 +42,12 @@ def preconditioned_cg(hessp, rhs: NDArray, diagonal: NDArray, rtol: float) -> ND
         The approximate solution; the preconditioned ``rhs`` if the first
         direction already has non-positive curvature.
     """
+    # Positive entries are kept however small (features of scale 1e-150 have
+    # curvature 1e-300 next to the intercepts' 0.1); only flat directions
+    # (an all-zero feature without penalty) get a floor.
     floor = 1e-12 * max(float(np.max(diagonal, initial=0.0)), 1e-300)
-    inv_diag = 1.0 / np.maximum(diagonal, floor)
+    tiny = np.finfo(np.float64).tiny
+    inv_diag = 1.0 / np.where(diagonal > 0, np.maximum(diagonal, tiny), floor)
     x = np.zeros_like(rhs)
     residual = rhs.copy()
     z = inv_diag * residual

@@ -10,9 +10,10 @@ and two triangular solves instead of a new Hessian.
 
 The softmax is flat along the directions that shift every class's
 coefficient of a feature (or intercept) equally, which makes ``H`` singular
-there; the gradient is orthogonal to them, so adding ``c U U^T`` (``U``
-those directions) changes nothing but makes the system positive definite,
-and the step comes out orthogonal to them.
+there; the gradient is orthogonal to them, so adding ``U C U^T`` (``U``
+those directions, ``C`` each one's curvature scale) changes nothing but
+makes the system positive definite, and the step comes out orthogonal to
+them.
 """
 
 from __future__ import annotations
@@ -59,7 +60,6 @@ def solve(
     SolverResult
     """
     shifts = objective.shift_directions()
-    gauge = shifts @ shifts.T
     state = {"factor": None, "grad_norm": np.inf}
 
     def local_model(w):
@@ -68,8 +68,7 @@ def solve(
 
     def factorise(w):
         _, _, hess = objective.hessian(w)
-        scale = max(float(np.mean(np.diag(hess))), np.finfo(np.float64).tiny)
-        system = hess + scale * gauge
+        system = hess + _gauge(shifts, np.diag(hess))
         try:
             return scipy.linalg.cho_factor(system, check_finite=False)
         except np.linalg.LinAlgError:  # numerically indefinite: fall back
@@ -98,3 +97,19 @@ def solve(
         newton_step=newton_step,
         model_at_trial=True,
     )
+
+
+def _gauge(shifts: NDArray, hess_diagonal: NDArray) -> NDArray:
+    """``sum_j c_j u_j u_j^T`` over the shift directions ``u_j`` (columns of
+    ``shifts``), each weighted by the mean Hessian diagonal ``c_j`` over the
+    parameters it moves.
+
+    Weighing each direction by the curvature of its own feature keeps the
+    system as well scaled as ``H`` is: one common weight would swamp the
+    intercepts' curvature when features are of scale 1e150, or the
+    coefficients' when they are of scale 1e-150.
+    """
+    support = shifts**2
+    scale = (hess_diagonal @ support) / support.sum(axis=0)
+    scale = np.maximum(scale, np.finfo(np.float64).tiny)
+    return (shifts * scale) @ shifts.T

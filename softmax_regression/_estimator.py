@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_limits
 
 from ._loss import MultinomialLoss
 from ._objective import Objective
-from ._penalty import L2Penalty
+from ._penalty import make_penalty
 from ._softmax import log_softmax, softmax
 from ._solvers import SOLVERS, select_solver
 from ._validation import (
@@ -36,16 +36,20 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     """Multinomial logistic (softmax) regression.
 
     Minimises the weighted mean cross-entropy of ``softmax(W x + b)`` plus an
-    L2 penalty on ``W``::
+    elastic-net penalty on ``W``::
 
         F(W, b) = sum_i s_i CE(y_i, softmax(W x_i + b)) / sum_i s_i
-                  + alpha * (1 - l1_ratio) / 2 * ||W||_F^2
+                  + alpha * ((1 - l1_ratio) / 2 * ||W||_F^2 + l1_ratio * R(W))
 
-    where ``s_i`` is the sample weight times the class weight.  The
-    intercept is not penalised.  scikit-learn's
-    ``LogisticRegression(C=C)`` solves the same problem for
-    ``alpha = 1 / (C * sum(s))`` (``2 / (C * sum(s))`` for two classes,
-    because the full softmax keeps two rows ``w_1 = -w_0``).
+    where ``s_i`` is the sample weight times the class weight and ``R`` is
+    ``||W||_1`` (``penalty="elasticnet"``) or ``sum_j ||W[:, j]||_2``
+    (``penalty="group"``).  The intercept is not penalised.
+    scikit-learn's ``LogisticRegression(C=C, l1_ratio=l1_ratio)`` solves
+    the same problem for ``alpha = 1 / (C * sum(s))``.  For two classes the
+    full softmax keeps two rows ``w_1 = -w_0 = v / 2``, so scikit-learn's
+    matching model has ``C = 2 / ((1 + l1_ratio) * alpha * sum(s))`` and
+    ``l1_ratio = 2 * l1_ratio / (1 + l1_ratio)`` (``C = 2 / (alpha *
+    sum(s))`` for pure L2, ``1 / (alpha * sum(s))`` for pure L1).
 
     Parameters
     ----------
@@ -54,12 +58,29 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         optimum is at infinity: the fit stops at ``max_iter`` with a
         ConvergenceWarning and finite coefficients.
     l1_ratio : float, default=0.0
-        Elastic-net mixing in [0, 1].  Only ``0`` (pure L2) is supported by
-        the solvers of this version; any other value raises a ValueError.
+        Elastic-net mixing in [0, 1]: ``0`` is the (smooth) L2 penalty,
+        ``1`` the pure L1 (or group) penalty.  Any positive value makes
+        the objective non-smooth, gives exact zeros in ``coef_`` and needs
+        a proximal solver (``"fista"``, chosen by ``"auto"``).
+    penalty : {"elasticnet", "group"}, default="elasticnet"
+        The non-smooth term ``R`` weighted by ``l1_ratio``:
+
+        - ``"elasticnet"``: ``||W||_1``, each coefficient set to zero on its
+          own;
+        - ``"group"``: ``sum_j ||W[:, j]||_2``, the norms of the features'
+          columns (glmnet's ``type.multinomial="grouped"``): a feature is
+          kept or dropped for all classes at once.
+
+        Without effect when ``l1_ratio=0``.
     fit_intercept : bool, default=True
         Whether to fit the (unpenalised) intercepts ``b``.
-    solver : {"auto", "lbfgs", "newton-cg", "newton-cholesky"}, default="auto"
+    solver : {"auto", "fista", "lbfgs", "newton-cg", "newton-cholesky"}, \
+            default="auto"
         Optimisation algorithm, all minimising the same objective:
+
+        - ``"fista"``: accelerated proximal gradient with backtracking and
+          adaptive restart; the one solver for ``l1_ratio > 0`` (it also
+          handles the L2 penalty);
 
         - ``"lbfgs"``: scipy's L-BFGS-B on the fused loss-and-gradient kernel;
         - ``"newton-cg"``: truncated Newton, conjugate gradients on
@@ -67,17 +88,19 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         - ``"newton-cholesky"``: Newton with the full Hessian, for few
           parameters (``n_classes * (n_features + 1)`` up to a few
           hundred); insensitive to feature scaling;
-        - ``"auto"``: ``"newton-cholesky"`` up to 300 parameters (and a
-          cheap Hessian), else ``"newton-cg"``; the choice is kept in the
-          private attribute ``_solver``.
+        - ``"auto"``: ``"fista"`` when ``l1_ratio > 0``; otherwise
+          ``"newton-cholesky"`` up to 300 parameters (and a cheap Hessian),
+          else ``"newton-cg"``; the choice is kept in the private attribute
+          ``_solver``.
     tol : float, default=1e-4
-        Stop when the largest absolute entry of the objective's gradient is
-        at most ``tol``, or when an iteration no longer decreases the
-        objective by more than one unit in the last place of the data's
-        dtype (the optimum to working precision).
+        Stop when the largest absolute entry of the objective's gradient
+        (for ``l1_ratio > 0``: of its minimal-norm subgradient) is at most
+        ``tol``, or when the solver no longer decreases the objective by
+        more than a few units in the last place of the data's dtype (the
+        optimum to working precision).
     max_iter : int, default=1000
         Maximum number of solver iterations (Newton steps for the Newton
-        solvers).
+        solvers, proximal gradient steps for ``"fista"``).
     class_weight : dict or "balanced", default=None
         Weights ``{label: weight}`` multiplied into the sample weights;
         ``"balanced"`` weighs class k by ``sum(s) / (n_classes * sum of s
@@ -134,6 +157,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     _parameter_constraints: ClassVar[dict] = {
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "penalty": [StrOptions({"elasticnet", "group"})],
         "fit_intercept": ["boolean"],
         "solver": [StrOptions({"auto", *SOLVERS})],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -150,6 +174,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         alpha: float = 1e-4,
         *,
         l1_ratio: float = 0.0,
+        penalty: str = "elasticnet",
         fit_intercept: bool = True,
         solver: str = "auto",
         tol: float = 1e-4,
@@ -162,6 +187,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     ) -> None:
         self.alpha = alpha
         self.l1_ratio = l1_ratio
+        self.penalty = penalty
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.tol = tol
@@ -216,10 +242,11 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     def _resolve_solver(self, shape: tuple[int, int], n_classes: int) -> str:
         """The solver to run (``"auto"`` resolved), checked against the
         penalty."""
+        penalty = penalty_name(self.alpha, self.l1_ratio, self.penalty)
         solver = self.solver
         if solver == "auto":
-            solver = select_solver(shape[0], shape[1], n_classes)
-        check_solver_penalty(solver, penalty_name(self.alpha, self.l1_ratio))
+            solver = select_solver(shape[0], shape[1], n_classes, penalty)
+        check_solver_penalty(solver, penalty)
         return solver
 
     def _objective(self, X, target, weight, n_classes: int) -> Objective:
@@ -233,7 +260,13 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             fit_intercept=self.fit_intercept,
             n_threads=effective_n_jobs(self.n_jobs),
         )
-        return Objective(loss, L2Penalty(self.alpha * (1 - self.l1_ratio)))
+        penalty = make_penalty(
+            penalty_name(self.alpha, self.l1_ratio, self.penalty),
+            self.alpha,
+            self.l1_ratio,
+            n_classes,
+        )
+        return Objective(loss, penalty)
 
     def _solve(self, objective: Objective, solver: str, w0: np.ndarray):
         """Run ``solver`` from ``w0``; warn when it does not converge."""
@@ -253,7 +286,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             warnings.warn(
                 f"SoftmaxRegression (solver={solver!r}) did not converge: "
                 f"{result.n_iter} iterations (max_iter={self.max_iter}) did not "
-                f"bring the largest gradient entry down to tol={self.tol:g} "
+                "bring the largest (sub)gradient entry down to "
+                f"tol={self.tol:g} "
                 f"(solver says: {result.message}). Increase max_iter, scale the "
                 "features (e.g. StandardScaler) or increase alpha.",
                 ConvergenceWarning,

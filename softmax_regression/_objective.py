@@ -17,12 +17,19 @@ class Objective:
     for the layout).  Values and gradients are returned in float64, the
     dtype solvers work in, whatever the data's dtype.
 
+    Smooth solvers use ``value_and_grad``, ``hessp``, ``gradient_hessp`` and
+    ``hessian``, which add the penalty's smooth (L2) part: they are the
+    objective's derivatives only when the penalty is ``smooth``.  Proximal
+    solvers split ``F`` into the loss (``loss_value``,
+    ``loss_value_and_grad``) and the whole penalty (``penalty_value``,
+    ``prox``), and stop on ``optimality``.
+
     Parameters
     ----------
     loss : MultinomialLoss
         The data term.
-    penalty : L2Penalty
-        The regulariser on ``W``.
+    penalty : L2Penalty, ElasticNetPenalty or GroupElasticNetPenalty
+        The regulariser on ``W`` (see :mod:`softmax_regression._penalty`).
     """
 
     def __init__(self, loss: MultinomialLoss, penalty: L2Penalty) -> None:
@@ -39,12 +46,55 @@ class Objective:
         """Name of the penalty, for the solver compatibility check."""
         return self.penalty.name
 
+    @property
+    def smooth(self) -> bool:
+        """Whether ``F`` is differentiable (the penalty is plain L2)."""
+        return self.penalty.smooth
+
     def _coef_block(self, w: NDArray) -> NDArray:
         return w[: self.loss.n_coef]
 
     def value(self, w: NDArray) -> float:
         """``F(w)``."""
         return self.loss.value(w) + self.penalty.value(self._coef_block(w))
+
+    def loss_value(self, w: NDArray) -> float:
+        """The loss alone, the smooth part of a proximal splitting."""
+        return self.loss.value(w)
+
+    def loss_value_and_grad(self, w: NDArray) -> tuple[float, NDArray]:
+        """The loss and its gradient (float64), without the penalty."""
+        value, grad = self.loss.value_and_grad(w)
+        return value, grad.astype(np.float64, copy=False)
+
+    def penalty_value(self, w: NDArray) -> float:
+        """The penalty of ``w``'s coefficient block."""
+        return self.penalty.value(self._coef_block(w))
+
+    def prox(self, w: NDArray, step: float) -> NDArray:
+        """Proximal operator of ``step * penalty`` on the coefficients; the
+        identity on the (unpenalised) intercepts."""
+        out = np.array(w, dtype=np.float64)
+        n_coef = self.loss.n_coef
+        out[:n_coef] = self.penalty.prox(out[:n_coef], step)
+        return out
+
+    def optimality(self, w: NDArray, loss_grad: NDArray) -> float:
+        """Largest absolute entry of the minimal-norm subgradient of ``F``.
+
+        ``loss_grad`` is the loss's gradient at ``w``.  The measure is zero
+        exactly at the optimum; for a smooth penalty it is ``max |grad F|``.
+        """
+        n_coef = self.loss.n_coef
+        coef_part = self.penalty.min_norm_subgradient(
+            self._coef_block(w), loss_grad[:n_coef]
+        )
+        return float(
+            max(
+                np.max(np.abs(coef_part), initial=0.0),
+                np.max(np.abs(loss_grad[n_coef:]), initial=0.0),
+            )
+        )
 
     def _add_penalty(self, w: NDArray, value: float, grad: NDArray):
         """The loss's value and gradient plus the penalty's (float64)."""

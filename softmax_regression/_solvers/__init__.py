@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import _lbfgs, _newton_cg, _newton_cholesky
+from . import _fista, _lbfgs, _newton_cg, _newton_cholesky
 from ._result import SolverResult
 
 SOLVERS: dict[str, ModuleType] = {
+    "fista": _fista,
     "lbfgs": _lbfgs,
     "newton-cg": _newton_cg,
     "newton-cholesky": _newton_cholesky,
@@ -30,20 +31,27 @@ _CHOLESKY_MAX_PARAMS = 300
 _CHOLESKY_MAX_COST = 5e9
 
 
-def select_solver(n_samples: int, n_features: int, n_classes: int) -> str:
+def select_solver(
+    n_samples: int, n_features: int, n_classes: int, penalty: str = "l2"
+) -> str:
     """The solver ``solver="auto"`` resolves to for a problem's shape.
 
     Parameters
     ----------
     n_samples, n_features, n_classes : int
         The problem's shape.
+    penalty : str, default="l2"
+        The penalty's name; non-smooth ones need a proximal solver.
 
     Returns
     -------
     str
-        ``"newton-cholesky"`` when the full Hessian is cheap to build and
-        factor, otherwise ``"newton-cg"``.
+        ``"fista"`` for a non-smooth penalty; else ``"newton-cholesky"``
+        when the full Hessian is cheap to build and factor, otherwise
+        ``"newton-cg"``.
     """
+    if penalty != "l2":
+        return "fista"
     n_params = n_classes * (n_features + 1)
     if (
         n_params <= _CHOLESKY_MAX_PARAMS

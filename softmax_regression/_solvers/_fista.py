@@ -8,10 +8,13 @@ folded in; the identity on the intercepts).  Each iteration:
 * from the extrapolated point ``y``, the proximal gradient step
   ``x+ = prox_{g/L}(y - grad f(y) / L)``;
 * backtracking on the Lipschitz estimate ``L``: doubled until
-  ``f(x+) <= f(y) + grad f(y).(x+ - y) + L/2 ||x+ - y||^2`` (up to a few
-  units in the last place of ``f``, so float32 noise cannot drive ``L`` to
-  infinity); before each iteration ``L`` is lowered by a factor, so the step
-  grows again where the loss is flatter;
+  ``f(x+) <= f(y) + grad f(y).(x+ - y) + L/2 ||x+ - y||^2``; before each
+  iteration ``L`` is lowered by a factor, so the step grows again where the
+  loss is flatter.  Near the optimum both sides agree to the last few
+  units in the last place of ``f`` and the test says nothing; then the
+  gradient at ``x+`` decides instead, by the curvature test
+  ``(grad f(x+) - grad f(y)).(x+ - y) <= L ||x+ - y||^2`` (as in TFOCS),
+  which gradients resolve far below the precision of ``f``;
 * momentum with the step-size-aware update of Scheinberg, Goldfarb and Bai
   (2014), ``t+ = (1 + sqrt(1 + 4 (L+/L) t^2)) / 2``, reset (adaptive
   restart of O'Donoghue and Candes, 2015) whenever the gradient mapping
@@ -19,13 +22,14 @@ folded in; the identity on the intercepts).  Each iteration:
   momentum then points uphill.
 
 Stopping: the largest entry of the gradient mapping is cheap (it needs no
-gradient at ``x+``); when it falls to ``tol`` the loss gradient at ``x+``
-is computed and the exact measure, the largest entry of the minimal-norm
-subgradient of ``F``, decides (the measure every solver stops on).  When
-the best objective value has not decreased by more than a few units in the
-last place of the data's dtype for ``_STALL_ITERATIONS`` iterations, the
-iterate is optimal to working precision (float32 data reaches this floor
-before a tight ``tol``) and the run stops, converged.
+gradient at ``x+``); when it falls to ``tol``, or when the gradient at
+``x+`` is at hand anyway, the exact measure decides: the largest entry of
+the minimal-norm subgradient of ``F`` (the measure every solver stops on).
+When for ``_STALL_ITERATIONS`` iterations neither the objective has
+decreased by more than a few units in the last place of the data's dtype
+nor the exact measure reached a new low, the iterate is optimal to working
+precision (float32 data reaches this floor before a tight ``tol``): the run
+stops, converged, at the point with the lowest measure seen.
 """
 
 from __future__ import annotations
@@ -52,6 +56,28 @@ def _initial_lipschitz(objective, w: NDArray, grad: NDArray) -> float:
     _, grad_h = objective.loss_value_and_grad(w + h)
     estimate = float(np.linalg.norm(grad_h - grad)) / 1e-3
     return estimate if estimate > 0 else 1.0
+
+
+def _proximal_step(objective, y, f_y, grad_y, lipschitz, precision):
+    """The backtracked proximal gradient step from ``y``.
+
+    Returns ``(x+, f(x+), grad f(x+) or None, L)``.
+    """
+    slack = precision * max(abs(f_y), 1.0)
+    for _ in range(_MAX_BACKTRACKS):
+        x_new = objective.prox(y - grad_y / lipschitz, 1.0 / lipschitz)
+        step = x_new - y
+        f_new = objective.loss_value(x_new)
+        squared = float(step @ step)
+        excess = f_new - (f_y + grad_y @ step + 0.5 * lipschitz * squared)
+        if excess <= -slack:
+            return x_new, f_new, None, lipschitz
+        if excess <= slack:  # below the precision of f: ask the gradient
+            f_new, grad_new = objective.loss_value_and_grad(x_new)
+            if float(step @ (grad_new - grad_y)) <= lipschitz * squared:
+                return x_new, f_new, grad_new, lipschitz
+        lipschitz *= _GROW
+    return None, None, None, lipschitz
 
 
 def solve(
@@ -88,7 +114,8 @@ def solve(
     x = np.array(w0, dtype=np.float64)
     f_x, grad_x = objective.loss_value_and_grad(x)
     value_x = f_x + objective.penalty_value(x)
-    if objective.optimality(x, grad_x) <= tol:
+    lowest = objective.optimality(x, grad_x)
+    if lowest <= tol:
         return SolverResult(x, value_x, 0, True, "optimality measure below tol")
     if max_iter == 0:
         return SolverResult(x, value_x, 0, False, "max_iter=0: no iteration run")
@@ -96,47 +123,45 @@ def solve(
     lipschitz = _initial_lipschitz(objective, x, grad_x)
     y, f_y, grad_y = x, f_x, grad_x
     momentum = 1.0
-    best, x_best, stalled = value_x, x, 0
+    best_value, stalled = value_x, 0
+    x_lowest, value_lowest = x, value_x
     for n_iter in range(1, max_iter + 1):
         previous_lipschitz = lipschitz
-        lipschitz *= _RELAX
-        slack = precision * max(abs(f_y), 1.0)
-        for _ in range(_MAX_BACKTRACKS):
-            x_new = objective.prox(y - grad_y / lipschitz, 1.0 / lipschitz)
-            step = x_new - y
-            f_new = objective.loss_value(x_new)
-            bound = f_y + grad_y @ step + 0.5 * lipschitz * (step @ step)
-            if f_new <= bound + slack:
-                break
-            lipschitz *= _GROW
-        else:
+        x_new, f_new, grad_new, lipschitz = _proximal_step(
+            objective, y, f_y, grad_y, lipschitz * _RELAX, precision
+        )
+        if x_new is None:
             return SolverResult(
                 x, value_x, n_iter - 1, False, "backtracking found no step"
             )
+        step = x_new - y
         value_new = f_new + objective.penalty_value(x_new)
         mapping_max = lipschitz * float(np.max(np.abs(step), initial=0.0))
         if callback is not None:
             callback(n_iter, x_new, value_new, mapping_max)
 
-        grad_new = None
-        if mapping_max <= tol:
+        progress = value_new < best_value - precision * max(abs(best_value), 1.0)
+        best_value = min(best_value, value_new)
+        if grad_new is None and mapping_max <= tol:
             f_new, grad_new = objective.loss_value_and_grad(x_new)
-            if objective.optimality(x_new, grad_new) <= tol:
+        if grad_new is not None:
+            measure = objective.optimality(x_new, grad_new)
+            if measure <= tol:
                 return SolverResult(
                     x_new, value_new, n_iter, True, "optimality measure below tol"
                 )
-        if value_new < best - precision * max(abs(best), 1.0):
-            best, x_best, stalled = value_new, x_new, 0
-        else:
-            stalled += 1
-            if stalled >= _STALL_ITERATIONS:
-                return SolverResult(
-                    x_best,
-                    best,
-                    n_iter,
-                    True,
-                    "objective stalled at working precision",
-                )
+            if measure < lowest:
+                lowest, x_lowest, value_lowest = measure, x_new, value_new
+                progress = True
+        stalled = 0 if progress else stalled + 1
+        if stalled >= _STALL_ITERATIONS:
+            return SolverResult(
+                x_lowest,
+                value_lowest,
+                n_iter,
+                True,
+                "objective stalled at working precision",
+            )
 
         move = x_new - x
         if float(step @ move) < 0:  # the gradient mapping -L step points along move

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from ._loss import MultinomialLoss
@@ -71,13 +72,44 @@ class Objective:
         """The penalty of ``w``'s coefficient block."""
         return self.penalty.value(self._coef_block(w))
 
-    def prox(self, w: NDArray, step: float) -> NDArray:
+    def prox(self, w: NDArray, step) -> NDArray:
         """Proximal operator of ``step * penalty`` on the coefficients; the
-        identity on the (unpenalised) intercepts."""
+        identity on the (unpenalised) intercepts.  ``step`` is a float or
+        one step per parameter (a diagonal metric, equal over the classes
+        of a feature)."""
         out = np.array(w, dtype=np.float64)
         n_coef = self.loss.n_coef
-        out[:n_coef] = self.penalty.prox(out[:n_coef], step)
+        coef_step = step[:n_coef] if np.ndim(step) else step
+        out[:n_coef] = self.penalty.prox(out[:n_coef], coef_step)
         return out
+
+    def feature_moments(self) -> tuple[NDArray, NDArray]:
+        """Each feature's weighted centre and spread, for preconditioning.
+
+        Returns
+        -------
+        centre : ndarray of shape (n_features,)
+            The weighted mean of each feature when the model has intercepts
+            (which can absorb a shift of the features), else zeros.
+        spread : ndarray of shape (n_features,)
+            The weighted mean of ``(x_j - centre_j)^2``.
+        """
+        X, weight = self.loss.X, self.loss.normalised_weight.astype(np.float64)
+        if sp.issparse(X):
+            mean = np.asarray(X.T @ weight, dtype=np.float64).ravel()
+            second = np.asarray(X.multiply(X).T @ weight, dtype=np.float64).ravel()
+        else:  # by blocks of rows: no float64 copy of X
+            mean = np.zeros(X.shape[1])
+            second = np.zeros(X.shape[1])
+            for rows in self.loss.blocks:
+                block = np.asarray(X[rows], dtype=np.float64)
+                mean += weight[rows] @ block
+                second += weight[rows] @ np.square(block)
+        weight_total = float(weight.sum())
+        if not self.loss.fit_intercept:
+            return np.zeros_like(mean), second / weight_total
+        mean /= weight_total
+        return mean, np.maximum(second / weight_total - mean**2, 0.0)
 
     def optimality(self, w: NDArray, loss_grad: NDArray) -> float:
         """Largest absolute entry of the minimal-norm subgradient of ``F``.

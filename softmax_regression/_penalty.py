@@ -9,7 +9,10 @@ and offers:
   part, all a smooth solver needs;
 * ``prox(coef, step)``: the proximal operator of ``step`` times the *whole*
   penalty, ``argmin_x ||x - coef||^2 / (2 step) + penalty(x)``, all a
-  proximal solver needs besides the loss;
+  proximal solver needs besides the loss; ``step`` may also be an array,
+  one step per entry (a diagonal metric; for the group penalty equal
+  within each feature's column), with ``||.||^2 / (2 step)`` summed
+  entrywise;
 * ``min_norm_subgradient(coef, loss_grad)``: the element of smallest norm in
   ``loss_grad + d penalty(coef)``; it is zero exactly at the optimum, and
   its largest absolute entry is the stopping measure that gives ``tol`` one
@@ -57,7 +60,7 @@ class L2Penalty:
         """Diagonal of the penalty's Hessian: ``strength`` everywhere."""
         return np.full(coef.shape, self.strength)
 
-    def prox(self, coef: NDArray, step: float) -> NDArray:
+    def prox(self, coef: NDArray, step) -> NDArray:
         """``coef / (1 + step * strength)``."""
         return coef / (1.0 + step * self.strength)
 
@@ -96,7 +99,7 @@ class ElasticNetPenalty(L2Penalty):
         """The L2 part plus ``l1_strength * ||coef||_1``."""
         return super().value(coef) + self.l1_strength * self._l1_value(coef)
 
-    def prox(self, coef: NDArray, step: float) -> NDArray:
+    def prox(self, coef: NDArray, step) -> NDArray:
         """Soft-thresholding at ``step * l1_strength``, then the L2 shrinkage."""
         magnitude = np.maximum(np.abs(coef) - step * self.l1_strength, 0.0)
         return super().prox(np.copysign(magnitude, coef), step)
@@ -149,12 +152,13 @@ class GroupElasticNetPenalty(ElasticNetPenalty):
         """``||W[:, j]||_2`` for every feature ``j``."""
         return np.linalg.norm(self._columns(coef), axis=0)
 
-    def prox(self, coef: NDArray, step: float) -> NDArray:
+    def prox(self, coef: NDArray, step) -> NDArray:
         """Block soft-thresholding of each column at ``step * l1_strength``,
         then the L2 shrinkage."""
         columns = self._columns(coef)
         norms = np.linalg.norm(columns, axis=0)
-        threshold = step * self.l1_strength
+        column_step = self._columns(np.asarray(step))[0] if np.ndim(step) else step
+        threshold = column_step * self.l1_strength
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = np.where(norms > threshold, 1.0 - threshold / norms, 0.0)
         return L2Penalty.prox(self, (columns * scale).reshape(coef.shape), step)

@@ -1,9 +1,16 @@
-"""L2Penalty: value, gradient and Hessian agree."""
+"""Penalties: values, smooth parts, proximal operators and minimal-norm
+subgradients, the latter two against brute-force minimisation."""
 
 import numpy as np
 import pytest
+import scipy.optimize
 
-from softmax_regression._penalty import L2Penalty
+from softmax_regression._penalty import (
+    ElasticNetPenalty,
+    GroupElasticNetPenalty,
+    L2Penalty,
+    make_penalty,
+)
 
 
 def test_value_gradient_hessp():
@@ -21,13 +28,6 @@ def test_negative_strength_is_rejected():
 
 
 # -- non-smooth penalties: prox and minimal-norm subgradient ---------------
-import scipy.optimize  # noqa: E402
-
-from softmax_regression._penalty import (  # noqa: E402
-    ElasticNetPenalty,
-    GroupElasticNetPenalty,
-    make_penalty,
-)
 
 N_CLASSES, N_FEATURES = 3, 4
 
@@ -179,3 +179,19 @@ def test_make_penalty_by_name():
 def test_l1_ratio_outside_the_unit_interval_is_rejected(l1_ratio):
     with pytest.raises(ValueError, match=r"l1_ratio must be in \[0, 1\]"):
         ElasticNetPenalty(1.0, l1_ratio)
+
+
+@pytest.mark.parametrize("name", sorted(_penalties()))
+def test_prox_with_a_diagonal_metric_solves_its_weighted_problem(name):
+    """One step per entry (equal over a feature's classes): ``x`` minimises
+    ``sum_i (x_i - v_i)^2 / (2 step_i) + penalty(x)``."""
+    penalty = _penalties()[name]
+    rng = np.random.default_rng(5)
+    v = rng.normal(size=N_CLASSES * N_FEATURES)
+    step = np.tile(rng.uniform(0.1, 2.0, N_FEATURES), N_CLASSES)
+    x = penalty.prox(v, step)
+    residual = penalty.min_norm_subgradient(x, (x - v) / step)
+    np.testing.assert_allclose(residual, 0.0, atol=1e-12)
+    np.testing.assert_allclose(
+        penalty.prox(v, np.full_like(v, 0.7)), penalty.prox(v, 0.7)
+    )

@@ -61,7 +61,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         Elastic-net mixing in [0, 1]: ``0`` is the (smooth) L2 penalty,
         ``1`` the pure L1 (or group) penalty.  Any positive value makes
         the objective non-smooth, gives exact zeros in ``coef_`` and needs
-        a proximal solver (``"fista"``, chosen by ``"auto"``).
+        a proximal solver (``"fista"`` or ``"prox-newton"``, which
+        ``"auto"`` chooses between).
     penalty : {"elasticnet", "group"}, default="elasticnet"
         The non-smooth term ``R`` weighted by ``l1_ratio``:
 
@@ -74,13 +75,17 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         Without effect when ``l1_ratio=0``.
     fit_intercept : bool, default=True
         Whether to fit the (unpenalised) intercepts ``b``.
-    solver : {"auto", "fista", "lbfgs", "newton-cg", "newton-cholesky"}, \
-            default="auto"
+    solver : {"auto", "fista", "lbfgs", "newton-cg", "newton-cholesky", \
+            "prox-newton"}, default="auto"
         Optimisation algorithm, all minimising the same objective:
 
         - ``"fista"``: accelerated proximal gradient with backtracking and
-          adaptive restart; the one solver for ``l1_ratio > 0`` (it also
-          handles the L2 penalty);
+          adaptive restart, for ``l1_ratio > 0`` (it also handles the L2
+          penalty); one pass over X per iteration;
+        - ``"prox-newton"``: proximal Newton for ``l1_ratio > 0`` with few
+          parameters: the full Hessian as for ``"newton-cholesky"``, the
+          penalised quadratic model minimised by FISTA on that matrix;
+          insensitive to feature scaling;
 
         - ``"lbfgs"``: scipy's L-BFGS-B on the fused loss-and-gradient kernel;
         - ``"newton-cg"``: truncated Newton, conjugate gradients on
@@ -88,10 +93,10 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         - ``"newton-cholesky"``: Newton with the full Hessian, for few
           parameters (``n_classes * (n_features + 1)`` up to a few
           hundred); insensitive to feature scaling;
-        - ``"auto"``: ``"fista"`` when ``l1_ratio > 0``; otherwise
-          ``"newton-cholesky"`` up to 300 parameters (and a cheap Hessian),
-          else ``"newton-cg"``; the choice is kept in the private attribute
-          ``_solver``.
+        - ``"auto"``: up to 300 parameters (and a cheap Hessian)
+          ``"newton-cholesky"``, or ``"prox-newton"`` when ``l1_ratio > 0``;
+          beyond, ``"newton-cg"``, or ``"fista"`` when ``l1_ratio > 0``; the
+          choice is kept in the private attribute ``_solver``.
     tol : float, default=1e-4
         Stop when the largest absolute entry of the objective's gradient
         (for ``l1_ratio > 0``: of its minimal-norm subgradient) is at most
@@ -100,7 +105,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         optimum to working precision).
     max_iter : int, default=1000
         Maximum number of solver iterations (Newton steps for the Newton
-        solvers, proximal gradient steps for ``"fista"``).
+        and ``"prox-newton"``, proximal gradient steps for ``"fista"``).
     class_weight : dict or "balanced", default=None
         Weights ``{label: weight}`` multiplied into the sample weights;
         ``"balanced"`` weighs class k by ``sum(s) / (n_classes * sum of s

@@ -223,7 +223,7 @@ def test_smooth_solver_refuses_a_non_smooth_penalty_with_the_fix(
     X, y = iris
     message = (
         f"solver='{solver}' does not support the '{penalty}' penalty "
-        r"\(l1_ratio > 0\): use solver='fista' or solver='auto'"
+        r"\(l1_ratio > 0\): use solver='fista' or solver='prox-newton' or solver='auto'"
     )
     with pytest.raises(ValueError, match=message):
         SoftmaxRegression(solver=solver, **params).fit(X, y)

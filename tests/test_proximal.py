@@ -1,5 +1,6 @@
 """Non-smooth penalties end to end: optimality (KKT) conditions at the
-fitted solution, exact zeros, the group structure, and the FISTA solver."""
+fitted solution, exact zeros, the group structure, and the proximal solvers
+(FISTA and proximal Newton)."""
 
 import functools
 import warnings
@@ -71,18 +72,25 @@ CASES = {
 }
 
 
+PROXIMAL = ["fista", "prox-newton"]
+
+
+@pytest.mark.parametrize("solver", PROXIMAL)
 @pytest.mark.parametrize("case", sorted(CASES))
 @pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_fit_satisfies_the_subgradient_optimality_conditions(case, container, dtype):
+def test_fit_satisfies_the_subgradient_optimality_conditions(
+    case, container, dtype, solver
+):
     X, y, weight = _wine()
     X = container(X.astype(dtype))
     tol, atol = (1e-9, 1e-8) if dtype == np.float64 else (1e-5, 1e-4)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        clf = SoftmaxRegression(alpha=ALPHA, tol=tol, max_iter=20_000, **CASES[case])
+        clf = SoftmaxRegression(
+            alpha=ALPHA, tol=tol, max_iter=20_000, solver=solver, **CASES[case]
+        )
         clf.fit(X, y, sample_weight=weight)
-    assert clf._solver == "fista"
     assert clf.coef_.dtype == dtype
     assert_kkt(clf, X, y, weight, atol)
     assert np.any(clf.coef_ == 0), "the penalty should select"
@@ -144,11 +152,12 @@ def test_two_classes_keep_symmetric_rows():
         assert_kkt(clf, X, y, np.ones(len(y)), 1e-9)
 
 
-def test_float32_data_reaches_working_precision_without_warning():
+@pytest.mark.parametrize("solver", PROXIMAL)
+def test_float32_data_reaches_working_precision_without_warning(solver):
     X, y, _ = _wine()
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        clf = SoftmaxRegression(alpha=ALPHA, l1_ratio=0.5, tol=1e-12)
+        clf = SoftmaxRegression(alpha=ALPHA, l1_ratio=0.5, tol=1e-12, solver=solver)
         clf.fit(X.astype(np.float32), y)
     reference = SoftmaxRegression(alpha=ALPHA, l1_ratio=0.5, tol=1e-10).fit(X, y)
     np.testing.assert_allclose(
@@ -156,10 +165,21 @@ def test_float32_data_reaches_working_precision_without_warning():
     )
 
 
-def test_too_few_iterations_warn():
+@pytest.mark.parametrize("solver", PROXIMAL)
+def test_too_few_iterations_warn(solver):
     X, y, _ = _wine()
-    with pytest.warns(ConvergenceWarning, match="solver='fista'.*max_iter=3"):
-        SoftmaxRegression(alpha=ALPHA, l1_ratio=0.5, max_iter=3, tol=1e-10).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match=f"solver='{solver}'.*max_iter=2"):
+        SoftmaxRegression(
+            alpha=ALPHA, l1_ratio=0.5, max_iter=2, tol=1e-10, solver=solver
+        ).fit(X, y)
+
+
+def test_auto_picks_a_proximal_solver_by_size():
+    X, y, _ = _wine()  # 42 parameters: the full Hessian is cheap
+    assert SoftmaxRegression(l1_ratio=0.5).fit(X, y)._solver == "prox-newton"
+    wide = np.hstack([X] * 8)  # 339 parameters
+    assert SoftmaxRegression(l1_ratio=0.5).fit(wide, y)._solver == "fista"
+    assert SoftmaxRegression(l1_ratio=0.0).fit(X, y)._solver == "newton-cholesky"
 
 
 def _non_smooth_objective(penalty):
@@ -168,15 +188,16 @@ def _non_smooth_objective(penalty):
     return Objective(loss, penalty)
 
 
+@pytest.mark.parametrize("solver", PROXIMAL)
 @pytest.mark.parametrize(
     "penalty",
     [ElasticNetPenalty(ALPHA, 0.5), GroupElasticNetPenalty(ALPHA, 1.0, 3)],
     ids=["elasticnet", "group"],
 )
-def test_fista_reports_iterations_and_the_stopping_measure(penalty):
+def test_solver_reports_iterations_and_the_stopping_measure(penalty, solver):
     objective = _non_smooth_objective(penalty)
     calls = []
-    result = SOLVERS["fista"].solve(
+    result = SOLVERS[solver].solve(
         objective,
         np.zeros(objective.n_params),
         tol=1e-9,

@@ -53,6 +53,7 @@ def test_penalty_names_and_solver_table():
     with pytest.raises(
         ValueError,
         match="solver='lbfgs' does not support the 'l1' penalty "
-        r"\(l1_ratio > 0\): use solver='fista' or solver='auto'",
+        r"\(l1_ratio > 0\): use solver='fista' or solver='prox-newton' or "
+        "solver='auto'",
     ):
         check_solver_penalty("lbfgs", "l1")

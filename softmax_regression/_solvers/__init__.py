@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import _fista, _lbfgs, _newton_cg, _newton_cholesky
+from . import _fista, _lbfgs, _newton_cg, _newton_cholesky, _prox_newton
 from ._result import SolverResult
 
 SOLVERS: dict[str, ModuleType] = {
@@ -18,6 +18,7 @@ SOLVERS: dict[str, ModuleType] = {
     "lbfgs": _lbfgs,
     "newton-cg": _newton_cg,
     "newton-cholesky": _newton_cholesky,
+    "prox-newton": _prox_newton,
 }
 
 __all__ = ["SOLVERS", "SolverResult", "select_solver"]
@@ -41,21 +42,23 @@ def select_solver(
     n_samples, n_features, n_classes : int
         The problem's shape.
     penalty : str, default="l2"
-        The penalty's name; non-smooth ones need a proximal solver.
+        The penalty's name; the non-smooth ones need a proximal solver.
 
     Returns
     -------
     str
-        ``"fista"`` for a non-smooth penalty; else ``"newton-cholesky"``
-        when the full Hessian is cheap to build and factor, otherwise
-        ``"newton-cg"``.
+        When the full Hessian is cheap to build and factor:
+        ``"newton-cholesky"``, or ``"prox-newton"`` for a non-smooth
+        penalty; otherwise ``"newton-cg"``, or ``"fista"``.
     """
-    if penalty != "l2":
-        return "fista"
     n_params = n_classes * (n_features + 1)
-    if (
+    small = (
         n_params <= _CHOLESKY_MAX_PARAMS
         and n_samples * n_params**2 <= _CHOLESKY_MAX_COST
-    ):
-        return "newton-cholesky"
-    return "newton-cg"
+    )
+    if penalty != "l2":
+        # L1, alpha=1e-3, tol=1e-8 (2026-11-23): pendigits raw (170
+        # parameters) 0.9 s prox-newton vs 7.2 s fista; digits standardised
+        # (650) 1.4 s vs 0.22 s.
+        return "prox-newton" if small else "fista"
+    return "newton-cholesky" if small else "newton-cg"

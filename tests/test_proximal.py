@@ -17,6 +17,7 @@ from softmax_regression._loss import MultinomialLoss
 from softmax_regression._objective import Objective
 from softmax_regression._penalty import ElasticNetPenalty, GroupElasticNetPenalty
 from softmax_regression._solvers import SOLVERS
+from softmax_regression._solvers._centring import Centring
 
 ALPHA = 0.02
 
@@ -211,3 +212,35 @@ def test_solver_reports_iterations_and_the_stopping_measure(penalty, solver):
     n_iter, w, value, mapping_max = calls[-1]
     assert n_iter == result.n_iter and value == result.fun and mapping_max <= 1e-8
     np.testing.assert_array_equal(w, result.x)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_centred_coordinates_are_an_exact_change_of_variables(fit_intercept):
+    rng = np.random.default_rng(4)
+    X = rng.normal(loc=50, size=(40, 3))  # uncentred features
+    loss = MultinomialLoss(
+        X, rng.integers(0, 3, 40), np.ones(40), 3, fit_intercept=fit_intercept
+    )
+    objective = Objective(loss, ElasticNetPenalty(0.1, 0.5))
+    centring = Centring(objective)
+    forward, backward = centring.matrices()
+    np.testing.assert_allclose(forward @ backward, np.eye(loss.n_params), atol=1e-12)
+    u = rng.normal(size=loss.n_params)
+    np.testing.assert_allclose(centring.to_original(u), forward @ u)
+    np.testing.assert_allclose(centring.from_original(forward @ u), u, atol=1e-12)
+    # the logits, hence the loss, are the same; the penalty sees the same W
+    assert objective.loss_value(centring.to_original(u)) == pytest.approx(
+        loss.value(forward @ u)
+    )
+    np.testing.assert_array_equal(
+        centring.to_original(u)[: loss.n_coef], u[: loss.n_coef]
+    )
+    grad = loss.value_and_grad(forward @ u)[1]
+    np.testing.assert_allclose(centring.gradient_to_centred(grad), forward.T @ grad)
+    np.testing.assert_allclose(
+        centring.gradient_to_original(forward.T @ grad), grad, atol=1e-10
+    )
+    if fit_intercept:
+        np.testing.assert_allclose(centring.centre, X.mean(axis=0))
+    else:
+        np.testing.assert_array_equal(forward, np.eye(loss.n_params))

@@ -4,8 +4,8 @@ Minimises ``F = f + g`` with ``f`` the (smooth) loss and ``g`` the whole
 penalty, reached only through its proximal operator (soft-thresholding for
 the L1 norm, block soft-thresholding for groups, with the L2 shrinkage
 folded in; the identity on the intercepts).  It runs in centred
-coordinates with a diagonal metric from the features' spread (see
-``_PreconditionedView``), so unscaled, uncentred features cost it little
+coordinates (:mod:`._centring`) with a diagonal metric from the features'
+spread (see ``_PreconditionedView``), so unscaled, uncentred features cost it little
 more than standardised ones.  Each iteration:
 
 * from the extrapolated point ``y``, the proximal gradient step
@@ -40,6 +40,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from ._centring import Centring
 from ._result import IterationCallback, SolverResult
 
 SUPPORTED_PENALTIES = frozenset({"l2", "l1", "elasticnet", "group"})
@@ -51,60 +52,33 @@ _MAX_BACKTRACKS = 60
 
 
 class _PreconditionedView:
-    """The objective in centred coordinates, with a diagonal metric.
+    """The objective in centred coordinates (see :mod:`._centring`), with a
+    diagonal metric.
 
-    With intercepts, ``W x + b = W (x - centre) + c`` for ``c = b + W
-    centre``: in the coordinates ``(W, c)`` the features are centred
-    (their weighted means, from :meth:`Objective.feature_moments`) without
-    touching X, and the intercepts no longer couple with the coefficients
-    (on uncentred features plain FISTA crawls along that valley).  The
-    penalty, on ``W`` only, is the same in both.  The metric weighs each
-    coefficient by its feature's weighted spread (the diagonal of the
-    Gauss-Newton bound of the Hessian, up to the class factor), the
-    intercepts by 1, so badly scaled features take steps of their own
-    size; it is equal over the classes of a feature, as the group prox
-    requires.  Data already standardised gives the identity.
+    The metric weighs each coefficient by its feature's weighted spread
+    (the diagonal of the Gauss-Newton bound of the Hessian, up to the class
+    factor), the intercepts by 1, so badly scaled features take steps of
+    their own size; it is equal over the classes of a feature, as the group
+    prox requires.  Standardised data gives the identity in both.
     """
 
     def __init__(self, objective) -> None:
         self.objective = objective
-        loss = objective.loss
-        self.n_coef = loss.n_coef
-        self.coef_shape = (loss.n_classes, loss.n_features)
-        self.centre, spread = objective.feature_moments()
+        self.centring = Centring(objective)
+        spread = self.centring.spread
         floor = np.finfo(np.float64).eps * max(float(np.max(spread, initial=0)), 1.0)
         spread = np.where(spread > floor, spread, 1.0)
         self.metric = np.ones(objective.n_params)
-        self.metric[: self.n_coef] = np.tile(spread, loss.n_classes)
-
-    def _shift(self, w: NDArray, sign: float) -> NDArray:
-        out = np.array(w, dtype=np.float64)
-        if out.shape[0] > self.n_coef:
-            coef = out[: self.n_coef].reshape(self.coef_shape)
-            out[self.n_coef :] += sign * (coef @ self.centre)
-        return out
-
-    def to_original(self, u: NDArray) -> NDArray:
-        """``(W, c) -> (W, b = c - W centre)``."""
-        return self._shift(u, -1.0)
-
-    def from_original(self, w: NDArray) -> NDArray:
-        """``(W, b) -> (W, c = b + W centre)``."""
-        return self._shift(w, 1.0)
-
-    def _move_gradient(self, grad: NDArray, sign: float) -> NDArray:
-        out = np.array(grad, dtype=np.float64)
-        if out.shape[0] > self.n_coef:
-            shift = np.outer(out[self.n_coef :], self.centre).ravel()
-            out[: self.n_coef] += sign * shift
-        return out
+        self.metric[: objective.loss.n_coef] = np.tile(spread, objective.loss.n_classes)
+        self.to_original = self.centring.to_original
+        self.from_original = self.centring.from_original
 
     def loss_value(self, u: NDArray) -> float:
         return self.objective.loss_value(self.to_original(u))
 
     def loss_value_and_grad(self, u: NDArray) -> tuple[float, NDArray]:
         value, grad = self.objective.loss_value_and_grad(self.to_original(u))
-        return value, self._move_gradient(grad, -1.0)
+        return value, self.centring.gradient_to_centred(grad)
 
     def penalty_value(self, u: NDArray) -> float:
         return self.objective.penalty_value(u)
@@ -115,7 +89,7 @@ class _PreconditionedView:
     def optimality(self, u: NDArray, grad: NDArray) -> float:
         """The measure of :meth:`Objective.optimality` at the original point."""
         return self.objective.optimality(
-            self.to_original(u), self._move_gradient(grad, 1.0)
+            self.to_original(u), self.centring.gradient_to_original(grad)
         )
 
 

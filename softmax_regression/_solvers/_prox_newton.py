@@ -34,6 +34,7 @@ import numpy as np
 import scipy.linalg
 from numpy.typing import NDArray
 
+from ._centring import Centring
 from ._result import IterationCallback, SolverResult
 
 SUPPORTED_PENALTIES = frozenset({"l2", "l1", "elasticnet", "group"})
@@ -57,28 +58,11 @@ def _model_metric(hess: NDArray, n_classes: int, n_features: int) -> NDArray:
     return np.where(metric > floor, metric, max(floor, 1e-300))
 
 
-def _centring(objective) -> tuple[NDArray, NDArray]:
-    """``T`` and ``T^-1`` of the change to centred coordinates ``(W, c)``,
-    ``b = c - W centre`` (see ``_fista._PreconditionedView``): on uncentred
-    features the intercepts couple with the coefficients and the model's
-    Hessian is badly conditioned; ``T^T H T`` is not.  The penalty, on
-    ``W`` only, is the same in both coordinates."""
-    loss = objective.loss
-    forward = np.eye(objective.n_params)
-    backward = np.eye(objective.n_params)
-    if loss.fit_intercept:
-        centre, _ = objective.feature_moments()
-        n_features = loss.n_features
-        for k in range(loss.n_classes):
-            row, columns = loss.n_coef + k, slice(k * n_features, (k + 1) * n_features)
-            forward[row, columns] = -centre
-            backward[row, columns] = centre
-    return forward, backward
-
-
 def _solve_model(objective, w, grad, hess, inner_tol, centring):
     """Approximately minimise the local model by FISTA with restart, in
-    centred coordinates.
+    centred coordinates (``centring``: the matrices ``T`` and ``T^-1`` of
+    :class:`._centring.Centring`; ``T^T H T`` is well conditioned where
+    ``H`` is not, on uncentred features).
 
     Returns the model's minimiser ``z`` in the original coordinates.
     """
@@ -158,7 +142,7 @@ def solve(
         value = f + objective.penalty_value(point)
         return value, grad, np.asarray(hess, dtype=np.float64)
 
-    centring = _centring(objective)
+    centring = Centring(objective).matrices()
     shifts = objective.shift_directions()
     value, grad, hess = local_model(w)
     lowest, stalled = np.inf, 0

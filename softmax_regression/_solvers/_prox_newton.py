@@ -55,7 +55,7 @@ def _model_metric(hess: NDArray, n_classes: int, n_features: int) -> NDArray:
     metric[:n_coef] = np.tile(per_feature, n_classes)
     metric[n_coef:] = diagonal[n_coef:].max(initial=0.0)
     floor = np.finfo(np.float64).eps * max(float(metric.max(initial=0.0)), 1.0)
-    return np.where(metric > floor, metric, max(floor, 1e-300))
+    return np.where(metric > floor, metric, 1.0)  # flat (e.g. constant) features
 
 
 def _solve_model(objective, w, grad, hess, inner_tol, centring):

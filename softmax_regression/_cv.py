@@ -120,8 +120,10 @@ class SoftmaxRegressionCV(SoftmaxRegression):
         down to ``eps * alpha_max``), one per ``l1_ratio``.
     l1_ratios : array-like of shape (n_l1_ratios,), default=(0.0,)
         Elastic-net mixing values in [0, 1] to try, as ``l1_ratio`` of
-        :class:`SoftmaxRegression` (whose solvers decide which are
-        supported; this version supports only 0).
+        :class:`SoftmaxRegression`.
+    penalty : {"elasticnet", "group"}, default="elasticnet"
+        The shape of the L1 part for ``l1_ratio > 0``, as in
+        :class:`SoftmaxRegression`: single entries, or whole feature columns.
     eps : float, default=None
         ``alpha_min / alpha_max`` of the grid built when ``alphas`` is an
         int; see :func:`softmax_regression_path`.
@@ -234,6 +236,7 @@ n_classes)
     _parameter_constraints: ClassVar[dict] = {
         "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "l1_ratios": ["array-like"],
+        "penalty": [StrOptions({"elasticnet", "group"})],
         "eps": [Interval(Real, 0, 1, closed="neither"), None],
         "cv": ["cv_object"],
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
@@ -260,6 +263,7 @@ n_classes)
         *,
         alphas=10,
         l1_ratios=(0.0,),
+        penalty: str = "elasticnet",
         eps: float | None = None,
         cv=None,
         scoring=None,
@@ -275,6 +279,7 @@ n_classes)
     ) -> None:
         self.alphas = alphas
         self.l1_ratios = l1_ratios
+        self.penalty = penalty
         self.eps = eps
         self.cv = cv
         self.scoring = scoring
@@ -350,6 +355,7 @@ n_classes)
         """The unfitted configuration every fit of the search shares."""
         return SoftmaxRegression(
             l1_ratio=float(l1_ratio),
+            penalty=self.penalty,
             fit_intercept=self.fit_intercept,
             solver=self.solver,
             tol=self.tol,

@@ -23,7 +23,7 @@ from threadpoolctl import ThreadpoolController
 from ._fit_hooks import iteration_callback
 from ._loss import MultinomialLoss
 from ._objective import Objective
-from ._penalty import L2Penalty
+from ._penalty import make_penalty
 from ._softmax import log_softmax, softmax
 from ._solvers import SOLVERS, SolverResult, select_solver
 from ._solvers._sgd import StochasticOptimizer
@@ -45,7 +45,7 @@ _FLOAT_DTYPES = (np.float64, np.float32)
 _STOPPING_RULE = {
     "sgd": "make the loss (or validation score) stop improving by more than",
 }
-_GRADIENT_RULE = "bring the largest gradient entry down to"
+_GRADIENT_RULE = "bring the largest (sub)gradient entry down to"
 
 
 @functools.cache
@@ -61,16 +61,20 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     """Multinomial logistic (softmax) regression.
 
     Minimises the weighted mean cross-entropy of ``softmax(W x + b)`` plus an
-    L2 penalty on ``W``::
+    elastic-net penalty on ``W``::
 
         F(W, b) = sum_i s_i CE(y_i, softmax(W x_i + b)) / sum_i s_i
-                  + alpha * (1 - l1_ratio) / 2 * ||W||_F^2
+                  + alpha * ((1 - l1_ratio) / 2 * ||W||_F^2 + l1_ratio * R(W))
 
-    where ``s_i`` is the sample weight times the class weight.  The
-    intercept is not penalised.  scikit-learn's
-    ``LogisticRegression(C=C)`` solves the same problem for
-    ``alpha = 1 / (C * sum(s))`` (``2 / (C * sum(s))`` for two classes,
-    because the full softmax keeps two rows ``w_1 = -w_0``).
+    where ``s_i`` is the sample weight times the class weight and ``R`` is
+    ``||W||_1`` (``penalty="elasticnet"``) or ``sum_j ||W[:, j]||_2``
+    (``penalty="group"``).  The intercept is not penalised.
+    scikit-learn's ``LogisticRegression(C=C, l1_ratio=l1_ratio)`` solves
+    the same problem for ``alpha = 1 / (C * sum(s))``.  For two classes the
+    full softmax keeps two rows ``w_1 = -w_0 = v / 2``, so scikit-learn's
+    matching model has ``C = 2 / ((1 + l1_ratio) * alpha * sum(s))`` and
+    ``l1_ratio = 2 * l1_ratio / (1 + l1_ratio)`` (``C = 2 / (alpha *
+    sum(s))`` for pure L2, ``1 / (alpha * sum(s))`` for pure L1).
 
     Parameters
     ----------
@@ -79,12 +83,34 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         optimum is at infinity: the fit stops with finite coefficients and a
         ConvergenceWarning that says so.
     l1_ratio : float, default=0.0
-        Elastic-net mixing in [0, 1].  Only ``0`` (pure L2) is supported by
-        the solvers of this version; any other value raises a ValueError.
+        Elastic-net mixing in [0, 1]: ``0`` is the (smooth) L2 penalty,
+        ``1`` the pure L1 (or group) penalty.  Any positive value makes
+        the objective non-smooth, gives exact zeros in ``coef_`` and needs
+        a proximal solver (``"fista"`` or ``"prox-newton"``, which
+        ``"auto"`` chooses between).
+    penalty : {"elasticnet", "group"}, default="elasticnet"
+        The non-smooth term ``R`` weighted by ``l1_ratio``:
+
+        - ``"elasticnet"``: ``||W||_1``, each coefficient set to zero on its
+          own;
+        - ``"group"``: ``sum_j ||W[:, j]||_2``, the norms of the features'
+          columns (glmnet's ``type.multinomial="grouped"``): a feature is
+          kept or dropped for all classes at once.
+
+        Without effect when ``l1_ratio=0``.
     fit_intercept : bool, default=True
         Whether to fit the (unpenalised) intercepts ``b``.
-    solver : {"auto", "lbfgs", "newton-cg", "newton-cholesky"}, default="auto"
+    solver : {"auto", "fista", "lbfgs", "newton-cg", "newton-cholesky", \
+            "prox-newton"}, default="auto"
         Optimisation algorithm, all minimising the same objective:
+
+        - ``"fista"``: accelerated proximal gradient with backtracking and
+          adaptive restart, for ``l1_ratio > 0`` (it also handles the L2
+          penalty); one pass over X per iteration;
+        - ``"prox-newton"``: proximal Newton for ``l1_ratio > 0`` with few
+          parameters: the full Hessian as for ``"newton-cholesky"``, the
+          penalised quadratic model minimised by FISTA on that matrix;
+          insensitive to feature scaling;
 
         - ``"lbfgs"``: scipy's L-BFGS-B on the fused loss-and-gradient kernel;
         - ``"newton-cg"``: truncated Newton, conjugate gradients on
@@ -97,14 +123,16 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
           arriving in pieces (:meth:`partial_fit` always uses it); it
           approaches the optimum only as closely as the learning-rate
           schedule allows;
-        - ``"auto"``: ``"newton-cholesky"`` up to 300 parameters (and a
-          cheap Hessian), else ``"newton-cg"``; the choice is kept in the
-          private attribute ``_solver``.
+        - ``"auto"``: up to 300 parameters (and a cheap Hessian)
+          ``"newton-cholesky"``, or ``"prox-newton"`` when ``l1_ratio > 0``;
+          beyond, ``"newton-cg"``, or ``"fista"`` when ``l1_ratio > 0``; the
+          choice is kept in the private attribute ``_solver``.
     tol : float, default=1e-4
-        Stop when the largest absolute entry of the objective's gradient is
-        at most ``tol``, or when an iteration no longer decreases the
-        objective by more than one unit in the last place of the data's
-        dtype (the optimum to working precision).  For ``solver="sgd"``,
+        Stop when the largest absolute entry of the objective's gradient
+        (for ``l1_ratio > 0``: of its minimal-norm subgradient) is at most
+        ``tol``, or when the solver no longer decreases the objective by
+        more than a few units in the last place of the data's dtype (the
+        optimum to working precision).  For ``solver="sgd"``,
         as in scikit-learn's MLPClassifier: stop when for more than
         ``n_iter_no_change`` consecutive epochs the epoch's mean mini-batch
         objective does not fall by more than ``tol`` below its best (with
@@ -112,7 +140,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         than ``tol`` above its best).
     max_iter : int, default=1000
         Maximum number of solver iterations (Newton steps for the Newton
-        solvers, epochs, i.e. passes over the data, for ``"sgd"``).
+        and ``"prox-newton"`` solvers, proximal gradient steps for
+        ``"fista"``, epochs, i.e. passes over the data, for ``"sgd"``).
     class_weight : dict or "balanced", default=None
         Weights ``{label: weight}`` multiplied into the sample weights;
         ``"balanced"`` weighs class k by ``sum(s) / (n_classes * sum of s
@@ -248,6 +277,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     _parameter_constraints: ClassVar[dict] = {
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "penalty": [StrOptions({"elasticnet", "group"})],
         "fit_intercept": ["boolean"],
         "solver": [StrOptions({"auto", *SOLVERS})],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -279,6 +309,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         alpha: float = 1e-4,
         *,
         l1_ratio: float = 0.0,
+        penalty: str = "elasticnet",
         fit_intercept: bool = True,
         solver: str = "auto",
         tol: float = 1e-4,
@@ -303,6 +334,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     ) -> None:
         self.alpha = alpha
         self.l1_ratio = l1_ratio
+        self.penalty = penalty
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.tol = tol
@@ -328,6 +360,12 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     #: Whether :meth:`partial_fit` exists (not for the cross-validated
     #: subclass, whose fit is a search).
     _streams = True
+
+    def _penalty_streams(self) -> bool:
+        """Whether the streaming optimiser can minimise this penalty (else
+        there is no :meth:`partial_fit`)."""
+        name = penalty_name(self.alpha, self.l1_ratio, self.penalty)
+        return name in SOLVERS["sgd"].SUPPORTED_PENALTIES
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -397,7 +435,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             self._warn_if_separated(X, target, weight)
         return self
 
-    @available_if(lambda self: self._streams)
+    @available_if(lambda self: self._streams and self._penalty_streams())
     def partial_fit(self, X, y, classes=None, sample_weight=None) -> SoftmaxRegression:
         """One pass of mini-batch SGD over a batch of data.
 
@@ -447,7 +485,6 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             target, sample_weight, X, classes, self.class_weight
         )
         target = smooth_targets(target, self.label_smoothing, classes.shape[0])
-        check_solver_penalty("sgd", penalty_name(self.alpha, self.l1_ratio))
         check_feature_scale_for_sgd(X)
         objective = self._objective(_row_sliceable(X), target, weight, classes.shape[0])
         optimizer, w = self._streaming_start(objective.loss, first_call)
@@ -473,10 +510,11 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     def _resolve_solver(self, shape: tuple[int, int], n_classes: int) -> str:
         """The solver to run (``"auto"`` resolved), checked against the
         penalty."""
+        penalty = penalty_name(self.alpha, self.l1_ratio, self.penalty)
         solver = self.solver
         if solver == "auto":
-            solver = select_solver(shape[0], shape[1], n_classes)
-        check_solver_penalty(solver, penalty_name(self.alpha, self.l1_ratio))
+            solver = select_solver(shape[0], shape[1], n_classes, penalty)
+        check_solver_penalty(solver, penalty)
         return solver
 
     def _objective(self, X, target, weight, n_classes: int) -> Objective:
@@ -490,7 +528,13 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             fit_intercept=self.fit_intercept,
             n_threads=effective_n_jobs(self.n_jobs),
         )
-        return Objective(loss, L2Penalty(self.alpha * (1 - self.l1_ratio)))
+        penalty = make_penalty(
+            penalty_name(self.alpha, self.l1_ratio, self.penalty),
+            self.alpha,
+            self.l1_ratio,
+            n_classes,
+        )
+        return Objective(loss, penalty)
 
     def _solve(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from ._loss import MultinomialLoss
@@ -17,12 +18,19 @@ class Objective:
     for the layout).  Values and gradients are returned in float64, the
     dtype solvers work in, whatever the data's dtype.
 
+    Smooth solvers use ``value_and_grad``, ``hessp``, ``gradient_hessp`` and
+    ``hessian``, which add the penalty's smooth (L2) part: they are the
+    objective's derivatives only when the penalty is ``smooth``.  Proximal
+    solvers split ``F`` into the loss (``loss_value``,
+    ``loss_value_and_grad``) and the whole penalty (``penalty_value``,
+    ``prox``), and stop on ``optimality``.
+
     Parameters
     ----------
     loss : MultinomialLoss
         The data term.
-    penalty : L2Penalty
-        The regulariser on ``W``.
+    penalty : L2Penalty, ElasticNetPenalty or GroupElasticNetPenalty
+        The regulariser on ``W`` (see :mod:`softmax_regression._penalty`).
     """
 
     def __init__(self, loss: MultinomialLoss, penalty: L2Penalty) -> None:
@@ -44,12 +52,86 @@ class Objective:
         """Name of the penalty, for the solver compatibility check."""
         return self.penalty.name
 
+    @property
+    def smooth(self) -> bool:
+        """Whether ``F`` is differentiable (the penalty is plain L2)."""
+        return self.penalty.smooth
+
     def _coef_block(self, w: NDArray) -> NDArray:
         return w[: self.loss.n_coef]
 
     def value(self, w: NDArray) -> float:
         """``F(w)``."""
         return self.loss.value(w) + self.penalty.value(self._coef_block(w))
+
+    def loss_value(self, w: NDArray) -> float:
+        """The loss alone, the smooth part of a proximal splitting."""
+        return self.loss.value(w)
+
+    def loss_value_and_grad(self, w: NDArray) -> tuple[float, NDArray]:
+        """The loss and its gradient (float64), without the penalty."""
+        value, grad = self.loss.value_and_grad(w)
+        return value, grad.astype(np.float64, copy=False)
+
+    def penalty_value(self, w: NDArray) -> float:
+        """The penalty of ``w``'s coefficient block."""
+        return self.penalty.value(self._coef_block(w))
+
+    def prox(self, w: NDArray, step) -> NDArray:
+        """Proximal operator of ``step * penalty`` on the coefficients; the
+        identity on the (unpenalised) intercepts.  ``step`` is a float or
+        one step per parameter (a diagonal metric, equal over the classes
+        of a feature)."""
+        out = np.array(w, dtype=np.float64)
+        n_coef = self.loss.n_coef
+        coef_step = step[:n_coef] if np.ndim(step) else step
+        out[:n_coef] = self.penalty.prox(out[:n_coef], coef_step)
+        return out
+
+    def feature_moments(self) -> tuple[NDArray, NDArray]:
+        """Each feature's weighted centre and spread, for preconditioning.
+
+        Returns
+        -------
+        centre : ndarray of shape (n_features,)
+            The weighted mean of each feature when the model has intercepts
+            (which can absorb a shift of the features), else zeros.
+        spread : ndarray of shape (n_features,)
+            The weighted mean of ``(x_j - centre_j)^2``.
+        """
+        X, weight = self.loss.X, self.loss.normalised_weight.astype(np.float64)
+        if sp.issparse(X):
+            mean = np.asarray(X.T @ weight, dtype=np.float64).ravel()
+            second = np.asarray(X.multiply(X).T @ weight, dtype=np.float64).ravel()
+        else:  # by blocks of rows: no float64 copy of X
+            mean = np.zeros(X.shape[1])
+            second = np.zeros(X.shape[1])
+            for rows in self.loss.blocks:
+                block = np.asarray(X[rows], dtype=np.float64)
+                mean += weight[rows] @ block
+                second += weight[rows] @ np.square(block)
+        weight_total = float(weight.sum())
+        if not self.loss.fit_intercept:
+            return np.zeros_like(mean), second / weight_total
+        mean /= weight_total
+        return mean, np.maximum(second / weight_total - mean**2, 0.0)
+
+    def optimality(self, w: NDArray, loss_grad: NDArray) -> float:
+        """Largest absolute entry of the minimal-norm subgradient of ``F``.
+
+        ``loss_grad`` is the loss's gradient at ``w``.  The measure is zero
+        exactly at the optimum; for a smooth penalty it is ``max |grad F|``.
+        """
+        n_coef = self.loss.n_coef
+        coef_part = self.penalty.min_norm_subgradient(
+            self._coef_block(w), loss_grad[:n_coef]
+        )
+        return float(
+            max(
+                np.max(np.abs(coef_part), initial=0.0),
+                np.max(np.abs(loss_grad[n_coef:]), initial=0.0),
+            )
+        )
 
     def _add_penalty(self, w: NDArray, value: float, grad: NDArray):
         """The loss's value and gradient plus the penalty's (float64)."""

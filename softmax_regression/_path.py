@@ -172,11 +172,13 @@ def solve_path(
 
 
 def max_gradient_at_null(estimator: SoftmaxRegression, problem: PathProblem) -> float:
-    """Largest absolute entry of the loss gradient in ``W`` at the null model.
+    """The size of the loss gradient in ``W`` at the null model.
 
     The null model is ``W = 0`` with, when ``estimator.fit_intercept``, the
     intercepts at their optimum, the log of the weighted class frequencies.
-    With an L1 part ``alpha * l1_ratio * ||W||_1``, ``W = 0`` is optimal
+    For ``penalty="elasticnet"`` the size is the largest absolute entry, for
+    ``penalty="group"`` the largest norm of a feature's column: with an L1
+    (or group) part of weight ``alpha * l1_ratio``, ``W = 0`` is optimal
     exactly when ``alpha * l1_ratio`` is at least this value.
     """
     n_classes = problem.classes.shape[0]
@@ -192,7 +194,10 @@ def max_gradient_at_null(estimator: SoftmaxRegression, problem: PathProblem) -> 
         prior = np.bincount(problem.target, weights=problem.weight, minlength=n_classes)
         w[loss.n_coef :] = np.log(np.maximum(prior / prior.sum(), 1e-300))
     _, grad = loss.value_and_grad(w)
-    return float(np.max(np.abs(grad[: loss.n_coef])))
+    grad_coef = grad[: loss.n_coef].reshape(n_classes, loss.n_features)
+    if estimator.penalty == "group":
+        return float(np.max(np.linalg.norm(grad_coef, axis=0)))
+    return float(np.max(np.abs(grad_coef)))
 
 
 def default_alphas(
@@ -245,6 +250,7 @@ def check_path_problem(X, y, sample_weight, class_weight) -> PathProblem:
         "y": ["array-like"],
         "alphas": ["array-like", None],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "penalty": [StrOptions({"elasticnet", "group"})],
         "sample_weight": ["array-like", None],
         "n_alphas": [Interval(Integral, 1, None, closed="left")],
         "eps": [Interval(Real, 0, 1, closed="neither"), None],
@@ -264,6 +270,7 @@ def softmax_regression_path(
     alphas: ArrayLike | None = None,
     *,
     l1_ratio: float = 0.0,
+    penalty: str = "elasticnet",
     sample_weight: ArrayLike | None = None,
     n_alphas: int = 100,
     eps: float | None = None,
@@ -304,6 +311,10 @@ def softmax_regression_path(
     l1_ratio : float, default=0.0
         Elastic-net mixing in [0, 1], as in :class:`SoftmaxRegression`
         (whose solvers decide which values are supported).
+    penalty : {"elasticnet", "group"}, default="elasticnet"
+        The shape of the L1 part, as in :class:`SoftmaxRegression`: single
+        entries, or whole feature columns (then ``G`` above is the largest
+        column norm of the gradient).
     sample_weight : array-like of shape (n_samples,), default=None
         Non-negative weights; integer weights give the path of the data
         with rows repeated.
@@ -371,6 +382,7 @@ def softmax_regression_path(
     """
     estimator = SoftmaxRegression(
         l1_ratio=l1_ratio,
+        penalty=penalty,
         fit_intercept=fit_intercept,
         solver=solver,
         tol=tol,

@@ -311,10 +311,13 @@ def check_weighted_classes(
         )
 
 
-def penalty_name(alpha: float, l1_ratio: float) -> str:
-    """The penalty implied by ``alpha`` and ``l1_ratio``."""
+def penalty_name(alpha: float, l1_ratio: float, penalty: str = "elasticnet") -> str:
+    """The penalty implied by ``alpha``, ``l1_ratio`` and ``penalty``:
+    ``"l2"``, ``"l1"``, ``"elasticnet"`` or ``"group"``."""
     if l1_ratio == 0 or alpha == 0:
         return "l2"
+    if penalty == "group":
+        return "group"
     return "l1" if l1_ratio == 1 else "elasticnet"
 
 
@@ -329,7 +332,7 @@ def check_solver_penalty(solver: str, penalty: str) -> None:
         name for name, mod in SOLVERS.items() if penalty in mod.SUPPORTED_PENALTIES
     )
     fix = (
-        f"use solver={able[0]!r}"
+        "use " + " or ".join(f"solver={name!r}" for name in [*able, "auto"])
         if able
         else "no solver supports it in this version; set l1_ratio=0"
     )

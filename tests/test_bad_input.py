@@ -620,6 +620,8 @@ def test_ten_thousand_classes_of_three_samples():
 PARAM_CASES = {
     "negative alpha": (dict(alpha=-1.0), "'alpha' parameter"),
     "l1_ratio above 1": (dict(l1_ratio=1.5), "'l1_ratio' parameter"),
+    "l1_ratio below 0": (dict(l1_ratio=-0.1), "'l1_ratio' parameter"),
+    "unknown penalty": (dict(penalty="l1"), "'penalty' parameter"),
     "unknown solver": (dict(solver="sag"), "'solver' parameter"),
     "negative tol": (dict(tol=-1e-4), "'tol' parameter"),
     "negative max_iter": (dict(max_iter=-1), "'max_iter' parameter"),

@@ -274,7 +274,7 @@ USER_ERRORS = [
         "truncated.srm is not a softmax_regression model file",
     ),
     ("predict @wine.srm @nan.csv -o @o.csv", "Input X contains NaN"),
-    ("fit %wine.csv --target cultivar --l1-ratio 0.5 -o @m.srm", "l1_ratio"),
+    ("fit %wine.csv --target cultivar --l1-ratio 1.5 -o @m.srm", "l1_ratio"),
     ("fit @data.xyz -o @m.srm", "cannot tell the format of .*data.xyz"),
 ]
 

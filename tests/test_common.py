@@ -7,7 +7,13 @@ from softmax_regression._solvers import SOLVERS
 
 
 @parametrize_with_checks(
-    [SoftmaxRegression()] + [SoftmaxRegression(solver=name) for name in sorted(SOLVERS)]
+    [SoftmaxRegression()]
+    + [SoftmaxRegression(solver=name) for name in sorted(SOLVERS)]
+    + [
+        SoftmaxRegression(l1_ratio=0.5),
+        SoftmaxRegression(penalty="group", l1_ratio=1.0),
+        SoftmaxRegression(solver="fista", l1_ratio=1.0),
+    ]
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

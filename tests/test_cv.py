@@ -48,6 +48,29 @@ def test_same_choice_and_scores_as_grid_search(wine, wine_cv):
     )
 
 
+@pytest.mark.parametrize("penalty", ["elasticnet", "group"])
+def test_l1_ratios_search_matches_grid_search(wine, penalty):
+    X, y = wine
+    alphas, l1_ratios = [1e-1, 1e-2, 1e-3], [0.5, 1.0]
+    clf = SoftmaxRegressionCV(
+        alphas=alphas, l1_ratios=l1_ratios, penalty=penalty, cv=3, tol=TOL
+    ).fit(X, y)
+    grid = GridSearchCV(
+        SoftmaxRegression(penalty=penalty, tol=TOL),
+        {"alpha": alphas, "l1_ratio": l1_ratios},
+        scoring="neg_log_loss",
+        cv=StratifiedKFold(3),
+    ).fit(X, y)
+    assert (clf.alpha_, clf.l1_ratio_) == (
+        grid.best_params_["alpha"],
+        grid.best_params_["l1_ratio"],
+    )
+    assert abs(clf.best_score_ - grid.best_score_) < 1e-6
+    np.testing.assert_allclose(
+        clf.predict_proba(X), grid.best_estimator_.predict_proba(X), atol=1e-6
+    )
+
+
 def test_fitted_attributes(wine, wine_cv):
     X, y = wine
     clf = wine_cv

@@ -209,12 +209,24 @@ def test_fit_does_not_change_parameters_and_clone_pickle_roundtrip(iris):
     assert clf.set_params(alpha=0.5).alpha == 0.5
 
 
-def test_l1_ratio_other_than_zero_is_refused_with_the_fix(iris):
+@pytest.mark.parametrize(
+    "solver, params, penalty",
+    [
+        ("lbfgs", dict(l1_ratio=1.0), "l1"),
+        ("newton-cg", dict(l1_ratio=0.5), "elasticnet"),
+        ("newton-cholesky", dict(l1_ratio=0.5, penalty="group"), "group"),
+    ],
+)
+def test_smooth_solver_refuses_a_non_smooth_penalty_with_the_fix(
+    iris, solver, params, penalty
+):
     X, y = iris
-    with pytest.raises(ValueError, match="does not support the 'elasticnet' penalty"):
-        SoftmaxRegression(l1_ratio=0.5).fit(X, y)
-    with pytest.raises(ValueError, match="set l1_ratio=0"):
-        SoftmaxRegression(l1_ratio=1.0).fit(X, y)
+    message = (
+        f"solver='{solver}' does not support the '{penalty}' penalty "
+        r"\(l1_ratio > 0\): use solver='fista' or solver='prox-newton' or solver='auto'"
+    )
+    with pytest.raises(ValueError, match=message):
+        SoftmaxRegression(solver=solver, **params).fit(X, y)
 
 
 @pytest.mark.parametrize("container", [np.ascontiguousarray, sp.csr_matrix])

@@ -120,7 +120,7 @@ def test_l1_ratio_is_validated_and_checked_against_the_solver(wine):
     X, y = wine
     with pytest.raises(ValueError, match="l1_ratio"):
         softmax_regression_path(X, y, [0.1], l1_ratio=1.5)
-    # no solver of this version minimises an L1 part: the solver check says so
+    # the smooth solvers cannot minimise an L1 part: the solver check says so
     with pytest.raises(ValueError, match="does not support the 'elasticnet' penalty"):
         softmax_regression_path(X, y, [0.1], l1_ratio=0.5, solver="newton-cg")
 
@@ -138,3 +138,24 @@ def test_repeated_alphas_give_repeated_points(wine):
     np.testing.assert_array_equal(alphas, [1.0, 0.1, 0.1, 0.01])
     assert np.all(np.isfinite(coefs))
     np.testing.assert_allclose(coefs[1], coefs[2], atol=1e-8)
+
+
+@pytest.mark.parametrize("penalty", ["elasticnet", "group"])
+def test_sparse_path_points_are_the_cold_fits(wine, penalty):
+    X, y = wine
+    alphas, coefs, intercepts, _ = softmax_regression_path(
+        X, y, n_alphas=6, l1_ratio=0.5, penalty=penalty, tol=1e-9, max_iter=10_000
+    )
+    # the default grid starts where every coefficient (column) is zero
+    assert not np.any(coefs[0]) and np.any(coefs[-1])
+    for alpha, coef, intercept in zip(alphas, coefs, intercepts, strict=True):
+        cold = SoftmaxRegression(
+            alpha=alpha, l1_ratio=0.5, penalty=penalty, tol=1e-9, max_iter=10_000
+        ).fit(X, y)
+        np.testing.assert_allclose(
+            _proba(X, coef, intercept), cold.predict_proba(X), atol=1e-6
+        )
+        np.testing.assert_array_equal(coef == 0, cold.coef_ == 0)
+    if penalty == "group":  # whole feature columns are zero or not
+        kept = np.any(coefs != 0, axis=1)
+        np.testing.assert_array_equal(kept, np.all(coefs != 0, axis=1))

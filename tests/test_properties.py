@@ -11,7 +11,7 @@ from softmax_regression import SoftmaxRegression, log_softmax, softmax
 from softmax_regression._loss import MultinomialLoss
 from softmax_regression._objective import Objective
 from softmax_regression._penalty import L2Penalty
-from softmax_regression._solvers import SOLVERS
+from softmax_regression._solvers import EXACT_SOLVERS
 
 # every fit here is well posed and must converge
 pytestmark = pytest.mark.filterwarnings("error::sklearn.exceptions.ConvergenceWarning")
@@ -139,7 +139,7 @@ def classification_problems(draw):
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     y = np.r_[np.arange(k), rng.integers(0, k, n - k)]
     X = rng.normal(size=(n, d)) + rng.normal(size=(k, d))[y]
-    solver = draw(st.sampled_from(sorted(SOLVERS)))
+    solver = draw(st.sampled_from(EXACT_SOLVERS))
     return X, y, solver, rng
 
 

@@ -10,11 +10,12 @@ from softmax_regression import SoftmaxRegression
 from softmax_regression._loss import MultinomialLoss
 from softmax_regression._objective import Objective
 from softmax_regression._penalty import L2Penalty
-from softmax_regression._solvers import SOLVERS, SolverResult, select_solver
-
-# Solvers that converge to the optimum (the stochastic "sgd" only approaches
-# it; tests/test_sgd.py covers it).
-EXACT_SOLVERS = sorted(set(SOLVERS) - {"sgd"})
+from softmax_regression._solvers import (
+    EXACT_SOLVERS,
+    SOLVERS,
+    SolverResult,
+    select_solver,
+)
 
 
 def _objective():

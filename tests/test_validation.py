@@ -44,6 +44,16 @@ def test_penalty_names_and_solver_table():
     assert penalty_name(0.0, 0.7) == "l2"  # no penalty at all
     assert penalty_name(1e-4, 1.0) == "l1"
     assert penalty_name(1e-4, 0.3) == "elasticnet"
+    assert penalty_name(1e-4, 0.3, "group") == "group"
+    assert penalty_name(1e-4, 1.0, "group") == "group"
+    assert penalty_name(1e-4, 0.0, "group") == "l2"
     check_solver_penalty("lbfgs", "l2")
-    with pytest.raises(ValueError, match="solver='lbfgs' does not support the 'l1'"):
+    for name in ("l2", "l1", "elasticnet", "group"):
+        check_solver_penalty("fista", name)
+    with pytest.raises(
+        ValueError,
+        match="solver='lbfgs' does not support the 'l1' penalty "
+        r"\(l1_ratio > 0\): use solver='fista' or solver='prox-newton' or "
+        "solver='auto'",
+    ):
         check_solver_penalty("lbfgs", "l1")

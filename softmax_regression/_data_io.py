@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._atomic import atomic_write
+from ._validation import unknown_labels
 
 #: DATA formats, by the file name's last suffix (before .gz / .bz2 for svmlight).
 DATA_FORMATS = {
@@ -227,8 +228,7 @@ def model_features(data: Dataset, model) -> object:
 
 def check_known_labels(y: np.ndarray, classes: np.ndarray, path: Path) -> None:
     """Refuse labels the model has never seen, naming a few."""
-    known = set(classes.tolist())
-    unknown = sorted({label for label in y.tolist() if label not in known}, key=str)
+    unknown = unknown_labels(y, classes)
     if unknown:
         raise DataError(
             f"{path} has labels the model does not know: {_shown(unknown)}; "

@@ -35,6 +35,12 @@ def _check_label_types(y: NDArray) -> None:
             )
 
 
+def unknown_labels(y: NDArray, classes: NDArray) -> list:
+    """The distinct labels of ``y`` that are not in ``classes``, sorted."""
+    known = set(classes.tolist())
+    return sorted({label for label in y.tolist() if label not in known}, key=str)
+
+
 def encode_labels(y: NDArray) -> tuple[NDArray, NDArray[np.intp]]:
     """Return ``(classes, indices)`` with ``classes[indices] == y``.
 
@@ -165,8 +171,7 @@ def encode_targets(y, classes=None) -> tuple[NDArray, NDArray]:
     sorted_classes = _check_classes(classes)
     _check_label_types(y)
     check_classification_targets(y)
-    known = set(sorted_classes.tolist())
-    unknown = sorted({label for label in y.tolist() if label not in known}, key=str)
+    unknown = unknown_labels(y, sorted_classes)
     if unknown:
         raise ValueError(
             f"y contains labels {unknown} that are not in classes "

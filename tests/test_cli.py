@@ -1,8 +1,9 @@
 """The command line, end to end on real files.
 
-Each subprocess costs about a second of imports, so the happy paths and a
-few failures run through the real entry points, and the remaining failure
-cases call ``main`` in-process on the same kind of files.
+The happy paths run through the real entry points; every user error runs
+both in-process through ``main`` (fast, with the written files checked) and
+through the console script in a subprocess (exit status and stderr as a
+shell sees them), two at a time since each costs about a second of imports.
 """
 
 import io
@@ -10,6 +11,7 @@ import re
 import subprocess
 import sys
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import joblib
@@ -290,6 +292,19 @@ def test_user_errors_exit_2_with_one_line(files, capsys, command, match):
     assert re.search(match, lines[0]), lines[0]
     assert sorted(files["dir"].iterdir()) == before  # nothing written
     assert (files["dir"] / "existing.csv").read_text() == "keep me"
+
+
+@pytest.mark.slow
+def test_user_errors_through_the_console_script(files):
+    before = sorted(files["dir"].iterdir())
+    with ThreadPoolExecutor(2) as pool:
+        results = list(
+            pool.map(lambda case: _run(*_paths(files, case[0])), USER_ERRORS)
+        )
+    for (command, match), result in zip(USER_ERRORS, results, strict=True):
+        assert result.stdout == "", command
+        _assert_user_error(result, match)
+    assert sorted(files["dir"].iterdir()) == before  # nothing written
 
 
 def test_usage_errors_exit_2(capsys):

@@ -51,6 +51,10 @@ _ARRAY_KINDS = "biufcU"
 # Fitted attributes ("coef_") and private state ("_solver"), never dunders.
 _ATTRIBUTE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*_|_[A-Za-z][A-Za-z0-9_]*")
 _PICKLE_PROTOCOL_2_PLUS = b"\x80"
+#: Working state that is not part of the model: the streaming optimiser's
+#: moments (``solver="sgd"``, ``partial_fit``).  Not saved; a loaded model's
+#: next ``partial_fit`` starts a new optimiser from ``coef_``.
+_TRANSIENT_ATTRIBUTES = frozenset({"_optimizer"})
 
 
 class ModelFileError(ValueError):
@@ -244,7 +248,7 @@ def save_model(estimator, path, *, overwrite: bool = True) -> None:
     members: dict[str, bytes] = {}
     attributes: dict[str, Any] = {}
     for name, value in vars(estimator).items():
-        if name in params:
+        if name in params or name in _TRANSIENT_ATTRIBUTES:
             continue
         _check_attribute_name(cls, name)
         where = f"attribute {name}"

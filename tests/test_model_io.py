@@ -86,6 +86,23 @@ def test_cross_validated_model_round_trips(tmp_path, wine):
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
 
 
+def test_streamed_model_round_trips_and_streams_on(tmp_path, wine):
+    X, y = wine
+    model = SoftmaxRegression(random_state=0)
+    for rows in (slice(0, 90), slice(90, None)):
+        model.partial_fit(X.iloc[rows], y[rows], classes=[0, 1, 2])
+    save_model(model, tmp_path / "stream.srm")
+    loaded = load_model(tmp_path / "stream.srm")
+    _assert_same_model(loaded, model, X)
+    assert loaded.loss_curve_ == model.loss_curve_ and loaded.t_ == model.t_
+    # the optimiser's moments are not saved: the next call starts afresh
+    # from the saved coefficients, as after fit
+    loaded.partial_fit(X, y)
+    assert loaded.n_iter_ == 3 and np.all(np.isfinite(loaded.coef_))
+    from_zeros = SoftmaxRegression(random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    assert not np.allclose(loaded.coef_, from_zeros.coef_)
+
+
 def test_params_of_every_json_kind_round_trip(tmp_path, wine):
     X, y = wine
     model = SoftmaxRegression(alpha=0.0, max_iter=np.int64(30)).fit(X, y)

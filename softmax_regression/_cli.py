@@ -10,6 +10,7 @@ existing file without ``--force``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 import warnings
@@ -146,11 +147,30 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _check_output(path: Path, force: bool) -> None:
+    if path.is_dir():
+        raise DataError(f"{path} is a directory; name the output file")
     if path.exists() and not force:
         raise DataError(f"{path} exists; pass --force to replace it")
+    if not path.parent.is_dir():
+        raise DataError(f"cannot write {path}: no directory {path.parent}")
+
+
+@contextlib.contextmanager
+def _writing(path: Path):
+    """Name the output file in an operating-system error while writing it
+    (a full disk, a lost permission): the partial file is already gone."""
+    try:
+        yield
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise DataError(f"could not write {path}: {reason}") from exc
 
 
 def _load(path: Path):
+    if path.is_dir():
+        raise DataError(f"MODEL {path} is a directory, not a model file")
     if not path.is_file():
         raise DataError(f"MODEL file {path} does not exist")
     return load_model(path)
@@ -203,7 +223,8 @@ def _fit(args) -> None:
     with fit_progress():
         model.fit(X_train, y_train)
     seconds = time.perf_counter() - start
-    save_model(model, args.output, overwrite=args.force)
+    with _writing(args.output):
+        save_model(model, args.output, overwrite=args.force)
 
     n_train, n_features = X_train.shape
     held_out = (
@@ -233,7 +254,8 @@ def _predict(args) -> None:
         columns = {f"proba_{c}": proba[:, k] for k, c in enumerate(model.classes_)}
     else:
         columns = {"prediction": model.predict(X)}
-    write_table(args.output, columns, overwrite=args.force)
+    with _writing(args.output):
+        write_table(args.output, columns, overwrite=args.force)
     kind = "probabilities" if args.proba else "labels"
     print(f"wrote {X.shape[0]} rows of {kind} to {args.output}")
 

@@ -22,7 +22,13 @@ from ._path import (
     default_alphas,
     solve_path,
 )
-from ._validation import check_weighted_classes, encode_labels, sample_weights
+from ._validation import (
+    check_numeric_features,
+    check_weighted_classes,
+    encode_labels,
+    is_probability_target,
+    sample_weights,
+)
 
 
 def _check_l1_ratios(l1_ratios) -> np.ndarray:
@@ -312,6 +318,13 @@ n_classes)
             The fitted estimator.
         """
         self._validate_params()
+        check_numeric_features(X)
+        if is_probability_target(y):
+            raise ValueError(
+                "SoftmaxRegressionCV fits class labels only, but y has shape "
+                f"{np.shape(y)} (rows of class probabilities?). Pass 1-D labels, "
+                "or fit soft targets with SoftmaxRegression(alpha=...).fit(X, Y)."
+            )
         X, y = validate_data(
             self, X, y, accept_sparse=_ACCEPT_SPARSE, dtype=_FLOAT_DTYPES
         )

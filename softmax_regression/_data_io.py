@@ -94,8 +94,16 @@ def _parquet_pandas(what: str):
 
 def _read_frame(path: Path, fmt: str):
     if fmt == "csv":
-        return _pandas("reading CSV files").read_csv(path)
-    return _parquet_pandas("reading Parquet files").read_parquet(path)
+        pd = _pandas("reading CSV files")
+        try:
+            frame = pd.read_csv(path)
+        except pd.errors.EmptyDataError:
+            raise DataError(f"{path} is empty: no header, no rows") from None
+    else:
+        frame = _parquet_pandas("reading Parquet files").read_parquet(path)
+    if frame.shape[0] == 0:
+        raise DataError(f"{path} has no rows of data, only the column names")
+    return frame
 
 
 def _split_frame(path: Path, frame, target: str | None) -> Dataset:
@@ -106,7 +114,14 @@ def _split_frame(path: Path, frame, target: str | None) -> Dataset:
             f"{path} has no column {target!r} (--target); its columns are "
             f"{_shown(frame.columns)}"
         )
-    return Dataset(frame.drop(columns=[target]), frame[target].to_numpy(), path)
+    labels = frame[target]
+    if labels.isna().any():
+        row = int(np.argmax(labels.isna().to_numpy()))
+        raise DataError(
+            f"label column {target!r} of {path} has a missing value in data row "
+            f"{row + 1}; drop unlabelled rows first"
+        )
+    return Dataset(frame.drop(columns=[target]), labels.to_numpy(), path)
 
 
 def _read_npz(path: Path, target: str | None) -> Dataset:
@@ -184,7 +199,8 @@ def read_data(
 
 
 def check_numeric(data: Dataset) -> None:
-    """Refuse non-numeric feature columns, naming the first one."""
+    """Refuse non-numeric feature columns, and missing or infinite values,
+    naming the first column and row."""
     if not hasattr(data.X, "columns"):
         return
     from pandas.api.types import is_bool_dtype, is_numeric_dtype
@@ -196,6 +212,15 @@ def check_numeric(data: Dataset) -> None:
             raise DataError(
                 f"feature column {name!r} of {data.path} is not numeric (e.g. "
                 f"{example!r}); encode it as numbers or drop it"
+            )
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            row = int(np.argmax(bad))
+            what = "a missing value" if np.isnan(values[row]) else "an infinite value"
+            raise DataError(
+                f"feature column {name!r} of {data.path} has {what} in data row "
+                f"{row + 1}; fill or drop such rows first"
             )
 
 

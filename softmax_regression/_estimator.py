@@ -362,10 +362,17 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     _streams = True
 
     def _penalty_streams(self) -> bool:
-        """Whether the streaming optimiser can minimise this penalty (else
-        there is no :meth:`partial_fit`)."""
+        """Whether the streaming optimiser can minimise this penalty; if not,
+        there is no :meth:`partial_fit`, and the AttributeError says why."""
         name = penalty_name(self.alpha, self.l1_ratio, self.penalty)
-        return name in SOLVERS["sgd"].SUPPORTED_PENALTIES
+        if name in SOLVERS["sgd"].SUPPORTED_PENALTIES:
+            return True
+        raise AttributeError(
+            f"partial_fit is not available with the {name!r} penalty "
+            f"(l1_ratio={self.l1_ratio}): the streaming optimiser only handles "
+            "l1_ratio=0. Set l1_ratio=0 to stream, or use fit with "
+            "solver='fista' or solver='prox-newton'."
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -13,11 +13,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import lzma
 import math
 import re
 import sys
 import warnings
 import zipfile
+import zlib
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -49,6 +51,10 @@ _ARRAY_KINDS = "biufcU"
 # Fitted attributes ("coef_") and private state ("_solver"), never dunders.
 _ATTRIBUTE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*_|_[A-Za-z][A-Za-z0-9_]*")
 _PICKLE_PROTOCOL_2_PLUS = b"\x80"
+#: Working state that is not part of the model: the streaming optimiser's
+#: moments (``solver="sgd"``, ``partial_fit``).  Not saved; a loaded model's
+#: next ``partial_fit`` starts a new optimiser from ``coef_``.
+_TRANSIENT_ATTRIBUTES = frozenset({"_optimizer"})
 
 
 class ModelFileError(ValueError):
@@ -242,7 +248,7 @@ def save_model(estimator, path, *, overwrite: bool = True) -> None:
     members: dict[str, bytes] = {}
     attributes: dict[str, Any] = {}
     for name, value in vars(estimator).items():
-        if name in params:
+        if name in params or name in _TRANSIENT_ATTRIBUTES:
             continue
         _check_attribute_name(cls, name)
         where = f"attribute {name}"
@@ -305,10 +311,11 @@ def _open_archive(path) -> zipfile.ZipFile:
         )
     try:
         return zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError):
+        # NotImplementedError: a damaged "version needed to extract" field
         raise ModelFileError(
             f"{path} is not a softmax_regression model file: not a complete zip "
-            "archive (truncated, or another kind of file)"
+            "archive (truncated, corrupted, or another kind of file)"
         ) from None
 
 
@@ -332,11 +339,25 @@ def _check_member_names(path, archive: zipfile.ZipFile) -> None:
         )
 
 
+#: What zipfile raises on a damaged member: a bad CRC or header, a flipped
+#: compression method or "version needed" field, a broken deflate stream.
+_CORRUPT_MEMBER = (
+    zipfile.BadZipFile,
+    OSError,
+    EOFError,
+    RuntimeError,
+    NotImplementedError,
+    ValueError,
+    zlib.error,
+    lzma.LZMAError,
+)
+
+
 def _read_member(path, archive: zipfile.ZipFile, name: str, size: int) -> bytes:
     try:
         with archive.open(name) as member:
             return member.read(size + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
+    except _CORRUPT_MEMBER as exc:
         raise ModelFileError(f"{path}: member {name} is corrupted ({exc})") from None
 
 

@@ -116,22 +116,26 @@ class Objective:
         mean /= weight_total
         return mean, np.maximum(second / weight_total - mean**2, 0.0)
 
+    def min_norm_subgradient(self, w: NDArray, loss_grad: NDArray) -> NDArray:
+        """The minimal-norm subgradient of ``F`` at ``w`` (flat, float64).
+
+        ``loss_grad`` is the loss's gradient at ``w``; the intercepts are
+        not penalised, so their part is ``loss_grad``'s.
+        """
+        n_coef = self.loss.n_coef
+        coef_part = self.penalty.min_norm_subgradient(
+            self._coef_block(w), loss_grad[:n_coef]
+        )
+        return np.concatenate([np.ravel(coef_part), loss_grad[n_coef:]])
+
     def optimality(self, w: NDArray, loss_grad: NDArray) -> float:
         """Largest absolute entry of the minimal-norm subgradient of ``F``.
 
         ``loss_grad`` is the loss's gradient at ``w``.  The measure is zero
         exactly at the optimum; for a smooth penalty it is ``max |grad F|``.
         """
-        n_coef = self.loss.n_coef
-        coef_part = self.penalty.min_norm_subgradient(
-            self._coef_block(w), loss_grad[:n_coef]
-        )
-        return float(
-            max(
-                np.max(np.abs(coef_part), initial=0.0),
-                np.max(np.abs(loss_grad[n_coef:]), initial=0.0),
-            )
-        )
+        subgradient = self.min_norm_subgradient(w, loss_grad)
+        return float(np.max(np.abs(subgradient), initial=0.0))
 
     def _add_penalty(self, w: NDArray, value: float, grad: NDArray):
         """The loss's value and gradient plus the penalty's (float64)."""

@@ -305,7 +305,7 @@ def check_weighted_classes(
     if classes.shape[0] < 2:
         raise ValueError(
             "SoftmaxRegression needs samples of at least 2 classes, but the data "
-            f"contains only one class: {classes[0]!r}."
+            f"contains only one class: {classes.tolist()[0]!r}."
         )
     per_class = class_totals(target, weight, classes.shape[0])
     weighted = classes[per_class > 0]

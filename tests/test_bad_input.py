@@ -22,9 +22,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.datasets import load_iris
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 
-from softmax_regression import SoftmaxRegression, cross_entropy, log_softmax
+from softmax_regression import (
+    SoftmaxRegression,
+    SoftmaxRegressionCV,
+    cross_entropy,
+    log_softmax,
+)
 from softmax_regression._solvers import SOLVERS
 
 rng = np.random.default_rng(0)
@@ -49,8 +54,9 @@ def _with(array, index, value):
 
 
 # -- calls ------------------------------------------------------------------
-def _fit(X=X_GOOD, y=Y_GOOD, sample_weight=None, warns=None, **params):
-    """``SoftmaxRegression(**params).fit(X, y, sample_weight)``; a failed fit
+def _fit(X=X_GOOD, y=Y_GOOD, sample_weight=None, warns=None, classes=None, **params):
+    """``SoftmaxRegression(**params).fit(X, y, sample_weight, classes=classes)``;
+    a failed fit
     must leave no fitted attribute behind.  ``warns``: a ``(category,
     regex)`` the fit must warn with."""
 
@@ -58,9 +64,9 @@ def _fit(X=X_GOOD, y=Y_GOOD, sample_weight=None, warns=None, **params):
         clf = SoftmaxRegression(**params)
         try:
             if warns is None:
-                return clf.fit(X, y, sample_weight=sample_weight)
+                return clf.fit(X, y, sample_weight=sample_weight, classes=classes)
             with pytest.warns(warns[0], match=warns[1]):
-                return clf.fit(X, y, sample_weight=sample_weight)
+                return clf.fit(X, y, sample_weight=sample_weight, classes=classes)
         except (ValueError, TypeError):
             assert not hasattr(clf, "coef_"), "a failed fit left a half-fitted model"
             raise
@@ -81,6 +87,35 @@ def _predict(method, X, frame=False):
 def _cross_entropy(logits=None, y=None, sample_weight=None):
     logits = np.zeros((2, 3)) if logits is None else logits
     return lambda: cross_entropy(logits, y, sample_weight)
+
+
+def _partial_fit(
+    X=X_GOOD, y=Y_GOOD, classes=(0, 1, 2), sample_weight=None, first=None, **params
+):
+    """``partial_fit(X, y, classes, sample_weight)`` of a new model, after a
+    first call ``partial_fit(*first, classes=(0, 1, 2))`` when given.  A
+    refused call must leave the model as it was: unfitted, or with the
+    first call's coefficients."""
+
+    def call():
+        clf = SoftmaxRegression(random_state=0, **params)
+        if first is not None:
+            clf.partial_fit(*first, classes=(0, 1, 2))
+        before = clf.coef_.copy() if first is not None else None
+        try:
+            return clf.partial_fit(X, y, classes=classes, sample_weight=sample_weight)
+        except (ValueError, TypeError):
+            if before is None:
+                assert not hasattr(clf, "coef_"), "a failed call left a model"
+            else:
+                np.testing.assert_array_equal(clf.coef_, before)
+            raise
+
+    return call
+
+
+def _fit_cv(X=X_GOOD, y=Y_GOOD, **params):
+    return lambda: SoftmaxRegressionCV(cv=3, **params).fit(X, y)
 
 
 # -- checks on output that works ---------------------------------------------
@@ -144,6 +179,33 @@ def _separates_training_data(X, y):
 def _uniform_model(clf):
     np.testing.assert_array_equal(clf.coef_, 0.0)
     np.testing.assert_allclose(clf.predict_proba(X_GOOD), 1 / 3, rtol=1e-15)
+
+
+def _partial_fits_like(X=X_GOOD, y=Y_GOOD, classes=(0, 1, 2)):
+    """The streamed model equals, bit for bit, the one streamed from
+    equivalent clean float64 data with the same seed."""
+
+    def check(clf):
+        expected = SoftmaxRegression(random_state=0).partial_fit(X, y, classes=classes)
+        np.testing.assert_array_equal(clf.coef_, expected.coef_)
+        np.testing.assert_array_equal(clf.intercept_, expected.intercept_)
+
+    return check
+
+
+def _leans_towards(X, y):
+    """One streamed pass over ``(X, y)`` keeps every class of ``classes``
+    and raises the probability of each sample's own class above uniform."""
+
+    def check(clf):
+        np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+        proba = clf.predict_proba(X)
+        assert np.all(np.isfinite(clf.coef_)) and np.all(np.isfinite(proba))
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+        own = proba[np.arange(len(y)), np.searchsorted(clf.classes_, y)]
+        assert np.all(own > 1 / 3)
+
+    return check
 
 
 def _equals(expected):
@@ -514,6 +576,335 @@ PREDICT_ROWS = [
 ]
 
 
+_CLASS_0 = Y_GOOD == 0
+_ONE_HOT = np.eye(3)[Y_GOOD]
+
+PARTIAL_FIT_ROWS = [
+    *(
+        _row(
+            f"partial_fit: {name} in {where}",
+            _partial_fit(**{where: _with(default, index, value)}),
+            Raises(ValueError, f"Input {where} contains {_NOT_FINITE_MESSAGE[name]}"),
+        )
+        for where, default, index in (
+            ("X", X_GOOD, (2, 1)),
+            ("y", Y_GOOD, 4),
+            ("sample_weight", np.ones(30), 3),
+        )
+        for name, value in _NOT_FINITE.items()
+    ),
+    _row(
+        "partial_fit: NaN in probability targets",
+        _partial_fit(y=_with(_ONE_HOT, (2, 1), np.nan), classes=None),
+        Raises(ValueError, "Input y contains NaN"),
+    ),
+    _row(
+        "partial_fit: first call without classes",
+        _partial_fit(classes=None),
+        Raises(ValueError, "classes must be passed on the first call to partial_fit"),
+    ),
+    _row(
+        "partial_fit: label outside classes, first call",
+        _partial_fit(y=np.r_[Y_GOOD[:-1], 7]),
+        Raises(ValueError, r"y contains labels \[7\] that are not in classes"),
+    ),
+    _row(
+        "partial_fit: label outside classes, later call",
+        _partial_fit(y=np.r_[Y_GOOD[:-1], 7], classes=None, first=(X_GOOD, Y_GOOD)),
+        Raises(ValueError, r"labels \[7\] that are not in classes \[0, 1, 2\]"),
+    ),
+    _row(
+        "partial_fit: changed classes",
+        _partial_fit(classes=(0, 1, 2, 3), first=(X_GOOD, Y_GOOD)),
+        Raises(ValueError, r"classes=\[0, 1, 2, 3\] differs from the classes"),
+    ),
+    _row(
+        "partial_fit: changed feature count",
+        _partial_fit(X=X_GOOD[:, :2], first=(X_GOOD, Y_GOOD)),
+        Raises(ValueError, "X has 2 features, but SoftmaxRegression is expecting 3"),
+    ),
+    _row(
+        "partial_fit: changed feature names",
+        _partial_fit(
+            X=_frame(["a", "b", "z"]), first=(_frame(["a", "b", "c"]), Y_GOOD)
+        ),
+        Raises(ValueError, r"Feature names unseen at fit time:\n- z"),
+    ),
+    _row(
+        "partial_fit: empty X",
+        _partial_fit(X=np.zeros((0, 3)), y=np.zeros(0)),
+        Raises(ValueError, r"Found array with 0 sample\(s\)"),
+    ),
+    _row(
+        "partial_fit: mismatched lengths",
+        _partial_fit(y=Y_GOOD[:-1]),
+        Raises(ValueError, r"inconsistent numbers of samples: \[30, 29\]"),
+    ),
+    _row(
+        "partial_fit: 3-D X",
+        _partial_fit(X=np.zeros((30, 3, 2))),
+        Raises(ValueError, "Found array with dim 3"),
+    ),
+    _row(
+        "partial_fit: 0-D X",
+        _partial_fit(X=np.float64(3.0)),
+        Raises(ValueError, "Expected 2D array, got scalar"),
+    ),
+    _row(
+        "partial_fit: string X",
+        _partial_fit(X=np.full((30, 3), "a")),
+        Raises(ValueError, "could not convert string to float: (np\\.str_\\()?'a'"),
+    ),
+    _row(
+        "partial_fit: complex X",
+        _partial_fit(X=X_GOOD + 1j),
+        Raises(ValueError, "Complex data not supported"),
+    ),
+    _row(
+        "partial_fit: datetime64 X",
+        _partial_fit(X=_DATES),
+        Raises(TypeError, r"X holds dates or durations \(dtype datetime64\[D\]\)"),
+    ),
+    _row(
+        "partial_fit: object X of numbers",
+        _partial_fit(X=X_GOOD.astype(object)),
+        _partial_fits_like(),
+    ),
+    _row(
+        "partial_fit: float16 X",
+        _partial_fit(X=X_GOOD.astype(np.float16)),
+        _partial_fits_like(X=X_GOOD.astype(np.float16).astype(np.float64)),
+    ),
+    _row(
+        "partial_fit: mixed-type labels",
+        _partial_fit(y=np.array(["a", 1, 2] * 10, dtype=object), classes=["a", "b"]),
+        Raises(TypeError, "mixes string and non-string labels"),
+    ),
+    _row(
+        "partial_fit: negative sample_weight",
+        _partial_fit(sample_weight=_with(np.ones(30), 3, -1.0)),
+        Raises(ValueError, "Negative values in data passed to `sample_weight`"),
+    ),
+    _row(
+        "partial_fit: all-zero sample_weight",
+        _partial_fit(sample_weight=np.zeros(30)),
+        Raises(ValueError, "Sample weights must contain at least one non-zero number"),
+    ),
+    _row(
+        "partial_fit: class_weight='balanced'",
+        _partial_fit(class_weight="balanced"),
+        Raises(ValueError, "'balanced' cannot be computed from one batch"),
+    ),
+    *(
+        _row(
+            f"partial_fit: features of scale {name}",
+            _partial_fit(X=X_GOOD * scale),
+            Raises(ValueError, r"need features of moderate scale.*StandardScaler"),
+        )
+        for name, scale in _SCALES.items()
+    ),
+    _row(
+        "partial_fit: features of scale 1e150, later call",
+        _partial_fit(X=X_GOOD * 1e150, first=(X_GOOD, Y_GOOD)),
+        Raises(ValueError, r"the largest \|x\| is 3.\d+e\+150"),
+    ),
+    _row(
+        "partial_fit: one-sample batch",
+        _partial_fit(X=X_GOOD[:1], y=Y_GOOD[:1]),
+        _leans_towards(X_GOOD[:1], Y_GOOD[:1]),
+    ),
+    _row(
+        "partial_fit: batch missing classes",
+        _partial_fit(X=X_GOOD[_CLASS_0], y=Y_GOOD[_CLASS_0]),
+        _leans_towards(X_GOOD[_CLASS_0], Y_GOOD[_CLASS_0]),
+    ),
+    _row(
+        "partial_fit (probability targets): one-hot rows, no classes",
+        _partial_fit(y=_ONE_HOT, classes=None),
+        _partial_fits_like(),
+    ),
+]
+
+_SOFT = 0.8 * _ONE_HOT + 0.2 / 3
+
+PROBABILITY_TARGET_ROWS = [
+    *(
+        _row(
+            f"fit (probability targets): {name} entry",
+            _fit(y=_with(_SOFT, (2, 1), value)),
+            Raises(ValueError, f"Input y contains {_NOT_FINITE_MESSAGE[name]}"),
+        )
+        for name, value in _NOT_FINITE.items()
+    ),
+    _row(
+        "fit (probability targets): negative entry",
+        _fit(y=_with(_SOFT, (3, 0), -0.1)),
+        Raises(ValueError, r"Row 3 of y, .*, has a negative entry.*Y / Y.sum"),
+    ),
+    _row(
+        "fit (probability targets): row not summing to 1",
+        _fit(y=_with(_SOFT, (5, 2), 0.5)),
+        Raises(ValueError, r"Row 5 of y, .*, sums to 0.633333333, not 1 \(tolerance"),
+    ),
+    _row(
+        "fit (probability targets): columns and classes disagree",
+        _fit(y=_SOFT, classes=["a", "b"]),
+        Raises(ValueError, "y has 3 columns of class probabilities but classes has 2"),
+    ),
+    _row(
+        "fit (probability targets): duplicate classes",
+        _fit(y=_SOFT, classes=["a", "b", "a"]),
+        Raises(ValueError, "classes has duplicate labels"),
+    ),
+    _row(
+        "fit (probability targets): strings",
+        _fit(y=np.full((30, 3), "a")),
+        Raises(ValueError, r"must hold class probabilities \(numbers\)"),
+    ),
+    _row(
+        "fit (probability targets): one class carries all the probability",
+        _fit(y=np.tile([0.0, 1.0, 0.0], (30, 1))),
+        Raises(ValueError, r"only one class has any: \[1\]"),
+    ),
+    _row(
+        "fit (probability targets): mismatched lengths",
+        _fit(y=_SOFT[:-1]),
+        Raises(ValueError, r"inconsistent numbers of samples: \[30, 29\]"),
+    ),
+    _row(
+        "fit (probability targets): (n, 1) column is labels",
+        _fit(y=Y_GOOD[:, None], warns=(DataConversionWarning, "column-vector y")),
+        _fits_like(),
+    ),
+    _row(
+        "fit (probability targets): one-hot rows",
+        _fit(y=_ONE_HOT),
+        _fits_like(),  # the hard-label fit, bit for bit
+    ),
+    _row(
+        "fit (probability targets): one-hot rows with string classes",
+        _fit(y=_ONE_HOT, classes=["c", "b", "a"]),
+        # columns in the order of the classes given: column 0 is "c"
+        _fits_like(y=np.array(["c", "b", "a"])[Y_GOOD]),
+    ),
+]
+
+
+def _proximal_params(solver, penalty, scale=1.0):
+    """Pure L1 (or group) fits of the problem with features times ``scale``,
+    in the same ``W = V / scale``: the penalty's strength grows with
+    ``scale``, the (sub)gradient tolerance shrinks with it."""
+    return dict(
+        solver=solver,
+        penalty=penalty,
+        alpha=1e-2 * scale,
+        l1_ratio=1.0,
+        tol=1e-10 * min(scale, 1.0),
+    )
+
+
+_PROXIMAL = [
+    (solver, penalty)
+    for solver in ("fista", "prox-newton")
+    for penalty in ("elasticnet", "group")
+]
+
+PENALTY_ROWS = [
+    *(
+        _row(
+            f"fit: l1_ratio=0.5 with solver={solver!r}",
+            _fit(l1_ratio=0.5, solver=solver),
+            Raises(
+                ValueError,
+                f"solver='{solver}' does not support the 'elasticnet' penalty "
+                r"\(l1_ratio > 0\): use solver='fista' or solver='prox-newton'",
+            ),
+        )
+        for solver in sorted(SOLVERS)
+        if solver not in ("fista", "prox-newton")
+    ),
+    _row(
+        "fit: group penalty with solver='sgd'",
+        _fit(l1_ratio=1.0, penalty="group", solver="sgd"),
+        Raises(ValueError, "solver='sgd' does not support the 'group' penalty"),
+    ),
+    *(
+        _row(
+            f"fit ({penalty}): constant column [{solver}]",
+            _fit(
+                X=np.c_[X_GOOD, np.full(30, 5.0)], **_proximal_params(solver, penalty)
+            ),
+            # its coefficient duplicates the free intercept: the penalty
+            # keeps it at zero
+            _predicts_like(
+                np.c_[X_GOOD, np.full(30, 5.0)],
+                X_GOOD,
+                **_proximal_params(solver, penalty),
+            ),
+        )
+        for solver, penalty in _PROXIMAL
+    ),
+    *(
+        _row(
+            f"fit ({penalty}): duplicated column [{solver}]",
+            _fit(X=_DUPLICATED, **_proximal_params(solver, penalty)),
+            # under the pure L1 (group) penalty any split of the weight
+            # between the two copies costs the same: the model without the
+            # copy
+            _predicts_like(_DUPLICATED, X_GOOD, **_proximal_params(solver, penalty)),
+        )
+        for solver, penalty in _PROXIMAL
+    ),
+    *(
+        _row(
+            f"fit ({penalty}): features of scale {name} [{solver}]",
+            _fit(X=X_GOOD * scale, **_proximal_params(solver, penalty, scale)),
+            _predicts_like(X_GOOD * scale, X_GOOD, **_proximal_params(solver, penalty)),
+        )
+        for name, scale in _SCALES.items()
+        for solver, penalty in _PROXIMAL
+    ),
+]
+
+CV_ROWS = [
+    _row(
+        "SoftmaxRegressionCV: NaN in X",
+        _fit_cv(X=_with(X_GOOD, (2, 1), np.nan)),
+        Raises(ValueError, "Input X contains NaN"),
+    ),
+    _row(
+        "SoftmaxRegressionCV: datetime64 X",
+        _fit_cv(X=_DATES),
+        Raises(TypeError, r"X holds dates or durations \(dtype datetime64\[D\]\)"),
+    ),
+    _row(
+        "SoftmaxRegressionCV: one class",
+        _fit_cv(y=np.zeros(30)),
+        Raises(ValueError, r"contains only one class: 0\.0"),
+    ),
+    _row(
+        "SoftmaxRegressionCV: mixed-type labels",
+        _fit_cv(y=np.array(["a", 1, 2] * 10, dtype=object)),
+        Raises(TypeError, "mixes string and non-string labels"),
+    ),
+    _row(
+        "SoftmaxRegressionCV: probability targets",
+        _fit_cv(y=_SOFT),
+        Raises(ValueError, r"fits class labels only, but y has shape \(30, 3\)"),
+    ),
+    _row(
+        "SoftmaxRegressionCV: l1_ratios outside [0, 1]",
+        _fit_cv(l1_ratios=[0.5, 1.5]),
+        Raises(ValueError, r"l1_ratios must lie in \[0, 1\], got \[1.5\]"),
+    ),
+    _row(
+        "SoftmaxRegressionCV: l1_ratios the solver cannot do",
+        _fit_cv(l1_ratios=[0.5], solver="lbfgs"),
+        Raises(ValueError, "solver='lbfgs' does not support the 'elasticnet' penalty"),
+    ),
+]
+
+
 CROSS_ENTROPY_ROWS = [
     *(
         _row(
@@ -590,6 +981,28 @@ def test_predict_input_matrix(call, expected, request):
     _run_row(call, expected, *(() if isinstance(expected, Raises) else (method,)))
 
 
+@pytest.mark.parametrize("call, expected", PARTIAL_FIT_ROWS)
+def test_partial_fit_input_matrix(call, expected):
+    _run_row(call, expected)
+
+
+@pytest.mark.parametrize(
+    "call, expected", PROBABILITY_TARGET_ROWS + PENALTY_ROWS + CV_ROWS
+)
+def test_soft_target_penalty_and_cv_input_matrix(call, expected):
+    _run_row(call, expected)
+
+
+def test_partial_fit_of_a_penalty_it_cannot_stream_says_why():
+    clf = SoftmaxRegression(l1_ratio=0.5)
+    assert not hasattr(clf, "partial_fit")
+    with pytest.raises(AttributeError, match="has no attribute 'partial_fit'") as info:
+        clf.partial_fit(X_GOOD, Y_GOOD, classes=[0, 1, 2])
+    assert "l1_ratio=0.5): the streaming optimiser only handles" in str(
+        info.value.__cause__
+    )
+
+
 @pytest.mark.parametrize("call, expected", CROSS_ENTROPY_ROWS)
 def test_cross_entropy_input_matrix(call, expected):
     _run_row(call, expected)
@@ -621,6 +1034,14 @@ PARAM_CASES = {
     "negative alpha": (dict(alpha=-1.0), "'alpha' parameter"),
     "l1_ratio above 1": (dict(l1_ratio=1.5), "'l1_ratio' parameter"),
     "l1_ratio below 0": (dict(l1_ratio=-0.1), "'l1_ratio' parameter"),
+    "label_smoothing of 1": (
+        dict(label_smoothing=1.0),
+        r"'label_smoothing' parameter .* in the range \[0.0, 1.0\)",
+    ),
+    "negative label_smoothing": (
+        dict(label_smoothing=-0.1),
+        r"'label_smoothing' parameter .* in the range \[0.0, 1.0\)",
+    ),
     "unknown penalty": (dict(penalty="l1"), "'penalty' parameter"),
     "unknown solver": (dict(solver="sag"), "'solver' parameter"),
     "negative tol": (dict(tol=-1e-4), "'tol' parameter"),

@@ -6,6 +6,7 @@ through the console script in a subprocess (exit status and stderr as a
 shell sees them), two at a time since each costs about a second of imports.
 """
 
+import errno
 import io
 import re
 import subprocess
@@ -191,6 +192,17 @@ def files(wine, tmp_path_factory):
     (folder / "truncated.srm").write_bytes(model.read_bytes()[:-100])
     (folder / "data.xyz").write_text("1,2\n")
     (folder / "existing.csv").write_text("keep me")
+    frame.assign(hue=np.where(frame.index == 3, np.inf, frame["hue"])).to_csv(
+        folder / "inf.csv", index=False
+    )
+    (folder / "empty.csv").touch()
+    frame.iloc[:0].to_csv(folder / "header.csv", index=False)
+    frame.assign(cultivar="barolo").to_csv(folder / "one_class.csv", index=False)
+    frame.assign(
+        cultivar=frame["cultivar"].where(frame.index != 4, other=np.nan)
+    ).to_csv(folder / "unlabelled.csv", index=False)
+    joblib.dump(SoftmaxRegression().fit(np.eye(3), [0, 1, 2]), folder / "pickle.srm")
+    (folder / "folder.srm").mkdir()
     return {"wine": wine, "dir": folder, "model": model}
 
 
@@ -275,7 +287,57 @@ USER_ERRORS = [
         "predict @truncated.srm %wine.csv -o @o.csv",
         "truncated.srm is not a softmax_regression model file",
     ),
-    ("predict @wine.srm @nan.csv -o @o.csv", "Input X contains NaN"),
+    (
+        "predict @wine.srm @nan.csv -o @o.csv",
+        "feature column 'hue' of .*nan.csv has a missing value in data row 1; fill",
+    ),
+    (
+        "fit @nan.csv --target cultivar -o @m.srm",
+        "feature column 'hue' of .*nan.csv has a missing value in data row 1",
+    ),
+    (
+        "fit @inf.csv --target cultivar -o @m.srm",
+        "feature column 'hue' of .*inf.csv has an infinite value in data row 4",
+    ),
+    ("fit @empty.csv --target cultivar -o @m.srm", "empty.csv is empty: no header"),
+    ("predict @wine.srm @empty.csv -o @o.csv", "empty.csv is empty: no header"),
+    (
+        "fit @header.csv --target cultivar -o @m.srm",
+        "header.csv has no rows of data, only the column names",
+    ),
+    ("evaluate @wine.srm @header.csv --target cultivar", "header.csv has no rows"),
+    (
+        "fit @one_class.csv --target cultivar -o @m.srm",
+        "needs samples of at least 2 classes, but the data contains only one class: "
+        "'barolo'",
+    ),
+    (
+        "fit @unlabelled.csv --target cultivar -o @m.srm",
+        "label column 'cultivar' of .*unlabelled.csv has a missing value in data row "
+        "5; drop unlabelled rows",
+    ),
+    (
+        "evaluate @wine.srm @unlabelled.csv --target cultivar",
+        "label column 'cultivar' .* missing value in data row 5",
+    ),
+    ("predict @pickle.srm %wine.csv -o @o.csv", "pickle.srm looks like a pickle"),
+    (
+        "predict @folder.srm %wine.csv -o @o.csv",
+        "MODEL .*folder.srm is a directory, not a model file",
+    ),
+    (
+        "predict @wine.srm %wine.csv -o @folder.srm --force",
+        "folder.srm is a directory; name the output file",
+    ),
+    (
+        "predict @wine.srm %wine.csv -o @no/such/o.csv",
+        "cannot write .*o.csv: no directory .*no/such",
+    ),
+    (
+        "fit %wine.csv --target cultivar --l1-ratio 0.5 --solver lbfgs -o @m.srm",
+        "solver='lbfgs' does not support the 'elasticnet' penalty .* use "
+        "solver='fista'",
+    ),
     ("fit %wine.csv --target cultivar --l1-ratio 1.5 -o @m.srm", "l1_ratio"),
     ("fit @data.xyz -o @m.srm", "cannot tell the format of .*data.xyz"),
 ]
@@ -335,6 +397,55 @@ def test_interrupt_exits_130_and_leaves_no_output(files, monkeypatch, capsys):
     assert capsys.readouterr().err == "softmax-regression: interrupted\n" * 2
     names = [p.name for p in files["dir"].iterdir()]
     assert "interrupted.srm" not in names and "p.csv" not in names
+    assert not [name for name in names if name.endswith(".tmp")]
+
+
+def _disk_full(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_full_disk_mid_write_leaves_no_output(files, monkeypatch, capsys):
+    """A write that fails half-way (the disk fills up) ends with status 2
+    and a message naming the file, and leaves no file under the final name
+    (nor the one it was to replace) and no temporary file."""
+    folder = files["dir"]
+    written = []
+
+    def half_then_full(file, columns):
+        file.write(b"prediction\nbarolo\n")
+        written.append(file.tell())  # bytes already in the temporary file
+        _disk_full()
+
+    monkeypatch.setattr(data_io, "_write_csv", half_then_full)
+    predict = ["predict", str(files["model"]), str(files["wine"] / "wine.csv")]
+    assert main([*predict, "-o", str(folder / "p.csv")]) == 2
+    assert main([*predict, "-o", str(folder / "existing.csv"), "--force"]) == 2
+    monkeypatch.undo()
+
+    members = []
+    writestr = zipfile.ZipFile.writestr
+
+    def full_at_second_member(self, name, *args, **kwargs):
+        members.append(name)
+        if len(members) == 2:
+            _disk_full()
+        return writestr(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", full_at_second_member)
+    fit = ["fit", str(files["wine"] / "wine.csv"), "--target", "cultivar"]
+    assert main([*fit, "-o", str(folder / "full.srm")]) == 2
+
+    errors = capsys.readouterr().err.splitlines()
+    assert len(errors) == 3 and written == [18, 18] and len(members) == 2
+    for name, line in zip(["p.csv", "existing.csv", "full.srm"], errors, strict=True):
+        assert re.fullmatch(
+            rf"softmax-regression: error: could not write .*{name}: No space left "
+            "on device",
+            line,
+        )
+    names = [p.name for p in folder.iterdir()]
+    assert "p.csv" not in names and "full.srm" not in names
+    assert (folder / "existing.csv").read_text() == "keep me"
     assert not [name for name in names if name.endswith(".tmp")]
 
 

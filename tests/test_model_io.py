@@ -86,6 +86,23 @@ def test_cross_validated_model_round_trips(tmp_path, wine):
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
 
 
+def test_streamed_model_round_trips_and_streams_on(tmp_path, wine):
+    X, y = wine
+    model = SoftmaxRegression(random_state=0)
+    for rows in (slice(0, 90), slice(90, None)):
+        model.partial_fit(X.iloc[rows], y[rows], classes=[0, 1, 2])
+    save_model(model, tmp_path / "stream.srm")
+    loaded = load_model(tmp_path / "stream.srm")
+    _assert_same_model(loaded, model, X)
+    assert loaded.loss_curve_ == model.loss_curve_ and loaded.t_ == model.t_
+    # the optimiser's moments are not saved: the next call starts afresh
+    # from the saved coefficients, as after fit
+    loaded.partial_fit(X, y)
+    assert loaded.n_iter_ == 3 and np.all(np.isfinite(loaded.coef_))
+    from_zeros = SoftmaxRegression(random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    assert not np.allclose(loaded.coef_, from_zeros.coef_)
+
+
 def test_params_of_every_json_kind_round_trip(tmp_path, wine):
     X, y = wine
     model = SoftmaxRegression(alpha=0.0, max_iter=np.int64(30)).fit(X, y)
@@ -366,6 +383,8 @@ def test_newer_format_version_names_the_version_needed(saved):
     [
         (lambda m: m.update(format="other"), "not a softmax_regression model file"),
         (lambda m: m.update(format_version="1"), "invalid format_version '1'"),
+        (lambda m: m.update(format_version=0), "invalid format_version 0"),
+        (lambda m: m.update(format_version=True), "invalid format_version True"),
         (
             lambda m: m["content"].update(estimator="os.system"),
             "estimator class 'os.system' is not one load_model creates",
@@ -400,6 +419,76 @@ def test_parameters_from_other_versions(saved, wine):
         loaded = load_model(saved)
     assert loaded.max_iter == SoftmaxRegression().max_iter
     assert loaded.predict(wine[0].iloc[:1]).shape == (1,)
+
+
+def test_every_bit_flip_and_truncation_is_refused_or_harmless(saved):
+    """Every third byte of the file with one bit flipped (bit ``i % 8`` of
+    byte ``i``), and the file cut short at every fifth length: a
+    ModelFileError, or (a flip in a field nothing reads, such as a
+    timestamp) the very same model."""
+    original = saved.read_bytes()
+    model = load_model(saved)
+    harmless = 0
+    for i in range(0, len(original), 3):
+        data = bytearray(original)
+        data[i] ^= 1 << (i % 8)
+        saved.write_bytes(bytes(data))
+        try:
+            loaded = load_model(saved)
+        except ModelFileError:
+            continue
+        harmless += 1
+        assert loaded.get_params() == model.get_params()
+        for name in ("coef_", "intercept_", "classes_", "feature_names_in_"):
+            np.testing.assert_array_equal(getattr(loaded, name), getattr(model, name))
+    assert harmless < len(original) // 12
+    for length in range(0, len(original), 5):
+        saved.write_bytes(original[:length])
+        with pytest.raises(ModelFileError, match="not a complete zip archive"):
+            load_model(saved)
+
+
+def test_refuses_empty_files_directories_and_missing_paths(tmp_path):
+    empty = tmp_path / "empty.srm"
+    empty.touch()
+    with pytest.raises(ModelFileError, match=r"empty\.srm is not a softmax_regression"):
+        load_model(empty)
+    with pytest.raises(IsADirectoryError, match="Is a directory"):
+        load_model(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"missing\.srm"):
+        load_model(tmp_path / "missing.srm")
+
+
+@pytest.mark.parametrize(
+    "name", ["../../escaped.npy", "arrays/../../../escaped.npy", "/tmp/escaped.npy"]
+)
+def test_path_traversal_member_writes_nothing_anywhere(
+    tmp_path, saved, monkeypatch, name
+):
+    target = tmp_path / "models" / "deep"
+    target.mkdir(parents=True)
+    path = target / "attack.srm"
+    path.write_bytes(_rewrite(saved, members={name: _npy(np.ones(3))}).read_bytes())
+    monkeypatch.chdir(target)  # where a relative member name would land
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(ModelFileError, match=f"refused member name '{name}'"):
+        load_model("attack.srm")
+    assert sorted(tmp_path.rglob("*")) == before
+    assert not os.path.exists("/tmp/escaped.npy")
+
+
+def test_refuses_a_metadata_bomb_before_inflating_it(saved):
+    """17 MiB of JSON that deflates to a few kB: refused from its declared
+    size, without decompressing it."""
+    contents = _members(saved)
+    with zipfile.ZipFile(saved, "w") as archive:
+        padded = contents.pop("metadata.json") + b" " * (17 * 2**20)
+        archive.writestr("metadata.json", padded, compress_type=zipfile.ZIP_DEFLATED)
+        for name, data in contents.items():
+            archive.writestr(name, data)
+    assert saved.stat().st_size < 2**16
+    with pytest.raises(ModelFileError, match=r"metadata\.json is implausibly large"):
+        load_model(saved)
 
 
 def test_loaded_model_checks_feature_names(tmp_path, wine):

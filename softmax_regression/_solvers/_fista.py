@@ -32,7 +32,9 @@ When for ``_STALL_ITERATIONS`` iterations neither the objective has
 decreased by more than a few units in the last place of the data's dtype
 nor the exact measure reached a new low, the iterate is optimal to working
 precision (float32 data reaches this floor before a tight ``tol``): the run
-stops, converged, at the point with the lowest measure seen.
+stops, converged, at the point with the lowest measure seen (lowest in the
+metric's units, so that features of scale 1e-20 do not make the starting
+point look best).
 """
 
 from __future__ import annotations
@@ -84,10 +86,18 @@ class _PreconditionedView:
     def prox(self, u: NDArray, step: NDArray) -> NDArray:
         return self.objective.prox(u, step)
 
-    def optimality(self, u: NDArray, grad: NDArray) -> float:
-        """The measure of :meth:`Objective.optimality` at the original point."""
-        return self.objective.optimality(
+    def optimality(self, u: NDArray, grad: NDArray) -> tuple[float, float]:
+        """The measure of :meth:`Objective.optimality` at the original point,
+        and the same subgradient's largest entry in the metric's units
+        (``|s_i| / sqrt(M_i)``), which compares points whatever the scale
+        of the features: in the plain measure the coefficients' entries
+        shrink with the features, the intercepts' do not."""
+        subgradient = self.objective.min_norm_subgradient(
             self.to_original(u), self.centring.gradient_to_original(grad)
+        )
+        return (
+            float(np.max(np.abs(subgradient), initial=0.0)),
+            float(np.max(np.abs(subgradient) / np.sqrt(self.metric), initial=0.0)),
         )
 
 
@@ -163,12 +173,12 @@ def solve(
     x = view.from_original(w0)
     f_x, grad_x = view.loss_value_and_grad(x)
     value_x = f_x + view.penalty_value(x)
-    lowest = view.optimality(x, grad_x)
+    measure, lowest = view.optimality(x, grad_x)
 
     def result(u, value, n_iter, converged, message):
         return SolverResult(view.to_original(u), value, n_iter, converged, message)
 
-    if lowest <= tol:
+    if measure <= tol:
         return result(x, value_x, 0, True, "optimality measure below tol")
     if max_iter == 0:
         return result(x, value_x, 0, False, "max_iter=0: no iteration run")
@@ -197,13 +207,13 @@ def solve(
         if grad_new is None and mapping_max <= tol:
             f_new, grad_new = view.loss_value_and_grad(x_new)
         if grad_new is not None:
-            measure = view.optimality(x_new, grad_new)
+            measure, scaled = view.optimality(x_new, grad_new)
             if measure <= tol:
                 return result(
                     x_new, value_new, n_iter, True, "optimality measure below tol"
                 )
-            if measure < lowest:
-                lowest, x_lowest, value_lowest = measure, x_new, value_new
+            if scaled < lowest:
+                lowest, x_lowest, value_lowest = scaled, x_new, value_new
                 progress = True
         stalled = 0 if progress else stalled + 1
         if stalled >= _STALL_ITERATIONS:

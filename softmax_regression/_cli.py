@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import time
 import warnings
@@ -35,6 +36,8 @@ from ._solvers import SOLVERS
 PROG = "softmax-regression"
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+#: 128 + SIGPIPE, as a shell reports a writer whose reader went away.
+EXIT_BROKEN_PIPE = 141
 _DEFAULTS = SoftmaxRegression().get_params()
 _MAX_CLASSES_SHOWN = 20
 #: fit's options that are SoftmaxRegression parameters (besides --solver).
@@ -343,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     -------
     int
         0 on success, 2 on a user error (one line on stderr), 130 when
-        interrupted.
+        interrupted, 141 when the reader of the output went away.
     """
     args = _build_parser().parse_args(argv)
     try:
@@ -354,6 +357,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of stdout went away (``... | head``): stop quietly, and
+        # keep Python from reporting the pipe again when it flushes at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except (ValueError, TypeError, OSError) as exc:
         return _error(exc)
     return 0

@@ -369,6 +369,22 @@ def test_user_errors_through_the_console_script(files):
     assert sorted(files["dir"].iterdir()) == before  # nothing written
 
 
+def test_closed_output_pipe_ends_quietly(files):
+    """``evaluate ... | true`` (a reader that leaves at once): no error
+    line, status 141 (SIGPIPE)."""
+    command = " ".join(
+        map(str, [SCRIPT, "evaluate", files["model"], files["wine"] / "wine.csv"])
+    )
+    result = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {command} --target cultivar | true"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stderr == ""
+    assert result.returncode == 141
+
+
 def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["fit", "x.csv", "-o", "m.srm", "--test-size", "1.5"])

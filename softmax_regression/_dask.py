@@ -157,9 +157,11 @@ def _broadcast(vector: NDArray):
         return delayed(vector, pure=False)
     try:
         return client.scatter(vector, broadcast=True, hash=False)
-    except _lost_work_errors():
-        # a worker died during the broadcast: let the scheduler place the
-        # vector on the live workers, whence each task fetches it
+    except Exception:
+        # A worker died during the broadcast (distributed reports it as a
+        # closed comm, or as a KeyError of the scheduler's replication):
+        # the broadcast only saves transfers, so let the scheduler place
+        # the vector on the live workers, whence each task fetches it.
         with _reporting_lost_work():
             return client.scatter(vector, hash=False)
 

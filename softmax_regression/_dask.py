@@ -359,11 +359,13 @@ def _feature_matrix(estimator, X):
 
     # a DataFrame's empty pandas twin carries its column names
     _check_feature_names(estimator, getattr(X, "_meta", X), reset=True)
-    if hasattr(X, "dtypes"):
+    if hasattr(X, "dtypes"):  # a DataFrame: pandas comes with dask.dataframe
+        from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
         non_numeric = [
             str(column)
             for column, dtype in X.dtypes.items()
-            if not (np.issubdtype(dtype, np.number) or np.issubdtype(dtype, np.bool_))
+            if not (is_numeric_dtype(dtype) or is_bool_dtype(dtype))
         ]
         if non_numeric:
             raise ValueError(

@@ -185,6 +185,9 @@ def test_bad_dask_input_is_refused(threads):
         SoftmaxRegression().fit(Xd, yd, sample_weight=-wd)
     with pytest.raises(ValueError, match="at least 2 classes"):
         SoftmaxRegression().fit(Xd, da.zeros(N_SAMPLES, chunks=450, dtype=int))
+    frame = pd.DataFrame({"size": X[:, 0], "colour": np.where(y, "red", "blue")})
+    with pytest.raises(ValueError, match=r"non-numeric columns \['colour'\]"):
+        SoftmaxRegression().fit(dd.from_pandas(frame, npartitions=2), yd)
     model = SoftmaxRegression(**PARAMS).fit(Xd, yd)
     with pytest.raises(ValueError, match="expecting 6 features"):
         model.predict(Xd[:, :4])

@@ -28,6 +28,7 @@ exists anywhere before a worker makes it.  Three measurements:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import resource
 import statistics
 import time
@@ -40,7 +41,7 @@ from machine import machine_info
 from threadpoolctl import threadpool_limits
 
 from softmax_regression import SoftmaxRegression
-from softmax_regression._dask import dask_objective
+from softmax_regression._dask import DaskMultinomialLoss, dask_objective
 from softmax_regression._loss import MultinomialLoss
 
 
@@ -94,6 +95,35 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+@contextlib.contextmanager
+def _timed_evaluations():
+    """Record the wall time of every distributed evaluation in a list."""
+    seconds: list[float] = []
+    reduce = DaskMultinomialLoss._reduce
+    hessp_state = DaskMultinomialLoss.gradient_hessp
+
+    def timed(function):
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            result = function(*args, **kwargs)
+            seconds.append(time.perf_counter() - start)
+            return result
+
+        return wrapper
+
+    def timed_state(self, w):
+        *parts, hessp = timed(hessp_state)(self, w)
+        return (*parts, timed(hessp))
+
+    DaskMultinomialLoss._reduce = timed(reduce)
+    DaskMultinomialLoss.gradient_hessp = timed_state
+    try:
+        yield seconds
+    finally:
+        DaskMultinomialLoss._reduce = reduce
+        DaskMultinomialLoss.gradient_hessp = hessp_state
+
+
 def large_fit(args) -> None:
     cluster, client = _cluster(args.workers)
     with cluster, client:
@@ -104,7 +134,8 @@ def large_fit(args) -> None:
             solver=args.solver, alpha=args.alpha, tol=args.tol, max_iter=args.max_iter
         )
         start = time.perf_counter()
-        model.fit(X, y)
+        with _timed_evaluations() as evaluations:
+            model.fit(X, y)
         total = time.perf_counter() - start
         peaks = client.run(_peak_rss_mib)
     print(
@@ -117,6 +148,11 @@ def large_fit(args) -> None:
         f"  total fit {total:.2f} s, {model.n_iter_} iterations, "
         f"{total / max(model.n_iter_, 1):.3f} s per iteration (including the "
         "data generation, validation pass and line searches)"
+    )
+    print(
+        f"  {len(evaluations)} distributed evaluations (loss and gradient, "
+        f"Hessian diagonal or products), median {statistics.median(evaluations):.3f} s "
+        f"each, {sum(evaluations):.2f} s in all"
     )
     for address, peak in sorted(peaks.items()):
         print(f"  worker {address}: peak RSS {peak:.0f} MiB")

@@ -175,6 +175,16 @@ class _ChunkLoss:
         self.loss = loss
         self.share = share
 
+    def __sizeof__(self) -> int:
+        # what dask's scheduler weighs to keep the tasks of a chunk on the
+        # worker holding it (without it, a chunk reads as a few bytes and
+        # its evaluations may be sent elsewhere, the chunk with them)
+        loss = self.loss
+        arrays = (loss.X, loss.target, loss.sample_weight, loss.normalised_weight)
+        return object.__sizeof__(self) + sum(
+            getattr(array, "nbytes", 0) for array in arrays
+        )
+
     def _scaled(self, *parts):
         scaled = tuple(
             np.asarray(part, dtype=np.float64) * self.share for part in parts

@@ -164,6 +164,28 @@ def test_in_memory_labels_with_dask_features(threads):
     )
 
 
+def test_declared_classes_and_warm_start(threads):
+    X, y, _ = _problem()
+    Xd, yd, _ = _chunked(X, y, np.ones(N_SAMPLES))
+    params = {**PARAMS, "solver": "lbfgs"}
+    memory = SoftmaxRegression(**params).fit(X, y, classes=[0, 1, 2, 3])
+    model = SoftmaxRegression(warm_start=True, **params)
+    model.fit(Xd, yd, classes=[0, 1, 2, 3])
+    assert model.classes_.tolist() == [0, 1, 2, 3]
+    np.testing.assert_allclose(
+        model.predict_proba(X), memory.predict_proba(X), rtol=0, atol=1e-6
+    )
+    cold_iterations = model.n_iter_
+    # a refit starts from the solution and stays there
+    model.fit(Xd, yd, classes=[0, 1, 2, 3])
+    assert model.n_iter_ < cold_iterations
+    np.testing.assert_allclose(
+        model.predict_proba(X), memory.predict_proba(X), rtol=0, atol=1e-6
+    )
+    with pytest.raises(ValueError, match=r"labels \[2\] that are not in classes"):
+        SoftmaxRegression().fit(Xd, yd, classes=[0, 1])
+
+
 def test_nan_is_reported_with_its_chunk(threads):
     X, y, _ = _problem()
     X[1000, 3] = np.nan

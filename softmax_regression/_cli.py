@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from ._chunked_fit import check_streamable, fit_chunked
 from ._data_io import (
     DataError,
     check_known_labels,
@@ -116,6 +117,13 @@ def _build_parser() -> argparse.ArgumentParser:
         help="hold out this fraction of DATA (stratified) and report on it",
     )  # fmt: skip
     fit.add_argument("--seed", type=int, default=0, help="seed of the split")
+    fit.add_argument(
+        "--chunksize", type=int, metavar="N",
+        help="read a CSV/Parquet DATA in chunks of N rows, for files larger "
+        "than memory: with --solver sgd each of --max-iter passes streams the "
+        "file through partial_fit; other solvers fit it with Dask (the dask "
+        "extra; lbfgs or newton-cg)",
+    )  # fmt: skip
     _add_force(fit)
 
     predict = commands.add_parser("predict", help="predict DATA with a saved model")
@@ -204,8 +212,38 @@ def _classes_text(classes: np.ndarray) -> str:
     return shown + (f" ... ({more} more)" if more > 0 else "")
 
 
+def _fit_chunked(args) -> None:
+    if args.chunksize < 1:
+        raise DataError(
+            f"--chunksize must be a positive number of rows, got {args.chunksize}"
+        )
+    if args.test_size is not None:
+        raise DataError(
+            "--test-size cannot be combined with --chunksize: split the file first"
+        )
+    fmt = check_streamable(args.data, args.format, args.target)
+    model = SoftmaxRegression(
+        solver=args.solver, **{name: getattr(args, name) for name in _ESTIMATOR_OPTIONS}
+    )
+    start = time.perf_counter()
+    with fit_progress():
+        summary = fit_chunked(model, args.data, fmt, args.target, args.chunksize)
+    seconds = time.perf_counter() - start
+    save_model(model, args.output, overwrite=args.force)
+    print(f"data       {args.data}: {summary['n_samples']} samples in chunks of "
+          f"{args.chunksize}, {summary['n_features']} features")  # fmt: skip
+    print(f"classes    {len(model.classes_)}: {_classes_text(model.classes_)}")
+    print(f"solver     {model._solver}, {model.n_iter_} iterations, {seconds:.2f} s")
+    print(f"{'':10} {'accuracy':>9} {'log loss':>9}")
+    print(f"{'train':10} {summary['accuracy']:>9.4f} {summary['log_loss']:>9.4f}")
+    print(f"model      written to {args.output}")
+
+
 def _fit(args) -> None:
     _check_output(args.output, args.force)
+    if args.chunksize is not None:
+        _fit_chunked(args)
+        return
     data = _labelled(read_data(args.data, target=args.target, fmt=args.format), "fit")
     check_numeric(data)
     X_train, y_train, X_test, y_test = data.X, data.y, None, None

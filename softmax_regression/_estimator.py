@@ -20,6 +20,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController
 
+from ._dask import fit_dask, is_dask_collection, lazy_on_dask
 from ._fit_hooks import iteration_callback
 from ._loss import MultinomialLoss
 from ._objective import Objective
@@ -389,6 +390,11 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             Training data.  float32 data is fitted in float32, float64 in
             float64; other numeric types are converted to float64.  A
             C-contiguous float array or a CSR matrix is used without a copy.
+            A Dask array or DataFrame is fitted on its workers, chunk by
+            chunk (``solver`` "lbfgs" or "newton-cg"; "auto" means
+            "newton-cg"), with ``y`` and ``sample_weight`` as Dask or
+            in-memory arrays of labels and weights (see
+            :mod:`softmax_regression._dask`; needs the ``dask`` extra).
         y : array-like of shape (n_samples,) or (n_samples, n_classes)
             Class labels (integers or strings, at least two distinct), or
             soft targets: rows of class probabilities (entries >= 0 summing
@@ -416,6 +422,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         weights, so it also reweights the rows.
         """
         self._validate_params()
+        if is_dask_collection(X):
+            return fit_dask(self, X, y, sample_weight, classes=classes)
         X, y = self._validate_X_y(X, y, reset=True)
         classes, target = encode_targets(y, classes)
         target, weight = weighted_targets(
@@ -788,6 +796,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         with np.errstate(over="ignore"):
             return (X / scale @ self.coef_.T) * scale
 
+    @lazy_on_dask
     def decision_function(self, X) -> np.ndarray:
         """Logits ``W x + b`` of each class.
 
@@ -807,6 +816,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             return logits[:, 1] - logits[:, 0]
         return logits
 
+    @lazy_on_dask
     def predict(self, X) -> np.ndarray:
         """Most probable class of each sample.
 
@@ -823,6 +833,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         logits = self._logits(X)
         return self.classes_[np.argmax(logits, axis=1)]
 
+    @lazy_on_dask
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities ``softmax(W x + b)``.
 
@@ -839,6 +850,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         """
         return softmax(self._logits(X), axis=1)
 
+    @lazy_on_dask
     def predict_log_proba(self, X) -> np.ndarray:
         """Log-probabilities ``z - logsumexp(z)``, finite where ``exp``
         underflows.

@@ -1,0 +1,131 @@
+"""The command line's out-of-core fit: CSV/Parquet files read in chunks.
+
+``softmax-regression fit DATA --chunksize N`` never holds more than a few
+chunks of N rows in memory.  With ``--solver sgd`` each of ``--max-iter``
+passes streams the file through :meth:`SoftmaxRegression.partial_fit`
+(after one pass over the label column to find the classes); with any other
+solver the file is read by ``dask.dataframe`` in partitions of about N rows
+and fitted on Dask's local scheduler (see :mod:`softmax_regression._dask`).
+The training scores are accumulated chunk by chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from ._data_io import DataError, _pandas, _parquet_pandas, _split_frame, data_format
+
+# Lines read to estimate a CSV file's bytes per row (Dask splits by bytes).
+_SAMPLE_LINES = 1000
+
+
+def frame_chunks(path: Path, fmt: str, chunksize: int) -> Iterator:
+    """The file's rows as pandas DataFrames of at most ``chunksize`` rows."""
+    if fmt == "csv":
+        yield from _pandas("reading CSV files").read_csv(path, chunksize=chunksize)
+        return
+    _parquet_pandas("reading Parquet files")
+    import pyarrow.parquet
+
+    for batch in pyarrow.parquet.ParquetFile(path).iter_batches(chunksize):
+        yield batch.to_pandas()
+
+
+def labelled_chunks(path: Path, fmt: str, target: str, chunksize: int) -> Iterator:
+    """``(X, y)`` of each chunk, ``y`` the ``target`` column."""
+    for frame in frame_chunks(path, fmt, chunksize):
+        data = _split_frame(path, frame, target)
+        yield data.X, data.y
+
+
+def check_streamable(path: Path, fmt: str | None, target: str | None) -> str:
+    """The file's format, after checking it can be read in chunks."""
+    fmt = data_format(path, fmt)
+    if fmt not in ("csv", "parquet"):
+        raise DataError(
+            f"--chunksize reads CSV or Parquet files; {path} is {fmt}: convert "
+            "it, or drop --chunksize to read it into memory"
+        )
+    if not path.is_file():
+        raise DataError(f"DATA file {path} does not exist")
+    if target is None:
+        raise DataError(f"--chunksize needs --target COLUMN, the labels of {path}")
+    return fmt
+
+
+def _stream_sgd(model, path: Path, fmt: str, target: str, chunksize: int) -> None:
+    """``max_iter`` passes of ``partial_fit`` over the file's chunks."""
+    labels = [np.unique(y) for _, y in labelled_chunks(path, fmt, target, chunksize)]
+    classes = np.unique(np.concatenate(labels))
+    for _ in range(model.max_iter):
+        for X, y in labelled_chunks(path, fmt, target, chunksize):
+            model.partial_fit(X, y, classes=classes)
+
+
+def _csv_blocksize(path: Path, chunksize: int) -> int:
+    """Bytes of about ``chunksize`` rows, from the file's first lines."""
+    with open(path, "rb") as file:
+        file.readline()  # the header
+        lines = [line for _, line in zip(range(_SAMPLE_LINES), file, strict=False)]
+    row_bytes = sum(map(len, lines)) / max(len(lines), 1)
+    return max(int(row_bytes * chunksize), 1)
+
+
+def _fit_on_dask(model, path: Path, fmt: str, target: str, chunksize: int) -> None:
+    try:
+        import dask
+        import dask.dataframe as dd
+    except ImportError:
+        raise DataError(
+            f"--chunksize with --solver {model.solver} needs Dask (pip install "
+            "'softmax-regression[dask]'); or use --solver sgd, which streams "
+            "the file through partial_fit"
+        ) from None
+    if fmt == "csv":
+        frame = dd.read_csv(path, blocksize=_csv_blocksize(path, chunksize))
+    else:
+        frame = dd.read_parquet(path)
+    if target not in frame.columns:
+        raise DataError(
+            f"{path} has no column {target!r} (--target); its columns are "
+            f"{list(frame.columns)}"
+        )
+    with dask.config.set(scheduler="threads"):
+        model.fit(frame.drop(columns=[target]), frame[target])
+
+
+def fit_chunked(model, path: Path, fmt: str, target: str, chunksize: int) -> dict:
+    """Fit ``model`` to the file in chunks; return the training summary.
+
+    Returns
+    -------
+    dict
+        ``n_samples``, ``n_features``, ``accuracy`` and ``log_loss`` on the
+        whole file, accumulated over the chunks.
+    """
+    if model.solver == "sgd":
+        _stream_sgd(model, path, fmt, target, chunksize)
+    else:
+        _fit_on_dask(model, path, fmt, target, chunksize)
+    return _training_scores(model, path, fmt, target, chunksize)
+
+
+def _training_scores(model, path, fmt, target, chunksize) -> dict:
+    from sklearn.metrics import log_loss
+
+    n_samples = correct = 0
+    loss_sum = 0.0
+    for X, y in labelled_chunks(path, fmt, target, chunksize):
+        proba = model.predict_proba(X)
+        correct += int(np.sum(model.classes_[np.argmax(proba, axis=1)] == y))
+        loss_sum += log_loss(y, proba, labels=model.classes_, normalize=False)
+        n_samples += len(y)
+    return {
+        "n_samples": n_samples,
+        "n_features": model.n_features_in_,
+        "accuracy": correct / n_samples,
+        "log_loss": loss_sum / n_samples,
+    }

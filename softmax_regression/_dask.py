@@ -88,11 +88,16 @@ def _active_client():
         return None
 
 
+#: Seconds a scatter of the parameter vector may wait for workers (one that
+#: died mid-broadcast is otherwise waited for without end).
+_SCATTER_TIMEOUT = 30
+
+
 def _lost_work_errors() -> tuple[type[BaseException], ...]:
     """The exceptions by which Dask reports data or workers lost mid-fit."""
     from concurrent.futures import CancelledError
 
-    errors: list[type[BaseException]] = [CancelledError]
+    errors: list[type[BaseException]] = [CancelledError, TimeoutError]
     try:
         from distributed import KilledWorker
         from distributed.comm import CommClosedError
@@ -156,14 +161,17 @@ def _broadcast(vector: NDArray):
     if client is None:
         return delayed(vector, pure=False)
     try:
-        return client.scatter(vector, broadcast=True, hash=False)
+        return client.scatter(
+            vector, broadcast=True, hash=False, timeout=_SCATTER_TIMEOUT
+        )
     except Exception:
         # A worker died during the broadcast (distributed reports it as a
-        # closed comm, or as a KeyError of the scheduler's replication):
-        # the broadcast only saves transfers, so let the scheduler place
-        # the vector on the live workers, whence each task fetches it.
+        # closed comm, as a KeyError of the scheduler's replication, or
+        # waits for it until the timeout): the broadcast only saves
+        # transfers, so let the scheduler place the vector on the live
+        # workers, whence each task fetches it.
         with _reporting_lost_work():
-            return client.scatter(vector, hash=False)
+            return client.scatter(vector, hash=False, timeout=_SCATTER_TIMEOUT)
 
 
 # -- the loss of one chunk, on its worker ----------------------------------------

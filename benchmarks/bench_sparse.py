@@ -54,11 +54,13 @@ def main() -> None:
     parser.add_argument(
         "--saga-tols", type=float, nargs="*", default=[1e-3, 1e-4, 1e-5, 1e-6]
     )
+    parser.add_argument("--raw", action="store_true", help="keep the features unscaled")
     parser.add_argument("--out", help="append the markdown section to this file")
     args = parser.parse_args()
 
     X, y = load(args.dataset)
-    X = StandardScaler().fit_transform(X)
+    if not args.raw:
+        X = StandardScaler().fit_transform(X)
     classes, y_index = np.unique(y, return_inverse=True)
     alpha, ratio = args.alpha, args.l1_ratio
     rows = []
@@ -110,7 +112,8 @@ def main() -> None:
             machine_info(),
             "bench_sparse",
             [
-                f"data: {args.dataset} standardised, {X.shape[0]} x {X.shape[1]}, "
+                f"data: {args.dataset} {'raw' if args.raw else 'standardised'}, "
+                f"{X.shape[0]} x {X.shape[1]}, "
                 f"{len(classes)} classes",
                 f"objective: mean CE + alpha ((1 - r)/2 ||W||^2 + r ||W||_1), "
                 f"alpha = {alpha:g}, r = {ratio:g}; saga C = 1 / (alpha n)",

@@ -148,10 +148,6 @@ class GroupElasticNetPenalty(ElasticNetPenalty):
     def _l1_value(self, coef: NDArray) -> float:
         return float(np.sum(np.linalg.norm(self._columns(coef), axis=0)))
 
-    def group_norms(self, coef: NDArray) -> NDArray:
-        """``||W[:, j]||_2`` for every feature ``j``."""
-        return np.linalg.norm(self._columns(coef), axis=0)
-
     def prox(self, coef: NDArray, step) -> NDArray:
         """Block soft-thresholding of each column at ``step * l1_strength``,
         then the L2 shrinkage."""

@@ -22,7 +22,7 @@ from threadpoolctl import ThreadpoolController
 
 from ._dask import fit_dask, is_dask_collection, lazy_on_dask
 from ._fit_hooks import iteration_callback
-from ._loss import MultinomialLoss
+from ._loss import MultinomialLoss, column_layout_pays
 from ._objective import Objective
 from ._penalty import make_penalty
 from ._softmax import log_softmax, softmax
@@ -534,7 +534,10 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
 
     def _objective(self, X, target, weight, n_classes: int) -> Objective:
         """Loss on ``(X, target, weight)`` plus the penalty of the
-        parameters."""
+        parameters; wide sparse X is read by columns (see
+        :func:`~softmax_regression._loss.column_layout_pays`)."""
+        if column_layout_pays(X, n_classes):
+            X = X.tocsc()
         loss = MultinomialLoss(
             X,
             target,

@@ -106,6 +106,20 @@ def test_sparse_and_dense_fits_agree(iris):
         )
 
 
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg"])
+def test_wide_sparse_data_read_by_columns_fits_as_dense(solver):
+    """More features than samples: the loss reads a CSC copy of CSR input
+    (``column_layout_pays``); the fit is the dense one."""
+    rng = np.random.default_rng(0)
+    X = sp.random(60, 300, density=0.05, format="csr", random_state=rng)
+    y = rng.integers(0, 4, 60)
+    params = {"solver": solver, "alpha": 1e-2, "tol": 1e-10}
+    sparse = SoftmaxRegression(**params).fit(X, y)
+    dense = SoftmaxRegression(**params).fit(X.toarray(), y)
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, atol=1e-7)
+    np.testing.assert_allclose(sparse.predict_proba(X), dense.predict_proba(X.toarray()))
+
+
 def test_integer_sample_weights_equal_repeated_rows(iris):
     X, y = iris
     weight = np.random.default_rng(0).integers(0, 4, size=len(y))

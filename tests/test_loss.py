@@ -95,7 +95,6 @@ def test_many_small_blocks_equal_one_block(container, monkeypatch):
     loss_one, *_ = _loss_for(container, True, True)
     monkeypatch.setattr(_loss, "_BLOCK_BYTES", 1)
     monkeypatch.setattr(_loss, "_MIN_BLOCK_ROWS", 7)
-    monkeypatch.setattr(_loss, "_SPARSE_ENTRIES_PER_FEATURE", 1)
     loss_blocked, *_ = _loss_for(container, True, True)
     assert len(loss_blocked.blocks) > 2 and len(loss_one.blocks) == 1
     assert loss_blocked.blocks[-1].stop == N
@@ -191,7 +190,6 @@ def test_shift_directions_are_flat_for_the_loss():
 def test_threads_give_the_same_numbers(container, monkeypatch):
     monkeypatch.setattr(_loss, "_BLOCK_BYTES", 1)
     monkeypatch.setattr(_loss, "_MIN_BLOCK_ROWS", 5)
-    monkeypatch.setattr(_loss, "_SPARSE_ENTRIES_PER_FEATURE", 1)
     X, target, weight = _data()
     X = CONTAINERS[container](X)
     rng = np.random.default_rng(9)
@@ -208,3 +206,40 @@ def test_threads_give_the_same_numbers(container, monkeypatch):
         np.testing.assert_allclose(grad, results[0][1], rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(hv, results[0][2], rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(cached_hv, results[0][3], rtol=1e-12, atol=1e-15)
+
+
+def test_sparse_products_without_scipys_in_place_kernels(monkeypatch):
+    """The operator fallback (a scipy without the private kernels) gives the
+    same numbers as the in-place kernels, for CSR and CSC."""
+    rng = np.random.default_rng(10)
+    w, v = rng.normal(size=(2, K * D + K))
+    for container in ("csr", "csc"):
+        loss, *_ = _loss_for(container, True, True)
+        fast = (*loss.value_and_grad(w), loss.hessp(w, v), loss.hessian_diagonal(w))
+        with monkeypatch.context() as patch:
+            patch.setattr(_loss, "_TRANSPOSED_KERNELS", {})
+            slow = (*loss.value_and_grad(w), loss.hessp(w, v), loss.hessian_diagonal(w))
+        assert fast[0] == pytest.approx(slow[0], rel=1e-14)
+        for a, b in zip(fast[1:], slow[1:], strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-16)
+
+
+def test_column_layout_only_for_wide_sparse_data():
+    rng = np.random.default_rng(11)
+    wide = sp.random(50, 400, density=0.05, format="csr", random_state=rng)
+    assert _loss.column_layout_pays(wide, n_classes=3)
+    assert not _loss.column_layout_pays(wide.T.tocsr(), n_classes=3)  # tall
+    assert not _loss.column_layout_pays(wide.tocsc(), n_classes=3)  # already
+    assert not _loss.column_layout_pays(wide.toarray(), n_classes=3)  # dense
+    # a copy larger than two d x K vectors is not taken: nearly dense rows
+    dense_rows = sp.csr_matrix(rng.normal(size=(50, 400)))
+    assert not _loss.column_layout_pays(dense_rows, n_classes=2)
+
+
+def test_transposed_in_tiles(monkeypatch):
+    monkeypatch.setattr(_loss, "_TRANSPOSE_TILE", 3)
+    matrix = np.arange(70.0).reshape(14, 5)
+    np.testing.assert_array_equal(_loss._transposed(matrix), matrix.T)
+    out = np.empty((5, 14))
+    assert _loss._transposed(matrix, out=out) is out
+    np.testing.assert_array_equal(out, matrix.T)

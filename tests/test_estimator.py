@@ -117,7 +117,9 @@ def test_wide_sparse_data_read_by_columns_fits_as_dense(solver):
     sparse = SoftmaxRegression(**params).fit(X, y)
     dense = SoftmaxRegression(**params).fit(X.toarray(), y)
     np.testing.assert_allclose(sparse.coef_, dense.coef_, atol=1e-7)
-    np.testing.assert_allclose(sparse.predict_proba(X), dense.predict_proba(X.toarray()))
+    np.testing.assert_allclose(
+        sparse.predict_proba(X), dense.predict_proba(X.toarray())
+    )
 
 
 def test_integer_sample_weights_equal_repeated_rows(iris):

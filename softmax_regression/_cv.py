@@ -8,13 +8,13 @@ from typing import ClassVar
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import clone
 from sklearn.metrics import get_scorer, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, validate_data
 
-from ._cross_entropy import cross_entropy
+from ._dask import _dask_solver, is_dask_collection
+from ._dask_cv import DaskSearch
 from ._estimator import _ACCEPT_SPARSE, _FLOAT_DTYPES, SoftmaxRegression
 from ._path import (
     PathProblem,
@@ -22,6 +22,7 @@ from ._path import (
     default_alphas,
     solve_path,
 )
+from ._path_scoring import model_at, neg_log_loss
 from ._validation import (
     check_numeric_features,
     check_weighted_classes,
@@ -52,24 +53,6 @@ def _flat_parameters(coef: np.ndarray, intercept: np.ndarray, fit_intercept: boo
     return np.concatenate(parts).astype(np.float64)
 
 
-def _neg_log_loss(estimator, X, y, sample_weight=None) -> float:
-    """The default score: minus the weighted mean cross-entropy over all of
-    ``estimator.classes_``, from the logits (no probability is clipped)."""
-    logits = estimator._logits(X).astype(np.float64, copy=False)
-    return -cross_entropy(logits, np.searchsorted(estimator.classes_, y), sample_weight)
-
-
-def _model_at(template, alpha, classes, coef, intercept) -> SoftmaxRegression:
-    """A fitted-looking ``SoftmaxRegression`` with the solution at ``alpha``,
-    for a scorer to call."""
-    model = clone(template).set_params(alpha=float(alpha))
-    model.classes_ = classes
-    model.coef_ = coef
-    model.intercept_ = intercept
-    model.n_features_in_ = coef.shape[1]
-    return model
-
-
 def _fold_path(
     template, problem, y, sample_weight, class_weight, train, test, alphas, scorer
 ):
@@ -93,7 +76,7 @@ def _fold_path(
     scores = np.array(
         [
             scorer(
-                _model_at(template, alpha, classes, coef, intercept),
+                model_at(template, alpha, classes, coef, intercept),
                 X[test],
                 y[test],
                 **score_params,
@@ -105,6 +88,51 @@ def _fold_path(
         dtype=np.float64,
     )
     return scores, path.coefs, path.intercepts, path.n_iters
+
+
+class _InMemorySearch:
+    """In-memory data validated as :meth:`SoftmaxRegression.fit` does, its
+    folds (``check_cv``) and the path of each fold (:func:`_fold_path`).
+
+    ``problem`` (all the rows) serves the default grid and the refit;
+    :class:`~softmax_regression._dask_cv.DaskSearch` is the same on Dask.
+    """
+
+    require = None
+
+    def __init__(self, estimator, X, y, sample_weight=None) -> None:
+        check_numeric_features(X)
+        X, y = validate_data(
+            estimator, X, y, accept_sparse=_ACCEPT_SPARSE, dtype=_FLOAT_DTYPES
+        )
+        classes, target = encode_labels(y)
+        if sample_weight is not None:
+            # validated (and copied) once, so folds index a plain array
+            sample_weight = sample_weights(sample_weight, X, target, classes, None)
+        weight = sample_weights(
+            sample_weight, X, target, classes, estimator.class_weight
+        )
+        check_weighted_classes(weight, target, classes)
+        self.problem = PathProblem(X, target, weight, classes)
+        self.folds = list(check_cv(estimator.cv, y, classifier=True).split(X, y))
+        self._y = y
+        self._sample_weight = sample_weight
+        self._class_weight = estimator.class_weight
+
+    def fold_path(self, fold, template, alphas, scorer):
+        """:func:`_fold_path` of ``fold``, a ``(train, test)`` pair."""
+        train, test = fold
+        return _fold_path(
+            template,
+            self.problem,
+            self._y,
+            self._sample_weight,
+            self._class_weight,
+            train,
+            test,
+            alphas,
+            scorer,
+        )
 
 
 class SoftmaxRegressionCV(SoftmaxRegression):
@@ -318,50 +346,38 @@ n_classes)
             The fitted estimator.
         """
         self._validate_params()
-        check_numeric_features(X)
         if is_probability_target(y):
             raise ValueError(
                 "SoftmaxRegressionCV fits class labels only, but y has shape "
                 f"{np.shape(y)} (rows of class probabilities?). Pass 1-D labels, "
                 "or fit soft targets with SoftmaxRegression(alpha=...).fit(X, Y)."
             )
-        X, y = validate_data(
-            self, X, y, accept_sparse=_ACCEPT_SPARSE, dtype=_FLOAT_DTYPES
-        )
         l1_ratios = _check_l1_ratios(self.l1_ratios)
-        classes, target = encode_labels(y)
-        if sample_weight is not None:
-            # validated (and copied) once, so folds index a plain array
-            sample_weight = sample_weights(sample_weight, X, target, classes, None)
-        weight = sample_weights(sample_weight, X, target, classes, self.class_weight)
-        check_weighted_classes(weight, target, classes)
-        problem = PathProblem(X, target, weight, classes)
         templates = [self._template(l1_ratio, n_jobs=1) for l1_ratio in l1_ratios]
-        alphas = np.array([self._grid(template, problem) for template in templates])
-        folds = list(check_cv(self.cv, y, classifier=True).split(X, y))
+        if is_dask_collection(X):
+            for template in templates:  # before any work on the cluster
+                _dask_solver(template)
+            search = DaskSearch(self, X, y, sample_weight)
+        else:
+            search = _InMemorySearch(self, X, y, sample_weight)
+        alphas = np.array(
+            [self._grid(template, search.problem) for template in templates]
+        )
         scorer = self._scorer()
-        results = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
-            delayed(_fold_path)(
-                template,
-                problem,
-                y,
-                sample_weight,
-                self.class_weight,
-                train,
-                test,
-                grid,
-                scorer,
-            )
-            for train, test in folds
+        results = Parallel(
+            n_jobs=self.n_jobs, verbose=self.verbose, require=search.require
+        )(
+            delayed(search.fold_path)(fold, template, grid, scorer)
+            for fold in search.folds
             for template, grid in zip(templates, alphas, strict=True)
         )
-        shape = (len(folds), len(l1_ratios))
+        shape = (len(search.folds), len(l1_ratios))
         scores, coefs, intercepts, n_iters = (
             np.stack(part).reshape(*shape, *part[0].shape)
             for part in zip(*results, strict=True)
         )
         self._set_search_results(l1_ratios, alphas, scores, coefs, intercepts, n_iters)
-        self._set_best(problem)
+        self._set_best(search.problem)
         return self
 
     def _template(self, l1_ratio: float, n_jobs: int | None) -> SoftmaxRegression:
@@ -385,7 +401,7 @@ n_classes)
 
     def _scorer(self):
         if self.scoring is None:
-            return _neg_log_loss
+            return neg_log_loss
         return get_scorer(self.scoring)
 
     def _set_search_results(

@@ -145,6 +145,10 @@ class SoftmaxRegressionCV(SoftmaxRegression):
     parallel with joblib.  The point with the best mean validation score is
     then refitted on all the data.
 
+    ``X`` may be a Dask array or DataFrame: the search then runs on the Dask
+    workers, for ``l1_ratios`` of 0 and the ``"lbfgs"`` and ``"newton-cg"``
+    solvers (see ``fit`` and the Notes).
+
     Parameters
     ----------
     alphas : int or array-like of shape (n_alphas,), default=10
@@ -165,6 +169,10 @@ class SoftmaxRegressionCV(SoftmaxRegression):
         Folds as in :func:`sklearn.model_selection.check_cv`: None means 5,
         an int ``StratifiedKFold`` (no shuffling).  For group-wise folds pass
         the splits, e.g. ``cv=list(GroupKFold(5).split(X, y, groups))``.
+        On Dask input an int gives the same ``StratifiedKFold`` folds,
+        computed on the workers; a generator is given the labels gathered
+        to the client; an iterable of ``(train, test)`` index arrays is used
+        as is.
     scoring : str or callable, default=None
         Validation score, higher is better: a scorer name
         (:func:`sklearn.metrics.get_scorer_names`) or a callable
@@ -172,7 +180,11 @@ class SoftmaxRegressionCV(SoftmaxRegression):
         the classes of ``y`` (also those a validation fold lacks).  When
         ``fit`` gets ``sample_weight``, the scorer is called with the
         validation part as ``sample_weight=`` (class weights are not
-        applied to scores).
+        applied to scores).  On Dask input the default score is computed
+        on the workers; another scorer is called with the validation rows
+        of ``X`` as a lazy Dask array and their labels and weights gathered
+        to the client, and the model's predictions on those rows (one label
+        or ``n_classes`` values per row) are computed to the client too.
     fit_intercept : bool, default=True
         Whether to fit the (unpenalised) intercepts.
     solver : {"auto", "lbfgs", "newton-cg", "newton-cholesky"}, default="auto"
@@ -194,6 +206,8 @@ class SoftmaxRegressionCV(SoftmaxRegression):
         means 1 unless in a :func:`joblib.parallel_backend` context, ``-1``
         all processors.  Each fold evaluates its loss single-threaded; the
         refit uses ``n_jobs`` threads as :class:`SoftmaxRegression` does.
+        On Dask input the folds run in threads of the client, each sending
+        its evaluations to the cluster.
     random_state : int, RandomState instance or None, default=None
         Passed to the solvers, as in :class:`SoftmaxRegression` (the
         current solvers are deterministic).  A ``cv`` that shuffles takes its
@@ -254,6 +268,20 @@ n_classes)
     column per class (that class's probabilities are driven towards zero,
     to the solver's tolerance) and scores over all the classes.  A training
     part with fewer than two classes raises a ValueError.
+
+    On Dask input (``pip install softmax-regression[dask]``), ``X``, ``y``
+    and ``sample_weight`` are persisted on the workers and validated once,
+    and no row of ``X`` is copied, moved or gathered: a fold's training
+    objective is the loss over the same chunks with the validation rows
+    weighing zero, its path is warm-started as in memory, and the refit
+    evaluates the loss chunk by chunk as :meth:`SoftmaxRegression.fit`
+    does on Dask input.  Only the labels (for a ``cv`` generator or a
+    ``scoring``) and predictions (for a ``scoring``) reach the client.
+    The fitted attributes are those of an in-memory search, with the same
+    folds, to the solvers' tolerance.  Only ``l1_ratios`` of 0 (the L2
+    penalty) and the solvers ``"lbfgs"`` and ``"newton-cg"`` (``"auto"``
+    means ``"newton-cg"``) run on Dask; other settings, ``"sgd"`` and
+    probability rows as ``y`` raise a ValueError.
 
     Examples
     --------
@@ -333,12 +361,14 @@ n_classes)
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
+            Training data, or a Dask array or DataFrame, searched on its
+            workers (see the class Notes; needs the ``dask`` extra).
         y : array-like of shape (n_samples,)
-            Class labels (at least two distinct).
+            Class labels (at least two distinct); with Dask ``X``, a Dask
+            or in-memory array of labels.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights, used in every fit and passed to the scorer
-            for the validation parts.
+            for the validation parts; with Dask ``X``, Dask or in-memory.
 
         Returns
         -------
@@ -394,7 +424,9 @@ n_classes)
             n_jobs=n_jobs,
         )
 
-    def _grid(self, template: SoftmaxRegression, problem: PathProblem) -> np.ndarray:
+    def _grid(self, template: SoftmaxRegression, problem) -> np.ndarray:
+        """The alphas of ``template``'s path on ``problem`` (a
+        :class:`PathProblem` or a Dask one)."""
         if isinstance(self.alphas, Integral):
             return default_alphas(template, problem, self.alphas, self.eps)
         return check_alphas(self.alphas)
@@ -425,7 +457,7 @@ n_classes)
         self.l1_ratio_ = float(l1_ratios[best[0]])
         self.alpha_ = float(alphas[best])
 
-    def _set_best(self, problem: PathProblem) -> None:
+    def _set_best(self, problem) -> None:
         """``coef_`` and ``intercept_``: the refit, or the folds' mean."""
         l1_index, alpha_index = self._best_index
         coef = self.coefs_paths_[:, l1_index, alpha_index].mean(axis=0)

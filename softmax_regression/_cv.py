@@ -53,46 +53,9 @@ def _flat_parameters(coef: np.ndarray, intercept: np.ndarray, fit_intercept: boo
     return np.concatenate(parts).astype(np.float64)
 
 
-def _fold_path(
-    template, problem, y, sample_weight, class_weight, train, test, alphas, scorer
-):
-    """Fit the path on ``train`` (all classes kept, absent ones weigh zero)
-    and score each point on ``test``."""
-    X, target, classes = problem.X, problem.target, problem.classes
-    weight = sample_weights(
-        None if sample_weight is None else sample_weight[train],
-        X[train],
-        target[train],
-        classes,
-        class_weight,
-    )
-    check_weighted_classes(weight, target[train], classes)
-    path = solve_path(
-        template, PathProblem(X[train], target[train], weight, classes), alphas
-    )
-    score_params = (
-        {} if sample_weight is None else {"sample_weight": sample_weight[test]}
-    )
-    scores = np.array(
-        [
-            scorer(
-                model_at(template, alpha, classes, coef, intercept),
-                X[test],
-                y[test],
-                **score_params,
-            )
-            for alpha, coef, intercept in zip(
-                alphas, path.coefs, path.intercepts, strict=True
-            )
-        ],
-        dtype=np.float64,
-    )
-    return scores, path.coefs, path.intercepts, path.n_iters
-
-
 class _InMemorySearch:
     """In-memory data validated as :meth:`SoftmaxRegression.fit` does, its
-    folds (``check_cv``) and the path of each fold (:func:`_fold_path`).
+    folds (``check_cv``) and the path of each fold.
 
     ``problem`` (all the rows) serves the default grid and the refit;
     :class:`~softmax_regression._dask_cv.DaskSearch` is the same on Dask.
@@ -120,19 +83,48 @@ class _InMemorySearch:
         self._class_weight = estimator.class_weight
 
     def fold_path(self, fold, template, alphas, scorer):
-        """:func:`_fold_path` of ``fold``, a ``(train, test)`` pair."""
+        """Fit the path on the rows ``fold[0]`` (all classes kept, absent
+        ones weigh zero) and score each point on the rows ``fold[1]``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_alphas,)
+        coefs : ndarray of shape (n_alphas, n_classes, n_features)
+        intercepts : ndarray of shape (n_alphas, n_classes)
+        n_iters : ndarray of shape (n_alphas,)
+        """
         train, test = fold
-        return _fold_path(
-            template,
-            self.problem,
-            self._y,
-            self._sample_weight,
+        X, target, classes = self.problem.X, self.problem.target, self.problem.classes
+        sample_weight = self._sample_weight
+        weight = sample_weights(
+            None if sample_weight is None else sample_weight[train],
+            X[train],
+            target[train],
+            classes,
             self._class_weight,
-            train,
-            test,
-            alphas,
-            scorer,
         )
+        check_weighted_classes(weight, target[train], classes)
+        path = solve_path(
+            template, PathProblem(X[train], target[train], weight, classes), alphas
+        )
+        score_params = (
+            {} if sample_weight is None else {"sample_weight": sample_weight[test]}
+        )
+        scores = np.array(
+            [
+                scorer(
+                    model_at(template, alpha, classes, coef, intercept),
+                    X[test],
+                    self._y[test],
+                    **score_params,
+                )
+                for alpha, coef, intercept in zip(
+                    alphas, path.coefs, path.intercepts, strict=True
+                )
+            ],
+            dtype=np.float64,
+        )
+        return scores, path.coefs, path.intercepts, path.n_iters
 
 
 class SoftmaxRegressionCV(SoftmaxRegression):

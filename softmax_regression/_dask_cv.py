@@ -154,7 +154,7 @@ class DaskSearch:
         Returns
         -------
         scores, coefs, intercepts, n_iters : ndarray
-            As :func:`softmax_regression._cv._fold_path`.
+            As ``_InMemorySearch.fold_path`` in :mod:`softmax_regression._cv`.
         """
         weight = self.data.weight * fold.train
         problem = self._problem(weight, self._class_weight_sums(weight))

@@ -10,11 +10,11 @@ weighs only its validation rows (see :mod:`softmax_regression._dask_cv`).
 dealt in contiguous blocks to the folds, sized as scikit-learn sizes
 them.  The fold of each row is computed on its worker from the per-chunk
 label counts of the validating pass, so neither ``y`` nor ``X`` reaches
-the client.  An iterable of
-``(train, test)`` index arrays is turned into masks on the client; a
-splitter object (e.g. ``StratifiedKFold(5, shuffle=True)``) is given the
-labels, gathered to the client (``n_samples`` values), and ``X`` as the
-lazy Dask array, whose length is all scikit-learn's splitters read.
+the client.  An iterable of ``(train, test)`` index arrays is turned into
+masks on the client; a splitter object (e.g. ``StratifiedKFold(5,
+shuffle=True)``) is given the labels, gathered to the client
+(``n_samples`` values), and ``X`` as the lazy Dask array, whose length is
+all scikit-learn's splitters read of it.
 """
 
 from __future__ import annotations

@@ -8,13 +8,13 @@ from typing import ClassVar
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import clone
 from sklearn.metrics import get_scorer, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, validate_data
 
-from ._cross_entropy import cross_entropy
+from ._dask import _dask_solver, is_dask_collection
+from ._dask_cv import DaskSearch
 from ._estimator import _ACCEPT_SPARSE, _FLOAT_DTYPES, SoftmaxRegression
 from ._path import (
     PathProblem,
@@ -22,6 +22,7 @@ from ._path import (
     default_alphas,
     solve_path,
 )
+from ._path_scoring import model_at, neg_log_loss
 from ._validation import (
     check_numeric_features,
     check_weighted_classes,
@@ -52,59 +53,78 @@ def _flat_parameters(coef: np.ndarray, intercept: np.ndarray, fit_intercept: boo
     return np.concatenate(parts).astype(np.float64)
 
 
-def _neg_log_loss(estimator, X, y, sample_weight=None) -> float:
-    """The default score: minus the weighted mean cross-entropy over all of
-    ``estimator.classes_``, from the logits (no probability is clipped)."""
-    logits = estimator._logits(X).astype(np.float64, copy=False)
-    return -cross_entropy(logits, np.searchsorted(estimator.classes_, y), sample_weight)
+class _InMemorySearch:
+    """In-memory data validated as :meth:`SoftmaxRegression.fit` does, its
+    folds (``check_cv``) and the path of each fold.
 
+    ``problem`` (all the rows) serves the default grid and the refit;
+    :class:`~softmax_regression._dask_cv.DaskSearch` is the same on Dask.
+    """
 
-def _model_at(template, alpha, classes, coef, intercept) -> SoftmaxRegression:
-    """A fitted-looking ``SoftmaxRegression`` with the solution at ``alpha``,
-    for a scorer to call."""
-    model = clone(template).set_params(alpha=float(alpha))
-    model.classes_ = classes
-    model.coef_ = coef
-    model.intercept_ = intercept
-    model.n_features_in_ = coef.shape[1]
-    return model
+    require = None
 
+    def __init__(self, estimator, X, y, sample_weight=None) -> None:
+        check_numeric_features(X)
+        X, y = validate_data(
+            estimator, X, y, accept_sparse=_ACCEPT_SPARSE, dtype=_FLOAT_DTYPES
+        )
+        classes, target = encode_labels(y)
+        if sample_weight is not None:
+            # validated (and copied) once, so folds index a plain array
+            sample_weight = sample_weights(sample_weight, X, target, classes, None)
+        weight = sample_weights(
+            sample_weight, X, target, classes, estimator.class_weight
+        )
+        check_weighted_classes(weight, target, classes)
+        self.problem = PathProblem(X, target, weight, classes)
+        self.folds = list(check_cv(estimator.cv, y, classifier=True).split(X, y))
+        self._y = y
+        self._sample_weight = sample_weight
+        self._class_weight = estimator.class_weight
 
-def _fold_path(
-    template, problem, y, sample_weight, class_weight, train, test, alphas, scorer
-):
-    """Fit the path on ``train`` (all classes kept, absent ones weigh zero)
-    and score each point on ``test``."""
-    X, target, classes = problem.X, problem.target, problem.classes
-    weight = sample_weights(
-        None if sample_weight is None else sample_weight[train],
-        X[train],
-        target[train],
-        classes,
-        class_weight,
-    )
-    check_weighted_classes(weight, target[train], classes)
-    path = solve_path(
-        template, PathProblem(X[train], target[train], weight, classes), alphas
-    )
-    score_params = (
-        {} if sample_weight is None else {"sample_weight": sample_weight[test]}
-    )
-    scores = np.array(
-        [
-            scorer(
-                _model_at(template, alpha, classes, coef, intercept),
-                X[test],
-                y[test],
-                **score_params,
-            )
-            for alpha, coef, intercept in zip(
-                alphas, path.coefs, path.intercepts, strict=True
-            )
-        ],
-        dtype=np.float64,
-    )
-    return scores, path.coefs, path.intercepts, path.n_iters
+    def fold_path(self, fold, template, alphas, scorer):
+        """Fit the path on the rows ``fold[0]`` (all classes kept, absent
+        ones weigh zero) and score each point on the rows ``fold[1]``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_alphas,)
+        coefs : ndarray of shape (n_alphas, n_classes, n_features)
+        intercepts : ndarray of shape (n_alphas, n_classes)
+        n_iters : ndarray of shape (n_alphas,)
+        """
+        train, test = fold
+        X, target, classes = self.problem.X, self.problem.target, self.problem.classes
+        sample_weight = self._sample_weight
+        weight = sample_weights(
+            None if sample_weight is None else sample_weight[train],
+            X[train],
+            target[train],
+            classes,
+            self._class_weight,
+        )
+        check_weighted_classes(weight, target[train], classes)
+        path = solve_path(
+            template, PathProblem(X[train], target[train], weight, classes), alphas
+        )
+        score_params = (
+            {} if sample_weight is None else {"sample_weight": sample_weight[test]}
+        )
+        scores = np.array(
+            [
+                scorer(
+                    model_at(template, alpha, classes, coef, intercept),
+                    X[test],
+                    self._y[test],
+                    **score_params,
+                )
+                for alpha, coef, intercept in zip(
+                    alphas, path.coefs, path.intercepts, strict=True
+                )
+            ],
+            dtype=np.float64,
+        )
+        return scores, path.coefs, path.intercepts, path.n_iters
 
 
 class SoftmaxRegressionCV(SoftmaxRegression):
@@ -116,6 +136,10 @@ class SoftmaxRegressionCV(SoftmaxRegression):
     previous one, which costs a fraction of independent fits.  Folds run in
     parallel with joblib.  The point with the best mean validation score is
     then refitted on all the data.
+
+    ``X`` may be a Dask array or DataFrame: the search then runs on the Dask
+    workers, for ``l1_ratios`` of 0 and the ``"lbfgs"`` and ``"newton-cg"``
+    solvers (see ``fit`` and the Notes).
 
     Parameters
     ----------
@@ -137,6 +161,10 @@ class SoftmaxRegressionCV(SoftmaxRegression):
         Folds as in :func:`sklearn.model_selection.check_cv`: None means 5,
         an int ``StratifiedKFold`` (no shuffling).  For group-wise folds pass
         the splits, e.g. ``cv=list(GroupKFold(5).split(X, y, groups))``.
+        On Dask input an int gives the same ``StratifiedKFold`` folds,
+        computed on the workers; a generator is given the labels gathered
+        to the client; an iterable of ``(train, test)`` index arrays is used
+        as is.
     scoring : str or callable, default=None
         Validation score, higher is better: a scorer name
         (:func:`sklearn.metrics.get_scorer_names`) or a callable
@@ -144,7 +172,11 @@ class SoftmaxRegressionCV(SoftmaxRegression):
         the classes of ``y`` (also those a validation fold lacks).  When
         ``fit`` gets ``sample_weight``, the scorer is called with the
         validation part as ``sample_weight=`` (class weights are not
-        applied to scores).
+        applied to scores).  On Dask input the default score is computed
+        on the workers; another scorer is called with the validation rows
+        of ``X`` as a lazy Dask array and their labels and weights gathered
+        to the client, and the model's predictions on those rows (one label
+        or ``n_classes`` values per row) are computed to the client too.
     fit_intercept : bool, default=True
         Whether to fit the (unpenalised) intercepts.
     solver : {"auto", "lbfgs", "newton-cg", "newton-cholesky"}, default="auto"
@@ -166,6 +198,8 @@ class SoftmaxRegressionCV(SoftmaxRegression):
         means 1 unless in a :func:`joblib.parallel_backend` context, ``-1``
         all processors.  Each fold evaluates its loss single-threaded; the
         refit uses ``n_jobs`` threads as :class:`SoftmaxRegression` does.
+        On Dask input the folds run in threads of the client, each sending
+        its evaluations to the cluster.
     random_state : int, RandomState instance or None, default=None
         Passed to the solvers, as in :class:`SoftmaxRegression` (the
         current solvers are deterministic).  A ``cv`` that shuffles takes its
@@ -226,6 +260,20 @@ n_classes)
     column per class (that class's probabilities are driven towards zero,
     to the solver's tolerance) and scores over all the classes.  A training
     part with fewer than two classes raises a ValueError.
+
+    On Dask input (``pip install softmax-regression[dask]``), ``X``, ``y``
+    and ``sample_weight`` are persisted on the workers and validated once,
+    and no row of ``X`` is copied, moved or gathered: a fold's training
+    objective is the loss over the same chunks with the validation rows
+    weighing zero, its path is warm-started as in memory, and the refit
+    evaluates the loss chunk by chunk as :meth:`SoftmaxRegression.fit`
+    does on Dask input.  Only the labels (for a ``cv`` generator or a
+    ``scoring``) and predictions (for a ``scoring``) reach the client.
+    The fitted attributes are those of an in-memory search, with the same
+    folds, to the solvers' tolerance.  Only ``l1_ratios`` of 0 (the L2
+    penalty) and the solvers ``"lbfgs"`` and ``"newton-cg"`` (``"auto"``
+    means ``"newton-cg"``) run on Dask; other settings, ``"sgd"`` and
+    probability rows as ``y`` raise a ValueError.
 
     Examples
     --------
@@ -305,12 +353,14 @@ n_classes)
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
+            Training data, or a Dask array or DataFrame, searched on its
+            workers (see the class Notes; needs the ``dask`` extra).
         y : array-like of shape (n_samples,)
-            Class labels (at least two distinct).
+            Class labels (at least two distinct); with Dask ``X``, a Dask
+            or in-memory array of labels.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights, used in every fit and passed to the scorer
-            for the validation parts.
+            for the validation parts; with Dask ``X``, Dask or in-memory.
 
         Returns
         -------
@@ -318,50 +368,38 @@ n_classes)
             The fitted estimator.
         """
         self._validate_params()
-        check_numeric_features(X)
         if is_probability_target(y):
             raise ValueError(
                 "SoftmaxRegressionCV fits class labels only, but y has shape "
                 f"{np.shape(y)} (rows of class probabilities?). Pass 1-D labels, "
                 "or fit soft targets with SoftmaxRegression(alpha=...).fit(X, Y)."
             )
-        X, y = validate_data(
-            self, X, y, accept_sparse=_ACCEPT_SPARSE, dtype=_FLOAT_DTYPES
-        )
         l1_ratios = _check_l1_ratios(self.l1_ratios)
-        classes, target = encode_labels(y)
-        if sample_weight is not None:
-            # validated (and copied) once, so folds index a plain array
-            sample_weight = sample_weights(sample_weight, X, target, classes, None)
-        weight = sample_weights(sample_weight, X, target, classes, self.class_weight)
-        check_weighted_classes(weight, target, classes)
-        problem = PathProblem(X, target, weight, classes)
         templates = [self._template(l1_ratio, n_jobs=1) for l1_ratio in l1_ratios]
-        alphas = np.array([self._grid(template, problem) for template in templates])
-        folds = list(check_cv(self.cv, y, classifier=True).split(X, y))
+        if is_dask_collection(X):
+            for template in templates:  # before any work on the cluster
+                _dask_solver(template)
+            search = DaskSearch(self, X, y, sample_weight)
+        else:
+            search = _InMemorySearch(self, X, y, sample_weight)
+        alphas = np.array(
+            [self._grid(template, search.problem) for template in templates]
+        )
         scorer = self._scorer()
-        results = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
-            delayed(_fold_path)(
-                template,
-                problem,
-                y,
-                sample_weight,
-                self.class_weight,
-                train,
-                test,
-                grid,
-                scorer,
-            )
-            for train, test in folds
+        results = Parallel(
+            n_jobs=self.n_jobs, verbose=self.verbose, require=search.require
+        )(
+            delayed(search.fold_path)(fold, template, grid, scorer)
+            for fold in search.folds
             for template, grid in zip(templates, alphas, strict=True)
         )
-        shape = (len(folds), len(l1_ratios))
+        shape = (len(search.folds), len(l1_ratios))
         scores, coefs, intercepts, n_iters = (
             np.stack(part).reshape(*shape, *part[0].shape)
             for part in zip(*results, strict=True)
         )
         self._set_search_results(l1_ratios, alphas, scores, coefs, intercepts, n_iters)
-        self._set_best(problem)
+        self._set_best(search.problem)
         return self
 
     def _template(self, l1_ratio: float, n_jobs: int | None) -> SoftmaxRegression:
@@ -378,14 +416,16 @@ n_classes)
             n_jobs=n_jobs,
         )
 
-    def _grid(self, template: SoftmaxRegression, problem: PathProblem) -> np.ndarray:
+    def _grid(self, template: SoftmaxRegression, problem) -> np.ndarray:
+        """The alphas of ``template``'s path on ``problem`` (a
+        :class:`PathProblem` or a Dask one)."""
         if isinstance(self.alphas, Integral):
             return default_alphas(template, problem, self.alphas, self.eps)
         return check_alphas(self.alphas)
 
     def _scorer(self):
         if self.scoring is None:
-            return _neg_log_loss
+            return neg_log_loss
         return get_scorer(self.scoring)
 
     def _set_search_results(
@@ -409,7 +449,7 @@ n_classes)
         self.l1_ratio_ = float(l1_ratios[best[0]])
         self.alpha_ = float(alphas[best])
 
-    def _set_best(self, problem: PathProblem) -> None:
+    def _set_best(self, problem) -> None:
         """``coef_`` and ``intercept_``: the refit, or the folds' mean."""
         l1_index, alpha_index = self._best_index
         coef = self.coefs_paths_[:, l1_index, alpha_index].mean(axis=0)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -427,13 +428,18 @@ def _row_aligned(data, X, name: str):
 
 
 def _chunk_summary(X, y, weight) -> dict:
-    """What validation needs of one chunk: whether X is finite, the labels
-    and the total sample weight of each, and whether the weights are valid."""
-    labels, index = np.unique(y, return_inverse=True)
+    """What validation needs of one chunk: whether X is finite, the labels,
+    the number, first row and total sample weight of each, and whether the
+    weights are valid."""
+    labels, first, index, counts = np.unique(
+        y, return_index=True, return_inverse=True, return_counts=True
+    )
     weight = np.asarray(weight, dtype=np.float64)
     return {
         "finite": bool(np.isfinite(X).all()),
         "labels": labels,
+        "label_first": first,
+        "label_count": counts,
         "label_weight": np.bincount(
             index.ravel(), weights=weight, minlength=labels.size
         ),
@@ -441,9 +447,31 @@ def _chunk_summary(X, y, weight) -> dict:
     }
 
 
-def _validated_summary(X, y, weight, row_chunks) -> tuple[NDArray, NDArray]:
-    """One pass over the chunks: the labels, sorted, and the total sample
-    weight of each; ValueErrors naming the chunks with bad values."""
+@dataclass
+class LabelSummary:
+    """The labels of Dask data, found in the validating pass over its chunks.
+
+    Attributes
+    ----------
+    classes : ndarray of shape (n_classes,)
+        The labels, sorted.
+    weights : ndarray of shape (n_classes,)
+        The total sample weight of each class.
+    chunk_counts : ndarray of shape (n_chunks, n_classes)
+        The number of rows of each class in each chunk of rows.
+    first_rows : ndarray of shape (n_classes,)
+        The row where each class first appears.
+    """
+
+    classes: NDArray
+    weights: NDArray[np.float64]
+    chunk_counts: NDArray[np.intp]
+    first_rows: NDArray[np.intp]
+
+
+def _validated_summary(X, y, weight, row_chunks) -> LabelSummary:
+    """One pass over the chunks: the labels and their counts and weights;
+    ValueErrors naming the chunks with bad values."""
     from dask import delayed
 
     summarise = delayed(_chunk_summary, pure=True)
@@ -477,7 +505,15 @@ def _validated_summary(X, y, weight, row_chunks) -> tuple[NDArray, NDArray]:
         weights=np.concatenate([summary["label_weight"] for summary in summaries]),
         minlength=classes.size,
     )
-    return classes, totals
+    chunk_counts = np.zeros((len(summaries), classes.size), dtype=np.intp)
+    first_rows = np.full(classes.size, starts[-1], dtype=np.intp)
+    for chunk, summary in enumerate(summaries):
+        columns = np.searchsorted(classes, summary["labels"])
+        chunk_counts[chunk, columns] = summary["label_count"]
+        first_rows[columns] = np.minimum(
+            first_rows[columns], starts[chunk] + summary["label_first"]
+        )
+    return LabelSummary(classes, totals, chunk_counts, first_rows)
 
 
 def _class_factors(estimator, classes, totals):
@@ -506,12 +542,33 @@ def fit_dask(estimator, X, y, sample_weight=None, *, classes=None):
     return estimator
 
 
-def dask_objective(estimator, X, y, sample_weight=None, *, classes=None):
-    """The estimator's objective on Dask data, and the sorted classes.
+@dataclass
+class DaskData:
+    """Dask data validated and persisted on the workers.
 
-    The data are persisted on the workers, validated in one pass over the
-    chunks (which also finds the labels and their weights), and each chunk's
-    :class:`_ChunkLoss` is built and persisted on its worker.
+    Attributes
+    ----------
+    X : dask.array.Array of shape (n_samples, n_features)
+        float32 or float64, one chunk across the features.
+    y : dask.array.Array of shape (n_samples,)
+        The labels, chunked like X's rows.
+    weight : dask.array.Array of shape (n_samples,)
+        The sample weights (ones when none were given), chunked likewise.
+    labels : LabelSummary
+        The classes and their counts and weights.
+    """
+
+    X: object
+    y: object
+    weight: object
+    labels: LabelSummary
+
+
+def persist_dask_data(estimator, X, y, sample_weight=None) -> DaskData:
+    """Align ``y`` and ``sample_weight`` with ``X``'s rows, persist the
+    three on the workers and validate them in one pass over the chunks.
+
+    Sets ``estimator.n_features_in_`` (and ``feature_names_in_``).
     """
     dask = _import_dask()
     X = _feature_matrix(estimator, X)
@@ -521,8 +578,20 @@ def dask_objective(estimator, X, y, sample_weight=None, *, classes=None):
         if sample_weight is None
         else _row_aligned(sample_weight, X, "sample_weight")
     )
-    X, y, weight = dask.persist(X, y, weight)
-    found, totals = _validated_summary(X, y, weight, X.chunks[0])
+    with _reporting_lost_work():
+        X, y, weight = dask.persist(X, y, weight)
+    return DaskData(X, y, weight, _validated_summary(X, y, weight, X.chunks[0]))
+
+
+def dask_objective(estimator, X, y, sample_weight=None, *, classes=None):
+    """The estimator's objective on Dask data, and the sorted classes.
+
+    The data are persisted on the workers, validated in one pass over the
+    chunks (which also finds the labels and their weights), and each chunk's
+    :class:`_ChunkLoss` is built and persisted on its worker.
+    """
+    data = persist_dask_data(estimator, X, y, sample_weight)
+    found, totals = data.labels.classes, data.labels.weights
     if classes is not None:
         declared, _ = encode_targets(np.asarray(classes), classes)
         totals = _declared_totals(declared, found, totals)
@@ -530,35 +599,98 @@ def dask_objective(estimator, X, y, sample_weight=None, *, classes=None):
     factors = _class_factors(estimator, found, totals)
     weighted = totals * factors if factors is not None else totals
     check_weighted_classes(weighted, np.arange(found.size), found)
+    loss = dask_loss(
+        data.X,
+        data.y,
+        data.weight,
+        classes=found,
+        class_factors=factors,
+        weight_total=float(weighted.sum()),
+        fit_intercept=estimator.fit_intercept,
+        label_smoothing=estimator.label_smoothing,
+    )
+    return penalised_objective(estimator, loss), found
+
+
+def dask_loss(
+    X,
+    y,
+    weight,
+    *,
+    classes: NDArray,
+    class_factors: NDArray | None,
+    weight_total: float,
+    fit_intercept: bool,
+    label_smoothing: float = 0.0,
+) -> DaskMultinomialLoss:
+    """The loss over persisted, row-aligned Dask arrays: one
+    :class:`_ChunkLoss` built and persisted per chunk, on its worker.
+
+    Parameters
+    ----------
+    X, y, weight : dask.array.Array
+        Features, labels and sample weights, chunked alike along the rows
+        (``weight`` may be a lazy expression of persisted arrays, such as
+        the weights of a cross-validation fold's training rows).
+    classes : ndarray of shape (n_classes,)
+        The sorted labels.
+    class_factors : ndarray of shape (n_classes,) or None
+        The multiplier of each class's weights (``class_weight``).
+    weight_total : float
+        The sum of the weights with the class factors applied: the
+        normaliser of the loss.
+    fit_intercept : bool
+        Whether the parameter vector ends with intercepts.
+    label_smoothing : float, default=0.0
+        As in :class:`SoftmaxRegression`.
+
+    Returns
+    -------
+    DaskMultinomialLoss
+    """
+    import dask
+
     problem = {
-        "classes": found,
-        "class_factors": factors,
-        "label_smoothing": estimator.label_smoothing,
+        "classes": classes,
+        "class_factors": class_factors,
+        "label_smoothing": label_smoothing,
         "dtype": X.dtype,
-        "fit_intercept": estimator.fit_intercept,
-        "weight_total": float(weighted.sum()),
+        "fit_intercept": fit_intercept,
+        "weight_total": weight_total,
     }
     build = dask.delayed(_chunk_loss, pure=True)
-    chunks = dask.persist(
-        *[
-            build(xb, yb, wb, problem)
-            for xb, yb, wb in zip(
-                X.to_delayed().ravel(),
-                y.to_delayed().ravel(),
-                weight.to_delayed().ravel(),
-                strict=True,
-            )
-        ]
-    )
-    # the estimator's own objective on no rows: the layout and the penalty
-    template = estimator._objective(
+    with _reporting_lost_work():
+        chunks = dask.persist(
+            *[
+                build(xb, yb, wb, problem)
+                for xb, yb, wb in zip(
+                    X.to_delayed().ravel(),
+                    y.to_delayed().ravel(),
+                    weight.to_delayed().ravel(),
+                    strict=True,
+                )
+            ]
+        )
+    layout = MultinomialLoss(
         np.empty((0, X.shape[1]), dtype=X.dtype),
         np.empty(0, dtype=np.intp),
         np.empty(0),
-        found.size,
+        classes.size,
+        fit_intercept=fit_intercept,
     )
-    loss = DaskMultinomialLoss(list(chunks), template.loss)
-    return Objective(loss, template.penalty), found
+    return DaskMultinomialLoss(list(chunks), layout)
+
+
+def penalised_objective(estimator, loss: DaskMultinomialLoss) -> Objective:
+    """``loss`` plus ``estimator``'s penalty (at its ``alpha``)."""
+    # the estimator's own objective on no rows: its penalty
+    template = estimator._objective(
+        np.empty((0, loss.n_features), dtype=loss.dtype),
+        np.empty(0, dtype=np.intp),
+        np.empty(0),
+        loss.n_classes,
+    )
+    return Objective(loss, template.penalty)
 
 
 def _declared_totals(declared, found, totals):
@@ -585,6 +717,14 @@ def _dask_solver(estimator) -> str:
             "compute X into memory."
         )
     penalty = penalty_name(estimator.alpha, estimator.l1_ratio, estimator.penalty)
+    if penalty != "l2":
+        raise ValueError(
+            f"The {penalty!r} penalty (l1_ratio={estimator.l1_ratio}) cannot be "
+            "fitted on Dask input: the Dask solvers "
+            f"{', '.join(repr(name) for name in DASK_SOLVERS)} minimise only the "
+            "L2 penalty. Set l1_ratio=0, or compute X into memory for "
+            "solver='fista' or 'prox-newton'."
+        )
     check_solver_penalty(solver, penalty)
     return solver
 

@@ -6,6 +6,11 @@ fitting steps (``_resolve_solver``, ``_objective``, ``_solve``,
 ``l1_ratio``) is set per point, so the path solves exactly the problem
 ``SoftmaxRegression(alpha=a, l1_ratio=r, ...).fit`` solves, whatever the
 penalty.
+
+The path reads its data only through a problem's ``objective``,
+``solver`` and ``class_totals`` (see :class:`PathProblem`), so the same
+path runs on data held elsewhere: :class:`~softmax_regression._dask_cv.
+DaskPathProblem` supplies the objective of data in chunks on Dask workers.
 """
 
 from __future__ import annotations
@@ -20,9 +25,14 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_array, check_X_y
 
 from ._estimator import _ACCEPT_SPARSE, _FLOAT_DTYPES, SoftmaxRegression
-from ._loss import MultinomialLoss
+from ._objective import Objective
 from ._solvers import SOLVERS
-from ._validation import check_weighted_classes, encode_labels, sample_weights
+from ._validation import (
+    check_weighted_classes,
+    class_totals,
+    encode_labels,
+    sample_weights,
+)
 
 #: For pure L2 the grid's top is the L1 formula at this ``l1_ratio`` (as
 #: glmnet does for ridge): no finite L2 strength zeroes the coefficients.
@@ -58,6 +68,30 @@ class PathProblem:
     target: NDArray[np.intp]
     weight: NDArray[np.float64]
     classes: NDArray
+
+    @property
+    def n_features(self) -> int:
+        """Number of features."""
+        return self.X.shape[1]
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The dtype the path is fitted in (X's)."""
+        return self.X.dtype
+
+    def class_totals(self) -> NDArray[np.float64]:
+        """The total weight of each class."""
+        return class_totals(self.target, self.weight, self.classes.shape[0])
+
+    def solver(self, estimator: SoftmaxRegression) -> str:
+        """The solver ``estimator`` runs on this data (``"auto"`` resolved)."""
+        return estimator._resolve_solver(self.X.shape, self.classes.shape[0])
+
+    def objective(self, estimator: SoftmaxRegression) -> Objective:
+        """``estimator``'s objective (its loss and penalty) on this data."""
+        return estimator._objective(
+            self.X, self.target, self.weight, self.classes.shape[0]
+        )
 
 
 @dataclass
@@ -132,7 +166,9 @@ def solve_path(
         Unfitted configuration (penalty, solver, tolerance, ...); its
         ``alpha`` is set per point on a private clone.
     problem : PathProblem
-        The validated data.
+        The validated data, or an object with its ``n_features``,
+        ``dtype``, ``classes``, ``objective`` and ``solver`` (e.g.
+        :class:`~softmax_regression._dask_cv.DaskPathProblem`).
     alphas : ndarray of shape (n_alphas,)
         Penalty strengths, in the order to solve them (decreasing is what
         makes warm starts pay).
@@ -144,20 +180,16 @@ def solve_path(
     PathResult
     """
     n_classes = problem.classes.shape[0]
-    n_features = problem.X.shape[1]
-    dtype = problem.X.dtype
-    coefs = np.empty((len(alphas), n_classes, n_features), dtype=dtype)
-    intercepts = np.empty((len(alphas), n_classes), dtype=dtype)
+    coefs = np.empty((len(alphas), n_classes, problem.n_features), problem.dtype)
+    intercepts = np.empty((len(alphas), n_classes), dtype=problem.dtype)
     n_iters = np.empty(len(alphas), dtype=np.intp)
     point = clone(estimator)
     w = w0
     history: list[tuple[float, NDArray]] = []
     for index, alpha in enumerate(alphas):
         point.set_params(alpha=float(alpha))
-        solver = point._resolve_solver(problem.X.shape, n_classes)
-        objective = point._objective(
-            problem.X, problem.target, problem.weight, n_classes
-        )
+        solver = problem.solver(point)
+        objective = problem.objective(point)
         if w is None:
             w = np.zeros(objective.n_params, dtype=np.float64)
         result = point._solve(objective, solver, _start(objective, w, history, alpha))
@@ -181,20 +213,13 @@ def max_gradient_at_null(estimator: SoftmaxRegression, problem: PathProblem) -> 
     (or group) part of weight ``alpha * l1_ratio``, ``W = 0`` is optimal
     exactly when ``alpha * l1_ratio`` is at least this value.
     """
-    n_classes = problem.classes.shape[0]
-    loss = MultinomialLoss(
-        problem.X,
-        problem.target,
-        problem.weight,
-        n_classes,
-        fit_intercept=estimator.fit_intercept,
-    )
+    loss = problem.objective(estimator).loss
     w = np.zeros(loss.n_params, dtype=np.float64)
     if estimator.fit_intercept:
-        prior = np.bincount(problem.target, weights=problem.weight, minlength=n_classes)
+        prior = problem.class_totals()
         w[loss.n_coef :] = np.log(np.maximum(prior / prior.sum(), 1e-300))
     _, grad = loss.value_and_grad(w)
-    grad_coef = grad[: loss.n_coef].reshape(n_classes, loss.n_features)
+    grad_coef = grad[: loss.n_coef].reshape(loss.n_classes, loss.n_features)
     if estimator.penalty == "group":
         return float(np.max(np.linalg.norm(grad_coef, axis=0)))
     return float(np.max(np.abs(grad_coef)))

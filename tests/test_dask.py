@@ -1,4 +1,5 @@
-"""Fitting and predicting on Dask collections (softmax_regression._dask).
+"""Fitting, cross-validating and predicting on Dask collections
+(softmax_regression._dask, _dask_cv and _dask_folds).
 
 The cluster tests share one ``LocalCluster`` of two worker processes; the
 others run on Dask's local threaded scheduler, without a client.
@@ -14,9 +15,11 @@ import distributed
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.model_selection import KFold, StratifiedKFold
 
 import softmax_regression._dask as dask_module
-from softmax_regression import SoftmaxRegression
+from softmax_regression import SoftmaxRegression, SoftmaxRegressionCV
+from softmax_regression._dask_folds import dask_folds
 
 pytestmark = pytest.mark.slow
 
@@ -264,3 +267,110 @@ def test_workers_lost_mid_fit_recover_or_fail_clearly(client, monkeypatch, disru
     client.wait_for_workers(2, timeout=60)
     # the workers were replaced: new processes, new addresses
     assert set(client.scheduler_info()["workers"]) != workers_before
+
+
+# -- SoftmaxRegressionCV on Dask input ----------------------------------------------
+CV_PARAMS = {"alphas": [1e-1, 1e-3], "solver": "lbfgs", "tol": 1e-8}
+
+
+def _assert_same_search(model, memory, X):
+    # a grid built from the data agrees to rounding (the chunks' sums)
+    np.testing.assert_allclose(model.alphas_, memory.alphas_, rtol=1e-12)
+    assert model.alpha_ == pytest.approx(memory.alpha_, rel=1e-12)
+    np.testing.assert_allclose(model.scores_, memory.scores_, rtol=0, atol=1e-6)
+    assert abs(model.best_score_ - memory.best_score_) < 1e-6
+    for name in ("coefs_paths_", "intercepts_paths_", "n_iter_"):
+        assert getattr(model, name).shape == getattr(memory, name).shape
+    np.testing.assert_allclose(
+        model.coefs_paths_, memory.coefs_paths_, rtol=0, atol=1e-5
+    )
+    np.testing.assert_allclose(
+        model.predict_proba(X), memory.predict_proba(X), rtol=0, atol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    "weighted, n_jobs", [(False, None), (True, 2)], ids=["unweighted", "weighted-2jobs"]
+)
+def test_cluster_cv_matches_in_memory(client, weighted, n_jobs):
+    """Index-array folds: the very folds of the in-memory search."""
+    X, y, weight = _problem()
+    Xd, yd, wd = _chunked(X, y, weight)
+    folds = list(KFold(3, shuffle=True, random_state=0).split(X))
+    memory = SoftmaxRegressionCV(cv=folds, **CV_PARAMS)
+    memory.fit(X, y, sample_weight=weight if weighted else None)
+    model = SoftmaxRegressionCV(cv=folds, n_jobs=n_jobs, **CV_PARAMS)
+    model.fit(Xd, yd, sample_weight=wd if weighted else None)
+    _assert_same_search(model, memory, X)
+    assert model.refit_n_iter_ > 0
+
+
+def test_int_cv_deals_the_folds_of_stratified_kfold(threads):
+    """Labels first seen out of sorted order, a rare class, uneven chunks:
+    each row's fold is StratifiedKFold's, found without gathering y."""
+    X, y, _ = _problem()
+    labels = np.array(["owl", "cat", "emu"])[y]
+    labels[[5, 1500]] = "ant"  # two members: fewer than the folds
+    Xd = da.from_array(X, chunks=((700, 300, 1000), (N_FEATURES,)))
+    data = dask_module.persist_dask_data(
+        SoftmaxRegression(), Xd, da.from_array(labels, chunks=450)
+    )
+    with pytest.warns(UserWarning, match="only 2 members, which is less than"):
+        expected = list(StratifiedKFold(3).split(X, labels))
+    with pytest.warns(UserWarning, match="only 2 members, which is less than"):
+        folds = dask_folds(3, data)
+    for fold, (train, test) in zip(folds, expected, strict=True):
+        np.testing.assert_array_equal(np.flatnonzero(fold.train.compute()), train)
+        np.testing.assert_array_equal(np.flatnonzero(fold.test.compute()), test)
+
+
+def test_int_cv_default_grid_and_dataframe(threads):
+    X, y, _ = _problem()
+    columns = [f"f{j}" for j in range(N_FEATURES)]
+    ddf = dd.from_pandas(pd.DataFrame(X, columns=columns), npartitions=3)
+    yd = dd.from_pandas(pd.Series(y), npartitions=3)
+    params = {"alphas": 3, "cv": 3, "solver": "newton-cg", "tol": 1e-8}
+    frame = pd.DataFrame(X, columns=columns)
+    memory = SoftmaxRegressionCV(**params).fit(frame, y)
+    model = SoftmaxRegressionCV(**params).fit(ddf, yd)
+    _assert_same_search(model, memory, frame)
+    assert model.feature_names_in_.tolist() == columns
+    again = SoftmaxRegressionCV(**params).fit(ddf, yd)
+    np.testing.assert_array_equal(again.scores_, model.scores_)
+
+
+def test_cv_scorer_and_splitter_on_dask(threads):
+    """A scorer name, a shuffling splitter (given the gathered labels) and
+    class weights balanced on each training part."""
+    X, y, weight = _problem()
+    params = {
+        **CV_PARAMS,
+        "class_weight": "balanced",
+        "scoring": "neg_brier_score",
+        "cv": StratifiedKFold(3, shuffle=True, random_state=0),
+    }
+    memory = SoftmaxRegressionCV(**params).fit(X, y, sample_weight=weight)
+    model = SoftmaxRegressionCV(**params).fit(*_chunked(X, y, weight))
+    _assert_same_search(model, memory, X)
+
+
+def test_cv_unsupported_on_dask_is_refused(threads):
+    X, y, _ = _problem()
+    Xd, yd, _ = _chunked(X, y, np.ones(N_SAMPLES))
+
+    def search(**params):
+        return SoftmaxRegressionCV(alphas=[0.1], **params)
+
+    with pytest.raises(ValueError, match=r"'elasticnet' penalty .* cannot be fitted"):
+        search(l1_ratios=[0.0, 0.5]).fit(Xd, yd)
+    with pytest.raises(ValueError, match=r"'group' penalty .* on Dask input"):
+        search(l1_ratios=[1.0], penalty="group").fit(Xd, yd)
+    with pytest.raises(ValueError, match="solver='sgd' cannot fit Dask input"):
+        search(solver="sgd").fit(Xd, yd)
+    with pytest.raises(ValueError, match="fits class labels only"):
+        search().fit(Xd, da.eye(N_SAMPLES, chunks=450, M=3))
+    one_class = [(np.flatnonzero(y == 0), np.flatnonzero(y != 0))]
+    with pytest.raises(ValueError, match="at least 2 classes with positive"):
+        search(cv=one_class).fit(Xd, yd)
+    with pytest.raises(ValueError, match="cv gave test rows that are not indices"):
+        search(cv=[(np.arange(10), np.array([N_SAMPLES]))]).fit(Xd, yd)

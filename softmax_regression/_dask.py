@@ -218,6 +218,12 @@ class _ChunkLoss:
         value, grad, diagonal, hessp = self.loss.gradient_hessp(w)
         return (*self._scaled(value, grad, diagonal), hessp)
 
+    def separates(self, w):
+        """1.0 if the model ``w`` separates this chunk (see
+        :meth:`MultinomialLoss.separates`), else 0.0: summed, the number of
+        separated chunks."""
+        return np.float64(self.loss.separates(w))
+
     def apply(self, state, v):
         """``H v`` on this chunk from a :meth:`gradient_hessp` state."""
         return self._scaled(state[3](v))
@@ -317,6 +323,11 @@ class DaskMultinomialLoss:
     def hessp(self, w: NDArray, v: NDArray) -> NDArray:
         """``H(w) v``, recomputing the probabilities at ``w``."""
         return self._reduce("hessp", w, v)
+
+    def separates(self, w: NDArray) -> bool:
+        """Whether ``w`` separates every chunk (see
+        :meth:`MultinomialLoss.separates`)."""
+        return int(self._reduce("separates", w)) == len(self.chunks)
 
     def gradient_hessp(self, w: NDArray):
         """Loss, gradient, Hessian diagonal and ``v -> H(w) v``.
@@ -539,6 +550,7 @@ def fit_dask(estimator, X, y, sample_weight=None, *, classes=None):
     )
     estimator._set_solution(found, objective.loss, result, solver)
     estimator._set_stochastic_state(None)
+    estimator._warn_if_separated(objective.loss, result.x)
     return estimator
 
 

@@ -13,7 +13,7 @@ from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils import check_random_state
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
@@ -446,8 +446,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         )
         self._set_solution(classes, objective.loss, result, solver)
         self._set_stochastic_state(options.get("optimizer"))
-        if self.alpha == 0 and target.ndim == 1:
-            self._warn_if_separated(X, target, weight)
+        self._warn_if_separated(objective.loss, result.x)
         return self
 
     @available_if(lambda self: self._streams and self._penalty_streams())
@@ -605,22 +604,16 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         )
         self.n_iter_ = result.n_iter
 
-    def _warn_if_separated(self, X, y_index, weight) -> None:
-        """Warn when the unpenalised model separates the training data.
+    def _warn_if_separated(self, loss, w) -> None:
+        """Warn when the unpenalised model ``w`` separates the training data
+        (``loss.separates``, one more pass over it, only when ``alpha=0``).
 
-        Then no finite minimiser exists (scaling ``W`` up always lowers the
-        loss), so the coefficients are only as large as the solver's stopping
-        point made them, even when it reported convergence.
+        Then no finite minimiser exists, so the coefficients are only as
+        large as the solver's stopping point made them, even when it
+        reported convergence.
         """
-        for rows in gen_batches(X.shape[0], 4096):
-            logits = safe_sparse_dot(X[rows], self.coef_.T, dense_output=True)
-            logits += self.intercept_
-            index = y_index[rows]
-            own = logits[np.arange(len(index)), index]
-            logits[np.arange(len(index)), index] = -np.inf
-            separated = own > logits.max(axis=1)
-            if not np.all(separated | (weight[rows] == 0)):
-                return
+        if self.alpha != 0 or not loss.separates(w):
+            return
         warnings.warn(
             "SoftmaxRegression with alpha=0 separates the training data "
             "perfectly: the unpenalised optimum lies at infinity, and coef_ is "

@@ -628,6 +628,28 @@ class MultinomialLoss:
             return coef_positions
         return np.concatenate([coef_positions, classes[:, 0] * width + self.n_features])
 
+    def separates(self, w: NDArray) -> bool:
+        """Whether the model ``w`` ranks every row of positive weight's own
+        class strictly first (hard labels only; never for probability rows).
+
+        Then, without a penalty, no finite minimiser exists: scaling ``W``
+        up always lowers the loss.
+        """
+        if self.soft_targets:
+            return False
+        coef, intercept = self.unpack(w)
+        factor = self._logit_factor(coef)
+        for rows in self.blocks:
+            logits = self._logits(self._block(rows), factor, intercept)
+            columns = np.arange(logits.shape[1])
+            target = self.target[rows]
+            own = logits[target, columns]
+            logits[target, columns] = -np.inf
+            ahead = own > logits.max(axis=0)
+            if not np.all(ahead | (self.sample_weight[rows] == 0)):
+                return False
+        return True
+
     def shift_directions(self) -> NDArray:
         """Orthonormal directions that add the same amount to every class's
         coefficient of one feature (or intercept), shape (n_params, n_cols).

@@ -7,6 +7,7 @@ others run on Dask's local threaded scheduler, without a client.
 
 import os
 import sys
+import warnings
 
 import dask
 import dask.array as da
@@ -144,6 +145,25 @@ def test_threaded_scheduler_without_client(threads):
     np.testing.assert_allclose(
         model.predict_proba(X), memory.predict_proba(X), rtol=0, atol=1e-6
     )
+
+
+def test_separation_at_alpha_zero_is_reported_on_dask(threads):
+    """As in memory: alpha=0 on separable data warns that the optimum lies
+    at infinity (every chunk separated); non-separable data does not."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 3, 600)
+    X = rng.normal(size=(600, 2)) * 0.1 + 4.0 * np.eye(3)[y][:, :2]
+    X[y == 2] -= 4.0
+    Xd, yd = da.from_array(X, chunks=(150, 2)), da.from_array(y, chunks=150)
+    with pytest.warns(ConvergenceWarning, match="separates the training data"):
+        SoftmaxRegression(alpha=0.0, max_iter=50).fit(Xd, yd)
+    X_noisy, y_noisy, _ = _problem()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        Xd, yd, _ = _chunked(X_noisy, y_noisy, np.ones(N_SAMPLES))
+        SoftmaxRegression(alpha=0.0, tol=1e-6).fit(Xd, yd)
 
 
 def test_unknown_chunk_sizes_are_resolved(threads):

@@ -433,7 +433,14 @@ def sweep(spec: Spec, problem: Problem, f_star: float, cached: dict, options, lo
 
 
 def _same_stop(previous: dict, last: dict) -> bool:
-    return previous["n_iter"] == last["n_iter"] and previous["gap"] == last["gap"]
+    """Two tols stopped at the same point after some iterations (zero
+    iterations twice only means both tols are above the starting gradient,
+    as on sector, whose 105 classes make every gradient entry small)."""
+    return (
+        last["n_iter"] > 0
+        and previous["n_iter"] == last["n_iter"]
+        and previous["gap"] == last["gap"]
+    )
 
 
 def _fell_back(result: dict) -> bool:

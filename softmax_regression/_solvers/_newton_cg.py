@@ -3,10 +3,14 @@
 Each outer iteration computes the loss, gradient, Hessian diagonal and the
 probabilities in one pass over X; every inner conjugate-gradient iteration
 is one Hessian-vector product (one more pass).  The inner solve stops at a
-relative residual ``min(0.5, sqrt(||g||))`` (superlinear convergence, then
+relative residual ``min(0.5, sqrt(||g||_1))`` (superlinear convergence, then
 quadratic as the gradient vanishes), after ``_MAX_INNER`` products, or at a
-direction of non-positive curvature.  The Jacobi (diagonal) preconditioner
-absorbs badly scaled features.
+direction of non-positive curvature.  The L1 norm, as in scikit-learn's
+newton-cg, keeps the early solves loose on problems with many parameters:
+against ``sqrt(||g||_2)`` it takes a few more Newton steps and far fewer
+products (to a 1e-6 objective gap: sector 6.0 s against 13.5 s,
+Fashion-MNIST 50 s against 63 s, 20 Newsgroups 3.4 s against 3.2 s).
+The Jacobi (diagonal) preconditioner absorbs badly scaled features.
 """
 
 from __future__ import annotations
@@ -110,7 +114,7 @@ def solve(
 
     def newton_step(grad, model):
         diagonal, hessp = model
-        forcing = min(0.5, float(np.sqrt(np.linalg.norm(grad))))
+        forcing = min(0.5, float(np.sqrt(np.abs(grad).sum())))
         return preconditioned_cg(hessp, -grad, diagonal, forcing)
 
     return run_newton(

@@ -231,6 +231,42 @@ _SEPARABLE_Y = np.repeat([0, 1], 20)
 _SCALES = {"1e150": 1e150, "1e-150": 1e-150}
 
 
+# The same bad input, refused in the same words by fit and partial_fit.
+_SHARED_INPUT_CASES = [
+    (
+        "empty X",
+        {"X": np.zeros((0, 3)), "y": np.zeros(0)},
+        Raises(ValueError, r"Found array with 0 sample\(s\)"),
+    ),
+    (
+        "mismatched lengths",
+        {"y": Y_GOOD[:-1]},
+        Raises(ValueError, r"inconsistent numbers of samples: \[30, 29\]"),
+    ),
+    (
+        "3-D X",
+        {"X": np.zeros((30, 3, 2))},
+        Raises(ValueError, "Found array with dim 3"),
+    ),
+    (
+        "0-D X",
+        {"X": np.float64(3.0)},
+        Raises(ValueError, "Expected 2D array, got scalar"),
+    ),
+    (
+        "string X",
+        {"X": np.full((30, 3), "a")},
+        Raises(ValueError, "could not convert string to float: (np\\.str_\\()?'a'"),
+    ),
+    ("complex X", {"X": X_GOOD + 1j}, Raises(ValueError, "Complex data not supported")),
+    (
+        "datetime64 X",
+        {"X": _DATES},
+        Raises(TypeError, r"X holds dates or durations \(dtype datetime64\[D\]\)"),
+    ),
+]
+
+
 def _scaled_fit(scale, solver):
     # the same problem as alpha=1e-4, tol=1e-8 on unscaled data: W = V / scale;
     # tol shrinks with the features so the fit cannot stop before the optimum
@@ -240,6 +276,10 @@ def _scaled_fit(scale, solver):
 
 
 FIT_ROWS = [
+    *(
+        _row(f"fit: {name}", _fit(**kwargs), expected)
+        for name, kwargs, expected in _SHARED_INPUT_CASES
+    ),
     *(
         _row(
             f"fit: {name} in X",
@@ -302,11 +342,6 @@ FIT_ROWS = [
         Raises(ValueError, "only one class has any"),
     ),
     _row(
-        "fit: empty X",
-        _fit(X=np.zeros((0, 3)), y=np.zeros(0)),
-        Raises(ValueError, r"Found array with 0 sample\(s\)"),
-    ),
-    _row(
         "fit: zero features",
         _fit(X=np.zeros((30, 0))),
         Raises(ValueError, r"0 feature\(s\)"),
@@ -328,29 +363,9 @@ FIT_ROWS = [
         Raises(ValueError, "requires y to be passed, but the target y is None"),
     ),
     _row(
-        "fit: mismatched lengths",
-        _fit(y=Y_GOOD[:-1]),
-        Raises(ValueError, r"inconsistent numbers of samples: \[30, 29\]"),
-    ),
-    _row(
-        "fit: 3-D X",
-        _fit(X=np.zeros((30, 3, 2))),
-        Raises(ValueError, "Found array with dim 3"),
-    ),
-    _row(
-        "fit: 0-D X",
-        _fit(X=np.float64(3.0)),
-        Raises(ValueError, "Expected 2D array, got scalar"),
-    ),
-    _row(
         "fit: ragged X",
         _fit(X=[[1.0, 2.0], [3.0]], y=[0, 1]),
         Raises(ValueError, "inhomogeneous shape"),
-    ),
-    _row(
-        "fit: string X",
-        _fit(X=np.full((30, 3), "a")),
-        Raises(ValueError, "could not convert string to float: (np\\.str_\\()?'a'"),
     ),
     _row(
         "fit: numeric strings in X",
@@ -368,11 +383,6 @@ FIT_ROWS = [
         Raises(ValueError, "could not convert string to float: (np\\.str_\\()?'high'"),
     ),
     _row(
-        "fit: complex X",
-        _fit(X=X_GOOD + 1j),
-        Raises(ValueError, "Complex data not supported"),
-    ),
-    _row(
         "fit: float16 X",
         _fit(X=X_GOOD.astype(np.float16)),
         _fits_like(X=X_GOOD.astype(np.float16).astype(np.float64)),
@@ -382,11 +392,6 @@ FIT_ROWS = [
         "fit: int8 X",
         _fit(X=np.round(X_GOOD * 10).astype(np.int8)),
         _fits_like(X=np.round(X_GOOD * 10)),
-    ),
-    _row(
-        "fit: datetime64 X",
-        _fit(X=_DATES),
-        Raises(TypeError, r"X holds dates or durations \(dtype datetime64\[D\]\)"),
     ),
     _row(
         "fit: timedelta64 X",
@@ -581,6 +586,10 @@ _ONE_HOT = np.eye(3)[Y_GOOD]
 
 PARTIAL_FIT_ROWS = [
     *(
+        _row(f"partial_fit: {name}", _partial_fit(**kwargs), expected)
+        for name, kwargs, expected in _SHARED_INPUT_CASES
+    ),
+    *(
         _row(
             f"partial_fit: {name} in {where}",
             _partial_fit(**{where: _with(default, index, value)}),
@@ -629,41 +638,6 @@ PARTIAL_FIT_ROWS = [
             X=_frame(["a", "b", "z"]), first=(_frame(["a", "b", "c"]), Y_GOOD)
         ),
         Raises(ValueError, r"Feature names unseen at fit time:\n- z"),
-    ),
-    _row(
-        "partial_fit: empty X",
-        _partial_fit(X=np.zeros((0, 3)), y=np.zeros(0)),
-        Raises(ValueError, r"Found array with 0 sample\(s\)"),
-    ),
-    _row(
-        "partial_fit: mismatched lengths",
-        _partial_fit(y=Y_GOOD[:-1]),
-        Raises(ValueError, r"inconsistent numbers of samples: \[30, 29\]"),
-    ),
-    _row(
-        "partial_fit: 3-D X",
-        _partial_fit(X=np.zeros((30, 3, 2))),
-        Raises(ValueError, "Found array with dim 3"),
-    ),
-    _row(
-        "partial_fit: 0-D X",
-        _partial_fit(X=np.float64(3.0)),
-        Raises(ValueError, "Expected 2D array, got scalar"),
-    ),
-    _row(
-        "partial_fit: string X",
-        _partial_fit(X=np.full((30, 3), "a")),
-        Raises(ValueError, "could not convert string to float: (np\\.str_\\()?'a'"),
-    ),
-    _row(
-        "partial_fit: complex X",
-        _partial_fit(X=X_GOOD + 1j),
-        Raises(ValueError, "Complex data not supported"),
-    ),
-    _row(
-        "partial_fit: datetime64 X",
-        _partial_fit(X=_DATES),
-        Raises(TypeError, r"X holds dates or durations \(dtype datetime64\[D\]\)"),
     ),
     _row(
         "partial_fit: object X of numbers",

@@ -97,8 +97,8 @@ def _add_sparse_xt_g(out: NDArray, X_block, g_rows: NDArray) -> None:
 def _transposed(matrix: NDArray, out: NDArray | None = None) -> NDArray:
     """``matrix.T`` written into ``out`` (a new C-contiguous array if None),
     in tiles of ``matrix``'s rows so that reads and writes both stay in
-    cache: for a tall ``d x K`` matrix (a sparse gradient accumulator) about
-    1.7x faster than one strided copy."""
+    cache: a tall ``d x K`` sparse gradient accumulator copies faster so
+    than in one strided pass."""
     if out is None:
         out = np.empty(matrix.shape[::-1], dtype=matrix.dtype)
     step = _TRANSPOSE_TILE
@@ -114,7 +114,8 @@ def column_layout_pays(X, n_classes: int) -> bool:
     the dense operand indexed by the entry's column (CSR) or row (CSC): the
     ``d x K`` coefficients or the ``n x K`` logits.  With more features than
     samples the latter is the smaller and stays in cache (20 Newsgroups,
-    130,107 features and 11,314 samples: the products 1.7x and 2.4x faster).  The
+    130,107 features and 11,314 samples: one loss-and-gradient evaluation
+    43 ms, against 70 ms for scikit-learn's CSR loss, bench_kernel.py).  The
     CSC copy is taken only when it is no larger than two ``d x K`` vectors,
     fewer than any solver already holds, so peak memory stays
     ``O(K d)`` beyond X.
@@ -207,7 +208,8 @@ class MultinomialLoss:
         # Logits as X_b W^T (m x K), then transposed, rather than W X_b^T:
         # sparse products need it, and OpenBLAS's sgemm runs W X_b^T (few
         # rows, X_b transposed) no faster than dgemm, where X_b W^T and the
-        # copy take 0.6x the time (float64: the other way round, 1.3x).
+        # copy are faster (float64: the other way round).  Synthetic float32
+        # value_and_grad: 29.4 ms, against 57.1 ms in float64 (bench_kernel).
         self._sample_major = self.sparse or self.dtype == np.float32
         shape = (self.n_classes, self.n_features)
         self._coef_accumulator_shape = shape[::-1] if self.sparse else shape

@@ -25,6 +25,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_array, check_X_y
 
 from ._estimator import _ACCEPT_SPARSE, _FLOAT_DTYPES, SoftmaxRegression
+from ._loss import column_layout_pays
 from ._objective import Objective
 from ._solvers import SOLVERS
 from ._validation import (
@@ -68,6 +69,12 @@ class PathProblem:
     target: NDArray[np.intp]
     weight: NDArray[np.float64]
     classes: NDArray
+
+    def __post_init__(self) -> None:
+        # Every point's loss reads wide sparse X by columns: convert it once
+        # here, not once per alpha in SoftmaxRegression._objective.
+        if column_layout_pays(self.X, len(self.classes)):
+            self.X = self.X.tocsc()
 
     @property
     def n_features(self) -> int:

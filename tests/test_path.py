@@ -159,3 +159,21 @@ def test_sparse_path_points_are_the_cold_fits(wine, penalty):
     if penalty == "group":  # whole feature columns are zero or not
         kept = np.any(coefs != 0, axis=1)
         np.testing.assert_array_equal(kept, np.all(coefs != 0, axis=1))
+
+
+def test_wide_sparse_path_is_read_by_columns_once_and_equals_dense():
+    """A wide CSR matrix becomes CSC once for the whole path (not per alpha),
+    and the path is the dense one."""
+    import scipy.sparse as sp
+
+    from softmax_regression._path import PathProblem
+
+    rng = np.random.default_rng(0)
+    X = sp.random(40, 200, density=0.1, format="csr", random_state=rng)
+    y = rng.integers(0, 3, 40)
+    problem = PathProblem(X, y, np.ones(40), np.arange(3))
+    assert problem.X.format == "csc"
+    alphas = [1e-1, 1e-2]
+    sparse = softmax_regression_path(X, y, alphas, tol=1e-10)
+    dense = softmax_regression_path(X.toarray(), y, alphas, tol=1e-10)
+    np.testing.assert_allclose(sparse[1], dense[1], atol=1e-7)

@@ -8,8 +8,9 @@ quadratic as the gradient vanishes), after ``_MAX_INNER`` products, or at a
 direction of non-positive curvature.  The L1 norm, as in scikit-learn's
 newton-cg, keeps the early solves loose on problems with many parameters:
 against ``sqrt(||g||_2)`` it takes a few more Newton steps and far fewer
-products (to a 1e-6 objective gap: sector 6.0 s against 13.5 s,
-Fashion-MNIST 50 s against 63 s, 20 Newsgroups 3.4 s against 3.2 s).
+products (benchmarks/results.md, time to a 1e-6 objective gap: sector
+7.2 s against 12.7 s, Fashion-MNIST 50.7 s against 63.4 s; 20 Newsgroups
+4.8 s against 3.1 s, as tol 1e-4 no longer reaches the gap).
 The Jacobi (diagonal) preconditioner absorbs badly scaled features.
 """
 

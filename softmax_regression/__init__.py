@@ -6,8 +6,7 @@ from ._estimator import SoftmaxRegression
 from ._model_io import ModelFileError, load_model, save_model
 from ._path import softmax_regression_path
 from ._softmax import log_softmax, logsumexp, softmax
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "ModelFileError",

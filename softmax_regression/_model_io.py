@@ -28,6 +28,7 @@ import sklearn
 from sklearn.utils.validation import check_is_fitted
 
 from ._atomic import atomic_write
+from ._version import __version__
 from ._cv import SoftmaxRegressionCV
 from ._estimator import SoftmaxRegression
 
@@ -62,12 +63,6 @@ class ModelFileError(ValueError):
     :func:`save_model` cannot write): not a model file, truncated,
     modified, from a newer format version, or holding something other than
     plain parameters and numeric or string arrays."""
-
-
-def _package_version() -> str:
-    from . import __version__
-
-    return __version__
 
 
 def _sha256(data: bytes) -> str:
@@ -280,7 +275,7 @@ def save_model(estimator, path, *, overwrite: bool = True) -> None:
     metadata = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
-        "package_version": _package_version(),
+        "package_version": __version__,
         "content": content,
         "content_sha256": _sha256(_canonical_json(content)),
     }
@@ -390,7 +385,7 @@ def _check_version(path, metadata: dict) -> None:
             writer, needed = "a newer softmax_regression", ""
         raise ModelFileError(
             f"{path} was written by {writer} in model-file format version "
-            f"{version}; this softmax_regression {_package_version()} reads format "
+            f"{version}; this softmax_regression {__version__} reads format "
             f"versions up to {FORMAT_VERSION}. Upgrade: pip install --upgrade "
             f"'softmax-regression{needed}'"
         )
@@ -510,7 +505,7 @@ def _set_params(path, estimator, content: dict) -> None:
     if unknown:
         warnings.warn(
             f"{path} sets parameters this softmax_regression "
-            f"{_package_version()} does not know: {', '.join(unknown)} (written "
+            f"{__version__} does not know: {', '.join(unknown)} (written "
             "by a newer version?). They are ignored: the model predicts as "
             "saved, but a refit would use this version's behaviour.",
             UserWarning,

@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController
 
 from ._dask import fit_dask, is_dask_collection, lazy_on_dask
-from ._fit_hooks import iteration_callback
+from ._fit_hooks import SolveReport, iteration_callback, report_solve
 from ._loss import MultinomialLoss, column_layout_pays
 from ._objective import Objective
 from ._penalty import make_penalty
@@ -577,6 +577,9 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
                 ),
                 **(options or {}),
             )
+        report_solve(
+            SolveReport(solver, result.n_iter, result.converged, result.message)
+        )
         if not result.converged:
             warnings.warn(
                 f"SoftmaxRegression (solver={solver!r}) did not converge: "

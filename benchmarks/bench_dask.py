@@ -41,7 +41,12 @@ from machine import machine_info
 from threadpoolctl import threadpool_limits
 
 from softmax_regression import SoftmaxRegression
-from softmax_regression._dask import DaskMultinomialLoss, dask_objective
+from softmax_regression._dask import (
+    DaskMultinomialLoss,
+    dask_objective,
+    persist_dask_data,
+)
+from softmax_regression._fitting import FitConfig
 from softmax_regression._loss import MultinomialLoss
 
 
@@ -99,7 +104,7 @@ def _peak_rss_mib() -> float:
 def _timed_evaluations():
     """Record the wall time of every distributed evaluation in a list."""
     seconds: list[float] = []
-    reduce = DaskMultinomialLoss._reduce
+    reduce = DaskMultinomialLoss.reduce
     hessp_state = DaskMultinomialLoss.gradient_hessp
 
     def timed(function):
@@ -115,12 +120,12 @@ def _timed_evaluations():
         *parts, hessp = timed(hessp_state)(self, w)
         return (*parts, timed(hessp))
 
-    DaskMultinomialLoss._reduce = timed(reduce)
+    DaskMultinomialLoss.reduce = timed(reduce)
     DaskMultinomialLoss.gradient_hessp = timed_state
     try:
         yield seconds
     finally:
-        DaskMultinomialLoss._reduce = reduce
+        DaskMultinomialLoss.reduce = reduce
         DaskMultinomialLoss.gradient_hessp = hessp_state
 
 
@@ -161,7 +166,8 @@ def large_fit(args) -> None:
 def _evaluation_time(n_workers: int, X, y, w: np.ndarray, repeats: int) -> float:
     cluster, client = _cluster(n_workers)
     with cluster, client:
-        objective, _ = dask_objective(SoftmaxRegression(), X, y)
+        config = FitConfig.from_params(SoftmaxRegression().get_params())
+        objective, _ = dask_objective(config, persist_dask_data(X, y))
         objective.loss.value_and_grad(w)  # warm: imports and first transfer
         return _median_seconds(lambda: objective.loss.value_and_grad(w), repeats)
 

@@ -7,7 +7,7 @@ per-tolerance trials written to the JSON beside it)::
 
 For every data set (see ``datasets.py``) the script
 
-1. computes a reference optimum ``f*`` of the objective of DESIGN.md,
+1. computes a reference optimum ``f*`` of the objective of docs/user_guide.rst,
    ``F(W, b) = mean_i CE(y_i, softmax(W x_i + b)) + alpha / 2 ||W||_F^2``
    (intercept not penalised), as the smallest ``F`` reached at ``tol=1e-12``
    (each within ``--reference-cap`` seconds) by SoftmaxRegression with each
@@ -128,7 +128,7 @@ def make_estimator(spec: Spec, tol: float, alpha: float, n_samples: int, options
     else:
         from sklearnex.linear_model import LogisticRegression
     # All benchmark sets are multiclass; for two classes scikit-learn's
-    # matching problem would be C = 2 / (alpha * n) (see DESIGN.md).
+    # matching problem would be C = 2 / (alpha * n) (see docs/user_guide.rst).
     return LogisticRegression(
         C=1.0 / (alpha * n_samples),
         solver=spec.solver,

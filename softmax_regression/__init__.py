@@ -1,10 +1,9 @@
 """Multinomial logistic (softmax) regression for scikit-learn."""
 
 from ._cross_entropy import cross_entropy, cross_entropy_grad
-from ._cv import SoftmaxRegressionCV
 from ._estimator import SoftmaxRegression
 from ._model_io import ModelFileError, load_model, save_model
-from ._path import softmax_regression_path
+from ._search import SoftmaxRegressionCV, softmax_regression_path
 from ._softmax import log_softmax, logsumexp, softmax
 from ._version import __version__
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._softmax import _as_float_array, logsumexp, softmax
+from ._softmax import as_float_array, logsumexp, softmax
 
 __all__ = ["cross_entropy", "cross_entropy_grad"]
 
@@ -23,7 +23,7 @@ __all__ = ["cross_entropy", "cross_entropy_grad"]
 def _check_logits_and_targets(
     logits: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None
 ) -> tuple[NDArray[np.floating], NDArray, NDArray[np.floating]]:
-    z = _as_float_array(logits)
+    z = as_float_array(logits)
     if z.ndim != 2:
         raise ValueError(
             f"logits must be a 2-D array (n_samples, n_classes), got shape {z.shape}."
@@ -55,7 +55,7 @@ def _check_logits_and_targets(
                 f"probability targets must have the logits' shape {z.shape}, "
                 f"got {y.shape}."
             )
-        y = _check_probability_rows(_as_float_array(y))
+        y = _check_probability_rows(as_float_array(y))
     else:
         raise ValueError(
             "y must be class indices (n_samples,) or probability rows "

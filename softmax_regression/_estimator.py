@@ -1,64 +1,64 @@
-"""SoftmaxRegression: validate -> encode -> objective -> solve -> attributes."""
+"""SoftmaxRegression: the parameters, ``fit`` and ``partial_fit`` calling the
+fitting core, and the predictions.
+
+The estimator validates and encodes its input (:mod:`._validation`), then
+hands an explicit configuration to the fitting core (:mod:`._fitting`), the
+streaming optimiser (:mod:`._streaming`) or the Dask layer (:mod:`._dask`),
+and keeps the fitted parameters they return.  It never computes a gradient.
+"""
 
 from __future__ import annotations
 
-import functools
-import warnings
 from numbers import Integral, Real
 from typing import ClassVar
 
-import numpy as np
-import scipy.sparse as sp
-from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import ThreadpoolController
+from sklearn.utils.validation import _check_feature_names, validate_data
 
-from ._dask import fit_dask, is_dask_collection, lazy_on_dask
-from ._fit_hooks import SolveReport, iteration_callback, report_solve
-from ._loss import MultinomialLoss, column_layout_pays
-from ._objective import Objective
-from ._penalty import make_penalty
-from ._softmax import log_softmax, softmax
-from ._solvers import SOLVERS, SolverResult, select_solver
-from ._solvers._sgd import StochasticOptimizer
+from ._dask import (
+    dask_objective,
+    dask_solver,
+    is_dask_collection,
+    persist_dask_data,
+)
+from ._fitting import (
+    FitConfig,
+    Fitted,
+    fit_objective,
+    fitted_parameters,
+    in_memory_objective,
+    start_point,
+)
+from ._penalty import PENALTY_OPTIONS
+from ._prediction import SoftmaxPredictionMixin
+from ._solvers import SOLVER_OPTIONS
+from ._streaming import (
+    STREAMING_ATTRIBUTES,
+    StreamingConfig,
+    partial_fit_pass,
+    penalty_streams,
+    resume,
+    row_sliceable,
+    sgd_problem,
+    streaming_attributes,
+)
 from ._validation import (
+    ACCEPT_SPARSE,
+    FLOAT_DTYPES,
     check_feature_scale_for_sgd,
     check_numeric_features,
-    check_solver_penalty,
     check_weighted_classes,
     encode_targets,
     is_probability_target,
-    penalty_name,
     smooth_targets,
+    stream_classes,
     weighted_targets,
 )
 
-_ACCEPT_SPARSE = ("csr", "csc")
-_FLOAT_DTYPES = (np.float64, np.float32)
-# What "tol" bounds, for the ConvergenceWarning.
-_STOPPING_RULE = {
-    "sgd": "make the loss (or validation score) stop improving by more than",
-}
-_GRADIENT_RULE = "bring the largest (sub)gradient entry down to"
 
-
-@functools.cache
-def _blas_controller() -> ThreadpoolController:
-    """numpy's and scipy's BLAS libraries, found once, at the first fit
-    (both are loaded by then): inspecting them on every fit
-    (``threadpool_limits``) cost 7.6 ms on the 2-core benchmark machine, as
-    much as a small fit."""
-    return ThreadpoolController()
-
-
-class SoftmaxRegression(ClassifierMixin, BaseEstimator):
+class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
     """Multinomial logistic (softmax) regression.
 
     Minimises the weighted mean cross-entropy of ``softmax(W x + b)`` plus an
@@ -102,7 +102,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     fit_intercept : bool, default=True
         Whether to fit the (unpenalised) intercepts ``b``.
     solver : {"auto", "fista", "lbfgs", "newton-cg", "newton-cholesky", \
-            "prox-newton"}, default="auto"
+            "prox-newton", "sgd"}, default="auto"
         Optimisation algorithm, all minimising the same objective:
 
         - ``"fista"``: accelerated proximal gradient with backtracking and
@@ -278,9 +278,9 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     _parameter_constraints: ClassVar[dict] = {
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
-        "penalty": [StrOptions({"elasticnet", "group"})],
+        "penalty": [StrOptions(set(PENALTY_OPTIONS))],
         "fit_intercept": ["boolean"],
-        "solver": [StrOptions({"auto", *SOLVERS})],
+        "solver": [StrOptions(set(SOLVER_OPTIONS))],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -365,11 +365,11 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     def _penalty_streams(self) -> bool:
         """Whether the streaming optimiser can minimise this penalty; if not,
         there is no :meth:`partial_fit`, and the AttributeError says why."""
-        name = penalty_name(self.alpha, self.l1_ratio, self.penalty)
-        if name in SOLVERS["sgd"].SUPPORTED_PENALTIES:
+        penalty = self._fit_config().make_penalty(2)
+        if penalty_streams(penalty):
             return True
         raise AttributeError(
-            f"partial_fit is not available with the {name!r} penalty "
+            f"partial_fit is not available with the {penalty.name!r} penalty "
             f"(l1_ratio={self.l1_ratio}): the streaming optimiser only handles "
             "l1_ratio=0. Set l1_ratio=0 to stream, or use fit with "
             "solver='fista' or solver='prox-newton'."
@@ -422,31 +422,63 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         weights, so it also reweights the rows.
         """
         self._validate_params()
+        config = self._fit_config()
         if is_dask_collection(X):
-            return fit_dask(self, X, y, sample_weight, classes=classes)
+            return self._fit_dask(config, X, y, sample_weight, classes)
         X, y = self._validate_X_y(X, y, reset=True)
         classes, target = encode_targets(y, classes)
         target, weight = weighted_targets(
             target, sample_weight, X, classes, self.class_weight
         )
         check_weighted_classes(weight, target, classes)
-        target = smooth_targets(target, self.label_smoothing, classes.shape[0])
-        solver = self._resolve_solver(X.shape, classes.shape[0])
+        n_classes = classes.shape[0]
+        target = smooth_targets(target, self.label_smoothing, n_classes)
+        solver = config.resolve_solver(*X.shape, n_classes)
+        options = {}
         if solver == "sgd":
-            objective, options = self._stochastic_problem(
-                X, target, weight, classes.shape[0]
+            check_feature_scale_for_sgd(X)
+            objective, options = sgd_problem(
+                config,
+                StreamingConfig.from_params(self.get_params()),
+                X,
+                target,
+                weight,
+                n_classes,
             )
         else:
-            objective, options = self._objective(X, target, weight, len(classes)), {}
-        result = self._solve(
+            objective = in_memory_objective(config, X, target, weight, n_classes)
+        fitted, _ = fit_objective(
+            config,
             objective,
+            classes,
             solver,
-            self._initial_parameters(classes, objective.loss),
-            options,
+            start_point(objective.layout, classes, self._previous_fit()),
+            options=options,
         )
-        self._set_solution(classes, objective.loss, result, solver)
-        self._set_stochastic_state(options.get("optimizer"))
-        self._warn_if_separated(objective.loss, result.x)
+        self._set_fitted(fitted, options.get("optimizer"))
+        return self
+
+    def _fit_dask(self, config: FitConfig, X, y, sample_weight, classes):
+        """:meth:`fit` on a Dask collection (see :mod:`._dask`)."""
+        solver = dask_solver(config)  # before any work on the cluster
+        data = persist_dask_data(X, y, sample_weight)
+        _check_feature_names(self, data.meta, reset=True)
+        self.n_features_in_ = data.X.shape[1]
+        objective, classes = dask_objective(
+            config,
+            data,
+            classes=classes,
+            class_weight=self.class_weight,
+            label_smoothing=self.label_smoothing,
+        )
+        fitted, _ = fit_objective(
+            config,
+            objective,
+            classes,
+            solver,
+            start_point(objective.layout, classes, self._previous_fit()),
+        )
+        self._set_fitted(fitted, None)
         return self
 
     @available_if(lambda self: self._streams and self._penalty_streams())
@@ -493,160 +525,62 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
                 "classes=classes, y=y), and pass them as a dict."
             )
         X, y = self._validate_X_y(X, y, reset=first_call)
-        classes = self._partial_fit_classes(classes, y, first_call)
+        classes = stream_classes(classes, y, None if first_call else self.classes_)
         classes, target = encode_targets(y, classes)
         target, weight = weighted_targets(
             target, sample_weight, X, classes, self.class_weight
         )
-        target = smooth_targets(target, self.label_smoothing, classes.shape[0])
+        n_classes = classes.shape[0]
+        target = smooth_targets(target, self.label_smoothing, n_classes)
         check_feature_scale_for_sgd(X)
-        objective = self._objective(_row_sliceable(X), target, weight, classes.shape[0])
-        optimizer, w = self._streaming_start(objective.loss, first_call)
+        config = self._fit_config()
+        objective = in_memory_objective(
+            config, row_sliceable(X), target, weight, n_classes
+        )
+        previous = None if first_call else self._previous_fit(always=True)
+        optimizer, w = resume(
+            StreamingConfig.from_params(self.get_params()),
+            None if first_call else getattr(self, "_optimizer", None),
+            start_point(objective.layout, classes, previous),
+        )
+        n_iter = 1 if first_call else self.n_iter_ + 1
         try:
-            with _blas_controller().limit(limits=1, user_api="blas"):
-                loss = optimizer.run_epoch(objective, w)
+            result = partial_fit_pass(objective, optimizer, w, self.tol, n_iter)
         except ValueError:
             self._optimizer = None  # diverged: the next call restarts from coef_
             raise
-        solution = optimizer.solution()
-        optimizer.end_epoch(loss, solution, self.tol)
-        n_iter = 1 if first_call else self.n_iter_ + 1
-        self._set_solution(
-            classes,
-            objective.loss,
-            SolverResult(solution, loss, n_iter, True, "one pass over the batch"),
-            "sgd",
+        self._set_fitted(
+            fitted_parameters(classes, objective, result, "sgd"), optimizer
         )
-        self._set_stochastic_state(optimizer)
         return self
 
-    # -- the steps of fit, shared by every way of fitting ------------------
-    def _resolve_solver(self, shape: tuple[int, int], n_classes: int) -> str:
-        """The solver to run (``"auto"`` resolved), checked against the
-        penalty."""
-        penalty = penalty_name(self.alpha, self.l1_ratio, self.penalty)
-        solver = self.solver
-        if solver == "auto":
-            solver = select_solver(shape[0], shape[1], n_classes, penalty)
-        check_solver_penalty(solver, penalty)
-        return solver
+    # -- the estimator's side of fitting -------------------------------------
+    def _fit_config(self) -> FitConfig:
+        """The parameters that reach the objective and the solver."""
+        return FitConfig.from_params(self.get_params())
 
-    def _objective(self, X, target, weight, n_classes: int) -> Objective:
-        """Loss on ``(X, target, weight)`` plus the penalty of the
-        parameters; wide sparse X is read by columns (see
-        :func:`~softmax_regression._loss.column_layout_pays`)."""
-        if column_layout_pays(X, n_classes):
-            X = X.tocsc()
-        loss = MultinomialLoss(
-            X,
-            target,
-            weight,
-            n_classes,
-            fit_intercept=self.fit_intercept,
-            n_threads=effective_n_jobs(self.n_jobs),
-        )
-        penalty = make_penalty(
-            penalty_name(self.alpha, self.l1_ratio, self.penalty),
-            self.alpha,
-            self.l1_ratio,
-            n_classes,
-        )
-        return Objective(loss, penalty)
-
-    def _solve(
-        self,
-        objective: Objective,
-        solver: str,
-        w0: np.ndarray,
-        options: dict | None = None,
-    ):
-        """Run ``solver`` from ``w0`` (with the solver's own keyword
-        ``options``); warn when it does not converge."""
-        # numpy and scipy each load their own multi-threaded BLAS; between
-        # them, their spinning threads slow each small product tenfold on a
-        # two-core machine, so BLAS runs single-threaded and parallelism
-        # comes from the loss's own threads over blocks of rows (n_jobs).
-        with _blas_controller().limit(limits=1, user_api="blas"):
-            result = SOLVERS[solver].solve(
-                objective,
-                w0,
-                tol=self.tol,
-                max_iter=self.max_iter,
-                callback=iteration_callback(
-                    self._print_progress if self.verbose else None
-                ),
-                **(options or {}),
-            )
-        report_solve(
-            SolveReport(solver, result.n_iter, result.converged, result.message)
-        )
-        if not result.converged:
-            warnings.warn(
-                f"SoftmaxRegression (solver={solver!r}) did not converge: "
-                f"{result.n_iter} iterations (max_iter={self.max_iter}) did not "
-                f"{_STOPPING_RULE.get(solver, _GRADIENT_RULE)} tol={self.tol:g} "
-                f"(solver says: {result.message}). Increase max_iter, scale the "
-                "features (e.g. StandardScaler) or increase alpha.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-        return result
-
-    def _set_solution(
-        self, classes, loss: MultinomialLoss, result, solver: str
-    ) -> None:
-        """The fitted attributes from a solver's result."""
-        coef, intercept = loss.unpack(result.x)
-        self.classes_ = classes
-        self.coef_ = coef.copy()
-        self._solver = solver
-        self.intercept_ = (
-            intercept - intercept.mean()
-            if intercept is not None
-            else np.zeros(classes.shape[0], dtype=loss.dtype)
-        )
-        self.n_iter_ = result.n_iter
-
-    def _warn_if_separated(self, loss, w) -> None:
-        """Warn when the unpenalised model ``w`` separates the training data
-        (``loss.separates``, one more pass over it, only when ``alpha=0``).
-
-        Then no finite minimiser exists, so the coefficients are only as
-        large as the solver's stopping point made them, even when it
-        reported convergence.
-        """
-        if self.alpha != 0 or not loss.separates(w):
-            return
-        warnings.warn(
-            "SoftmaxRegression with alpha=0 separates the training data "
-            "perfectly: the unpenalised optimum lies at infinity, and coef_ is "
-            f"only as large as the solver's stopping point (tol={self.tol:g}, "
-            f"max_iter={self.max_iter}) made it. Set alpha > 0 for a "
-            "well-defined model.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
-
-    def _initial_parameters(self, classes, loss: MultinomialLoss) -> np.ndarray:
-        """Zeros, or the previous solution under ``warm_start``."""
-        w0 = None
-        if self.warm_start and hasattr(self, "coef_"):
-            if np.array_equal(self.classes_, classes):
-                w0 = self._current_parameters(loss)
-        return w0 if w0 is not None else np.zeros(loss.n_params, dtype=np.float64)
-
-    def _current_parameters(self, loss: MultinomialLoss) -> np.ndarray | None:
-        """The fitted ``coef_`` and ``intercept_`` as a flat float64 vector
-        for ``loss``'s layout, or None if their shape does not fit it."""
-        if self.coef_.shape != (loss.n_classes, loss.n_features):
+    def _previous_fit(self, always: bool = False) -> Fitted | None:
+        """The fitted parameters to start from: under ``warm_start`` (or
+        ``always``) when there are any."""
+        if not (always or self.warm_start) or not hasattr(self, "coef_"):
             return None
-        w = np.zeros(loss.n_params, dtype=np.float64)
-        w[: loss.n_coef] = self.coef_.ravel()
-        if loss.fit_intercept:
-            w[loss.n_coef :] = self.intercept_
-        return w
+        return Fitted(self.classes_, self.coef_, self.intercept_)
 
-    # -- the streaming solver's pieces -------------------------------------
+    def _set_fitted(self, fitted: Fitted, optimizer) -> None:
+        """The fitted attributes, and the streaming optimiser's (or none of
+        them, after a fit by another solver)."""
+        self.classes_ = fitted.classes
+        self.coef_ = fitted.coef
+        self.intercept_ = fitted.intercept
+        self.n_iter_ = fitted.n_iter
+        self._solver = fitted.solver
+        self._optimizer = optimizer
+        if optimizer is None:
+            for name in STREAMING_ATTRIBUTES:
+                self.__dict__.pop(name, None)
+        else:
+            self.__dict__.update(streaming_attributes(optimizer))
+
     def _validate_X_y(self, X, y, *, reset: bool):
         """``validate_data`` for labels, or for probability rows (2-D y)."""
         check_numeric_features(X)
@@ -656,232 +590,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             X,
             y,
             reset=reset,
-            accept_sparse=_ACCEPT_SPARSE,
-            dtype=_FLOAT_DTYPES,
+            accept_sparse=ACCEPT_SPARSE,
+            dtype=FLOAT_DTYPES,
             multi_output=soft,
             y_numeric=soft,
         )
-
-    def _partial_fit_classes(self, classes, y, first_call: bool):
-        """The classes of a ``partial_fit`` call, checked against the first."""
-        if first_call:
-            if classes is None and not is_probability_target(y):
-                raise ValueError(
-                    "classes must be passed on the first call to partial_fit: "
-                    "the labels of the whole stream, e.g. "
-                    "partial_fit(X, y, classes=np.unique(y_all))."
-                )
-            return classes
-        if classes is not None:
-            declared, _ = encode_targets(np.asarray(classes))
-            if not np.array_equal(declared, self.classes_):
-                raise ValueError(
-                    f"classes={np.asarray(classes).tolist()} differs from the "
-                    f"classes {self.classes_.tolist()} of the first call to "
-                    "partial_fit (or of fit); they cannot change."
-                )
-        return self.classes_
-
-    def _streaming_start(self, loss: MultinomialLoss, first_call: bool):
-        """The optimiser and the iterate a ``partial_fit`` call continues
-        from: the streaming state if there is one, else a new optimiser
-        from the fitted coefficients (or zeros on the first call)."""
-        optimizer = None if first_call else getattr(self, "_optimizer", None)
-        if optimizer is not None and optimizer.w is not None:
-            return optimizer, optimizer.w
-        w = None if first_call else self._current_parameters(loss)
-        optimizer = self._new_optimizer(check_random_state(self.random_state))
-        return optimizer, w if w is not None else np.zeros(loss.n_params)
-
-    def _new_optimizer(self, random_state) -> StochasticOptimizer:
-        """The streaming optimiser with this estimator's settings."""
-        return StochasticOptimizer(
-            update=self.sgd_update,
-            learning_rate=self.learning_rate,
-            learning_rate_init=self.learning_rate_init,
-            power_t=self.power_t,
-            momentum=self.momentum,
-            batch_size=self.batch_size,
-            shuffle=self.shuffle,
-            random_state=random_state,
-            n_iter_no_change=self.n_iter_no_change,
-            average=self.average,
-        )
-
-    def _stochastic_problem(self, X, target, weight, n_classes: int):
-        """The objective and the ``"sgd"`` solver's options: the optimiser
-        and, with ``early_stopping``, the score on a held-out split."""
-        check_feature_scale_for_sgd(X)
-        random_state = check_random_state(self.random_state)
-        X = _row_sliceable(X)
-        validation_score = None
-        if self.early_stopping:
-            labels = target if target.ndim == 1 else np.argmax(target, axis=1)
-            n_held_out = int(np.ceil(self.validation_fraction * X.shape[0]))
-            if n_held_out < 2:
-                raise ValueError(
-                    f"The validation set is too small ({n_held_out} samples): "
-                    "increase validation_fraction or the size of the data, or "
-                    "set early_stopping=False."
-                )
-            train, held_out = train_test_split(
-                np.arange(X.shape[0]),
-                test_size=self.validation_fraction,
-                random_state=random_state,
-                stratify=labels,
-            )
-            train, held_out = np.sort(train), np.sort(held_out)
-            objective = self._objective(
-                X[train], target[train], weight[train], n_classes
-            )
-            validation_score = _accuracy_scorer(
-                X[held_out], labels[held_out], weight[held_out], objective.loss
-            )
-        else:
-            objective = self._objective(X, target, weight, n_classes)
-        options = {
-            "optimizer": self._new_optimizer(random_state),
-            "validation_score": validation_score,
-        }
-        return objective, options
-
-    def _set_stochastic_state(self, optimizer: StochasticOptimizer | None) -> None:
-        """The attributes of the streaming solver, or none of them."""
-        self._optimizer = optimizer
-        names = ("loss_curve_", "best_loss_", "validation_scores_")
-        names += ("best_validation_score_", "t_")
-        if optimizer is None:
-            for name in names:
-                self.__dict__.pop(name, None)
-            return
-        scored = bool(optimizer.validation_scores)
-        self.loss_curve_ = list(optimizer.loss_curve)
-        self.best_loss_ = None if scored else float(optimizer.best_loss)
-        self.validation_scores_ = list(optimizer.validation_scores) if scored else None
-        self.best_validation_score_ = (
-            float(optimizer.best_validation_score) if scored else None
-        )
-        self.t_ = optimizer.n_samples_seen
-
-    def _print_progress(self, n_iter: int, w, value: float, grad_max: float) -> None:
-        print(
-            f"[SoftmaxRegression] iter {n_iter:4d}  objective {value:.10e}  "
-            f"max|grad| {grad_max:.3e}"
-        )
-
-    # -- prediction --------------------------------------------------------
-    def _logits(self, X) -> np.ndarray:
-        check_is_fitted(self)
-        check_numeric_features(X)
-        X = validate_data(
-            self, X, accept_sparse=_ACCEPT_SPARSE, dtype=_FLOAT_DTYPES, reset=False
-        )
-        with np.errstate(over="ignore", invalid="ignore"):
-            logits = safe_sparse_dot(X, self.coef_.T, dense_output=True)
-        overflowed = ~np.all(np.isfinite(logits), axis=1)
-        if np.any(overflowed):
-            logits[overflowed] = self._rescaled_products(X[overflowed])
-        return logits + self.intercept_
-
-    def _rescaled_products(self, X) -> np.ndarray:
-        """``X @ coef_.T`` for rows whose product overflowed.
-
-        Each row is divided by its largest absolute entry before the product
-        and multiplied back after, so an overflow becomes a clean ``+-inf``
-        (which the softmax handles) instead of ``inf - inf = nan``.
-        """
-        X = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
-        scale = np.max(np.abs(X), axis=1, keepdims=True)
-        with np.errstate(over="ignore"):
-            return (X / scale @ self.coef_.T) * scale
-
-    @lazy_on_dask
-    def decision_function(self, X) -> np.ndarray:
-        """Logits ``W x + b`` of each class.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes) or (n_samples,)
-            The logits; for two classes scikit-learn's convention, the 1-D
-            score ``z_1 - z_0`` of the second class.
-        """
-        logits = self._logits(X)
-        if logits.shape[1] == 2:
-            return logits[:, 1] - logits[:, 0]
-        return logits
-
-    @lazy_on_dask
-    def predict(self, X) -> np.ndarray:
-        """Most probable class of each sample.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-            Labels from ``classes_``.
-        """
-        logits = self._logits(X)
-        return self.classes_[np.argmax(logits, axis=1)]
-
-    @lazy_on_dask
-    def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities ``softmax(W x + b)``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-            Rows in [0, 1] summing to one, columns in the order of
-            ``classes_``.
-        """
-        return softmax(self._logits(X), axis=1)
-
-    @lazy_on_dask
-    def predict_log_proba(self, X) -> np.ndarray:
-        """Log-probabilities ``z - logsumexp(z)``, finite where ``exp``
-        underflows.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-            Log-probabilities in the order of ``classes_``.
-        """
-        return log_softmax(self._logits(X), axis=1)
-
-
-def _row_sliceable(X):
-    """``X``, as CSR if it is a CSC matrix: mini-batches slice rows."""
-    return X.tocsr() if sp.issparse(X) and X.format == "csc" else X
-
-
-def _accuracy_scorer(X, labels, weight, loss: MultinomialLoss):
-    """``score(w)``: the weighted accuracy on ``(X, labels)`` of the flat
-    parameters ``w`` (in ``loss``'s layout)."""
-    weights = weight if weight.sum() > 0 else None
-
-    def score(w: np.ndarray) -> float:
-        coef, intercept = loss.unpack(w)
-        logits = safe_sparse_dot(X, coef.T, dense_output=True)
-        if intercept is not None:
-            logits = logits + intercept
-        return float(np.average(np.argmax(logits, axis=1) == labels, weights=weights))
-
-    return score

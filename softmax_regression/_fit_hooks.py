@@ -70,7 +70,9 @@ def observe_iterations(callback: Callback) -> AbstractContextManager[None]:
     return _installed(_ITERATION_OBSERVER, callback)
 
 
-def observe_solves(callback: Callable[[SolveReport], None]) -> AbstractContextManager[None]:
+def observe_solves(
+    callback: Callable[[SolveReport], None],
+) -> AbstractContextManager[None]:
     """Call ``callback(report)`` with a :class:`SolveReport` after every
     solve run inside the ``with`` block."""
     return _installed(_SOLVE_OBSERVER, callback)

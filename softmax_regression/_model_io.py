@@ -28,9 +28,9 @@ import sklearn
 from sklearn.utils.validation import check_is_fitted
 
 from ._atomic import atomic_write
-from ._version import __version__
-from ._cv import SoftmaxRegressionCV
 from ._estimator import SoftmaxRegression
+from ._search import SoftmaxRegressionCV
+from ._version import __version__
 
 FORMAT_NAME = "softmax_regression.model"
 #: The layout version this code writes and the newest it reads.

@@ -1,41 +1,89 @@
-"""Loss, penalty and data bound together: the one object a solver sees."""
+"""Loss and penalty bound together: the one object a solver sees.
+
+A solver reads nothing else: not the loss, not the data.  What an
+objective can compute depends on its loss (in memory or on Dask) and on
+whether its penalty is smooth; :func:`objective_offers` names it, by method,
+and each solver declares the methods it needs (``NEEDS`` in its module,
+checked once by :func:`~softmax_regression._solvers.resolve_solver`).
+"""
 
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from ._loss import MultinomialLoss
-from ._penalty import L2Penalty
+from ._penalty import Penalty
+
+#: F's own derivatives: an objective offers them only for a smooth penalty.
+SMOOTH_METHODS = frozenset(
+    {"value_and_grad", "hessp", "gradient_hessp", "hessian_diagonal", "hessian"}
+)
+#: A proximal splitting (loss value and gradient, penalty prox): any penalty.
+PROXIMAL_METHODS = frozenset({"loss_value_and_grad", "prox", "optimality"})
+
+
+def objective_offers(loss_offers: frozenset[str], smooth: bool) -> frozenset[str]:
+    """The methods an :class:`Objective` offers a solver.
+
+    Parameters
+    ----------
+    loss_offers : frozenset of str
+        What the loss computes (its class attribute ``OFFERS``).
+    smooth : bool
+        Whether the penalty is differentiable.
+
+    Returns
+    -------
+    frozenset of str
+        ``value`` and the proximal methods always; F's derivatives
+        (:data:`SMOOTH_METHODS`) for a smooth penalty; ``loss_hessian``
+        when the loss has a full Hessian; ``feature_moments``, ``take``
+        and ``separates`` as the loss offers them.
+    """
+    offers = {"value", *PROXIMAL_METHODS}
+    if smooth:
+        offers |= loss_offers & SMOOTH_METHODS
+    if "hessian" in loss_offers:
+        offers.add("loss_hessian")
+    offers |= loss_offers & {"feature_moments", "take", "separates"}
+    return frozenset(offers)
 
 
 class Objective:
     """``F(w) = loss(w) + penalty(W)`` on the flat parameter vector.
 
     The penalty acts on the coefficient block ``w[:K * d]`` only, never on
-    the intercepts (see :class:`~softmax_regression._loss.MultinomialLoss`
+    the intercepts (see :class:`~softmax_regression._loss.ParameterLayout`
     for the layout).  Values and gradients are returned in float64, the
     dtype solvers work in, whatever the data's dtype.
 
-    Smooth solvers use ``value_and_grad``, ``hessp``, ``gradient_hessp`` and
-    ``hessian``, which add the penalty's smooth (L2) part: they are the
-    objective's derivatives only when the penalty is ``smooth``.  Proximal
-    solvers split ``F`` into the loss (``loss_value``,
-    ``loss_value_and_grad``) and the whole penalty (``penalty_value``,
-    ``prox``), and stop on ``optimality``.
+    Smooth solvers use ``value_and_grad``, ``hessp``, ``gradient_hessp``,
+    ``hessian_diagonal`` and ``hessian``, which add the penalty's smooth
+    (L2) part: they are the objective's derivatives only when the penalty
+    is ``smooth``.  Proximal solvers split ``F`` into the loss
+    (``loss_value_and_grad``, ``loss_hessian``) and the whole penalty
+    (``penalty_value``, ``prox``), and stop on ``optimality``.
 
     Parameters
     ----------
-    loss : MultinomialLoss
-        The data term.
-    penalty : L2Penalty, ElasticNetPenalty or GroupElasticNetPenalty
+    loss : MultinomialLoss or DaskMultinomialLoss
+        The data term: any object with the loss methods it lists in its
+        ``OFFERS`` and a ``layout``, ``dtype``, ``n_samples`` and
+        ``weight_sum``.
+    penalty : Penalty
         The regulariser on ``W`` (see :mod:`softmax_regression._penalty`).
     """
 
-    def __init__(self, loss: MultinomialLoss, penalty: L2Penalty) -> None:
+    def __init__(self, loss, penalty: Penalty) -> None:
         self.loss = loss
         self.penalty = penalty
+        self.layout = loss.layout
+
+    @property
+    def offers(self) -> frozenset[str]:
+        """The methods this objective can compute (see
+        :func:`objective_offers`)."""
+        return objective_offers(self.loss.OFFERS, self.penalty.smooth)
 
     def take(self, rows) -> Objective:
         """The objective of a subset of the rows (a mini-batch): the loss's
@@ -45,11 +93,26 @@ class Objective:
     @property
     def n_params(self) -> int:
         """Length of the flat parameter vector."""
-        return self.loss.n_params
+        return self.layout.n_params
+
+    @property
+    def n_samples(self) -> int:
+        """Number of rows of the data."""
+        return self.loss.n_samples
+
+    @property
+    def weight_sum(self) -> float:
+        """Total sample weight of the rows."""
+        return self.loss.weight_sum
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The data's dtype, which bounds the precision of ``F``."""
+        return self.loss.dtype
 
     @property
     def penalty_name(self) -> str:
-        """Name of the penalty, for the solver compatibility check."""
+        """Name of the penalty."""
         return self.penalty.name
 
     @property
@@ -58,7 +121,7 @@ class Objective:
         return self.penalty.smooth
 
     def _coef_block(self, w: NDArray) -> NDArray:
-        return w[: self.loss.n_coef]
+        return w[: self.layout.n_coef]
 
     def value(self, w: NDArray) -> float:
         """``F(w)``."""
@@ -73,6 +136,16 @@ class Objective:
         value, grad = self.loss.value_and_grad(w)
         return value, grad.astype(np.float64, copy=False)
 
+    def loss_hessian(self, w: NDArray) -> tuple[float, NDArray, NDArray]:
+        """The loss, its gradient and its full Hessian (float64), without
+        the penalty."""
+        value, grad, hess = self.loss.hessian(w)
+        return (
+            value,
+            np.asarray(grad, dtype=np.float64),
+            np.asarray(hess, dtype=np.float64),
+        )
+
     def penalty_value(self, w: NDArray) -> float:
         """The penalty of ``w``'s coefficient block."""
         return self.penalty.value(self._coef_block(w))
@@ -83,38 +156,20 @@ class Objective:
         one step per parameter (a diagonal metric, equal over the classes
         of a feature)."""
         out = np.array(w, dtype=np.float64)
-        n_coef = self.loss.n_coef
+        n_coef = self.layout.n_coef
         coef_step = step[:n_coef] if np.ndim(step) else step
         out[:n_coef] = self.penalty.prox(out[:n_coef], coef_step)
         return out
 
     def feature_moments(self) -> tuple[NDArray, NDArray]:
-        """Each feature's weighted centre and spread, for preconditioning.
+        """Each feature's weighted centre and spread, for preconditioning
+        (see :meth:`MultinomialLoss.feature_moments`)."""
+        return self.loss.feature_moments()
 
-        Returns
-        -------
-        centre : ndarray of shape (n_features,)
-            The weighted mean of each feature when the model has intercepts
-            (which can absorb a shift of the features), else zeros.
-        spread : ndarray of shape (n_features,)
-            The weighted mean of ``(x_j - centre_j)^2``.
-        """
-        X, weight = self.loss.X, self.loss.normalised_weight.astype(np.float64)
-        if sp.issparse(X):
-            mean = np.asarray(X.T @ weight, dtype=np.float64).ravel()
-            second = np.asarray(X.multiply(X).T @ weight, dtype=np.float64).ravel()
-        else:  # by blocks of rows: no float64 copy of X
-            mean = np.zeros(X.shape[1])
-            second = np.zeros(X.shape[1])
-            for rows in self.loss.blocks:
-                block = np.asarray(X[rows], dtype=np.float64)
-                mean += weight[rows] @ block
-                second += weight[rows] @ np.square(block)
-        weight_total = float(weight.sum())
-        if not self.loss.fit_intercept:
-            return np.zeros_like(mean), second / weight_total
-        mean /= weight_total
-        return mean, np.maximum(second / weight_total - mean**2, 0.0)
+    def separates(self, w: NDArray) -> bool:
+        """Whether the model ``w`` separates the training data (see
+        :meth:`MultinomialLoss.separates`)."""
+        return self.loss.separates(w)
 
     def min_norm_subgradient(self, w: NDArray, loss_grad: NDArray) -> NDArray:
         """The minimal-norm subgradient of ``F`` at ``w`` (flat, float64).
@@ -122,7 +177,7 @@ class Objective:
         ``loss_grad`` is the loss's gradient at ``w``; the intercepts are
         not penalised, so their part is ``loss_grad``'s.
         """
-        n_coef = self.loss.n_coef
+        n_coef = self.layout.n_coef
         coef_part = self.penalty.min_norm_subgradient(
             self._coef_block(w), loss_grad[:n_coef]
         )
@@ -141,7 +196,7 @@ class Objective:
         """The loss's value and gradient plus the penalty's (float64)."""
         grad = grad.astype(np.float64, copy=False)
         coef = self._coef_block(w)
-        grad[: self.loss.n_coef] += self.penalty.gradient(coef)
+        grad[: self.layout.n_coef] += self.penalty.gradient(coef)
         return value + self.penalty.value(coef), grad
 
     def value_and_grad(self, w: NDArray) -> tuple[float, NDArray]:
@@ -151,7 +206,7 @@ class Objective:
     def hessp(self, w: NDArray, v: NDArray) -> NDArray:
         """Hessian-vector product ``H(w) v`` (float64)."""
         out = self.loss.hessp(w, v).astype(np.float64, copy=False)
-        out[: self.loss.n_coef] += self.penalty.hessp(self._coef_block(v))
+        out[: self.layout.n_coef] += self.penalty.hessp(self._coef_block(v))
         return out
 
     def gradient_hessp(self, w: NDArray):
@@ -164,7 +219,7 @@ class Objective:
         value, grad, diagonal, loss_hessp = self.loss.gradient_hessp(w)
         value, grad = self._add_penalty(w, value, grad)
         diagonal = diagonal.astype(np.float64, copy=False)
-        n_coef = self.loss.n_coef
+        n_coef = self.layout.n_coef
         diagonal[:n_coef] += self.penalty.hessian_diagonal(self._coef_block(w))
 
         def hessp(v: NDArray) -> NDArray:
@@ -178,22 +233,17 @@ class Objective:
         """The diagonal of the Hessian of ``F`` at ``w`` (float64)."""
         diagonal = self.loss.hessian_diagonal(w).astype(np.float64, copy=False)
         coef = self._coef_block(w)
-        diagonal[: self.loss.n_coef] += self.penalty.hessian_diagonal(coef)
+        diagonal[: self.layout.n_coef] += self.penalty.hessian_diagonal(coef)
         return diagonal
 
     def hessian(self, w: NDArray) -> tuple[float, NDArray, NDArray]:
         """``F(w)``, its gradient and its full Hessian matrix (float64)."""
         value, grad, hess = self.loss.hessian(w)
-        diagonal = np.arange(self.loss.n_coef)
+        diagonal = np.arange(self.layout.n_coef)
         hess[diagonal, diagonal] += self.penalty.hessian_diagonal(self._coef_block(w))
         return (*self._add_penalty(w, value, grad), hess)
 
     def shift_directions(self) -> NDArray:
         """Directions along which the softmax (hence the loss) is flat; see
-        :meth:`MultinomialLoss.shift_directions`."""
-        return self.loss.shift_directions()
-
-    @property
-    def dtype(self) -> np.dtype:
-        """The data's dtype, which bounds the precision of ``F``."""
-        return self.loss.dtype
+        :meth:`ParameterLayout.shift_directions`."""
+        return self.layout.shift_directions()

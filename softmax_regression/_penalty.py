@@ -1,11 +1,14 @@
-"""Penalties on the coefficient matrix ``W`` (never on the intercept).
+"""Penalties on the coefficient matrix ``W`` (never on the intercept), and
+the one registry of their names.
 
-Every penalty acts on the flat coefficient block ``coef`` (``W`` in
-row-major order, see :class:`~softmax_regression._loss.MultinomialLoss`)
-and offers:
+Every penalty is ``alpha * ((1 - l1_ratio) / 2 * ||W||_F^2 + l1_ratio *
+R(W))``: a smooth L2 part of strength ``strength = alpha * (1 - l1_ratio)``
+and a non-smooth part ``R`` of strength ``l1_strength = alpha * l1_ratio``.
+:class:`Penalty` implements the L2 part and the interface once; each
+penalty class (one level below it) supplies its ``R``:
 
 * ``value(coef)``: the penalty itself;
-* ``gradient``, ``hessp``, ``hessian_diagonal``: those of its smooth (L2)
+* ``gradient``, ``hessp``, ``hessian_diagonal``: those of the smooth (L2)
   part, all a smooth solver needs;
 * ``prox(coef, step)``: the proximal operator of ``step`` times the *whole*
   penalty, ``argmin_x ||x - coef||^2 / (2 step) + penalty(x)``, all a
@@ -16,19 +19,113 @@ and offers:
 * ``min_norm_subgradient(coef, loss_grad)``: the element of smallest norm in
   ``loss_grad + d penalty(coef)``; it is zero exactly at the optimum, and
   its largest absolute entry is the stopping measure that gives ``tol`` one
-  meaning for every penalty (for the L2 penalty it is the gradient).
+  meaning for every penalty (for the L2 penalty it is the gradient);
+* ``dual_norm(grad_coef)``: the norm of ``R``'s dual, in which ``W = 0``
+  is optimal exactly when ``l1_strength >= dual_norm(loss gradient)``
+  (the top of a regularisation path).
+
+Every function acts on the flat coefficient block ``coef`` (``W`` in
+row-major order, see :class:`~softmax_regression._loss.ParameterLayout`).
+
+Adding a penalty is one class here and one entry in :data:`PENALTY_CLASSES`
+(see the architecture page of the documentation).
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 
-class L2Penalty:
-    """Ridge penalty ``strength / 2 * ||W||_F^2``.
+class Penalty:
+    """The L2 part ``strength / 2 * ||W||_F^2`` plus ``l1_strength * R(W)``.
 
-    In the objective of DESIGN.md, ``strength = alpha * (1 - l1_ratio)``.
+    Subclasses define the non-smooth ``R`` through ``_r_value``,
+    ``_r_prox`` (the proximal operator of ``threshold * R``) and
+    ``_r_min_norm`` (the minimal-norm element of ``g + l1_strength *
+    dR(coef)``), and declare:
+
+    Attributes
+    ----------
+    option : str or None
+        The value of the estimators' ``penalty`` parameter that selects
+        this class for ``l1_ratio > 0`` (None: chosen by ``l1_ratio = 0``).
+    names : tuple of str
+        The names the class answers to in :func:`make_penalty`.
+    smooth : bool
+        Whether the penalty is differentiable.
+    """
+
+    option: ClassVar[str | None] = None
+    names: ClassVar[tuple[str, ...]] = ()
+    smooth: ClassVar[bool] = False
+
+    def __init__(self, strength: float, l1_strength: float = 0.0) -> None:
+        if not strength >= 0:
+            raise ValueError(f"penalty strength must be >= 0, got {strength}.")
+        self.strength = float(strength)
+        self.l1_strength = float(l1_strength)
+
+    @property
+    def name(self) -> str:
+        """The penalty's name, e.g. in a solver's error message."""
+        return self.names[0]
+
+    # -- the smooth part -----------------------------------------------------
+    def gradient(self, coef: NDArray) -> NDArray:
+        """``strength * coef``: the gradient of the smooth part."""
+        return self.strength * coef
+
+    def hessp(self, direction: NDArray) -> NDArray:
+        """``strength * direction``: the smooth part's Hessian is a multiple
+        of the identity."""
+        return self.strength * direction
+
+    def hessian_diagonal(self, coef: NDArray) -> NDArray:
+        """Diagonal of the smooth part's Hessian: ``strength`` everywhere."""
+        return np.full(coef.shape, self.strength)
+
+    # -- the whole penalty -----------------------------------------------------
+    def value(self, coef: NDArray) -> float:
+        """``strength / 2 * ||coef||^2 + l1_strength * R(coef)``."""
+        smooth = 0.5 * self.strength * float(np.vdot(coef, coef))
+        if self.l1_strength == 0:
+            return smooth
+        return smooth + self.l1_strength * self._r_value(coef)
+
+    def prox(self, coef: NDArray, step) -> NDArray:
+        """The proximal operator of ``step * penalty``: ``R``'s at
+        ``step * l1_strength``, then the L2 shrinkage."""
+        return self._r_prox(coef, step) / (1.0 + step * self.strength)
+
+    def min_norm_subgradient(self, coef: NDArray, loss_grad: NDArray) -> NDArray:
+        """The minimal-norm element of ``loss_grad + d penalty(coef)``."""
+        return self._r_min_norm(coef, loss_grad + self.strength * coef)
+
+    def dual_norm(self, grad_coef: NDArray) -> float:
+        """The dual norm of ``R`` at the flat ``grad_coef``: the largest
+        absolute entry (entrywise ``R``)."""
+        return float(np.max(np.abs(grad_coef), initial=0.0))
+
+    # -- R, by subclass --------------------------------------------------------
+    def _r_value(self, coef: NDArray) -> float:
+        raise NotImplementedError
+
+    def _r_prox(self, coef: NDArray, step) -> NDArray:
+        raise NotImplementedError
+
+    def _r_min_norm(self, coef: NDArray, smooth_grad: NDArray) -> NDArray:
+        raise NotImplementedError
+
+
+class L2Penalty(Penalty):
+    """Ridge penalty ``strength / 2 * ||W||_F^2`` (``R = 0``).
+
+    In the objective of the user guide, ``strength = alpha * (1 -
+    l1_ratio)``; it is the penalty of every ``l1_ratio = 0`` (or
+    ``alpha = 0``) model.
 
     Parameters
     ----------
@@ -36,40 +133,33 @@ class L2Penalty:
         Non-negative multiplier of ``||W||_F^2 / 2``.
     """
 
-    name = "l2"
+    names = ("l2",)
     smooth = True
 
     def __init__(self, strength: float) -> None:
-        if not strength >= 0:
-            raise ValueError(f"penalty strength must be >= 0, got {strength}.")
-        self.strength = float(strength)
+        super().__init__(strength)
 
-    def value(self, coef: NDArray) -> float:
-        """``strength / 2 * ||coef||^2``."""
-        return 0.5 * self.strength * float(np.vdot(coef, coef))
+    @classmethod
+    def from_params(cls, alpha: float, l1_ratio: float, n_classes: int) -> L2Penalty:
+        """The L2 part of ``alpha`` and ``l1_ratio``."""
+        return cls(alpha * (1 - l1_ratio))
 
-    def gradient(self, coef: NDArray) -> NDArray:
-        """``strength * coef``."""
-        return self.strength * coef
+    def _r_value(self, coef: NDArray) -> float:
+        return 0.0
 
-    def hessp(self, direction: NDArray) -> NDArray:
-        """``strength * direction``: the penalty's Hessian is a multiple of I."""
-        return self.strength * direction
+    def _r_prox(self, coef: NDArray, step) -> NDArray:
+        return coef
 
-    def hessian_diagonal(self, coef: NDArray) -> NDArray:
-        """Diagonal of the penalty's Hessian: ``strength`` everywhere."""
-        return np.full(coef.shape, self.strength)
-
-    def prox(self, coef: NDArray, step) -> NDArray:
-        """``coef / (1 + step * strength)``."""
-        return coef / (1.0 + step * self.strength)
-
-    def min_norm_subgradient(self, coef: NDArray, loss_grad: NDArray) -> NDArray:
-        """``loss_grad + strength * coef``, the gradient of the objective."""
-        return loss_grad + self.strength * coef
+    def _r_min_norm(self, coef: NDArray, smooth_grad: NDArray) -> NDArray:
+        return smooth_grad
 
 
-class ElasticNetPenalty(L2Penalty):
+def _check_l1_ratio(l1_ratio: float) -> None:
+    if not 0 <= l1_ratio <= 1:
+        raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio}.")
+
+
+class ElasticNetPenalty(Penalty):
     """Elastic net ``alpha * ((1 - l1_ratio) / 2 * ||W||_F^2 + l1_ratio * ||W||_1)``.
 
     The L1 term acts on each entry of ``W``: its proximal operator
@@ -83,31 +173,37 @@ class ElasticNetPenalty(L2Penalty):
         Share of the L1 term, in [0, 1].
     """
 
-    smooth = False
+    option = "elasticnet"
+    names = ("elasticnet", "l1")
 
     def __init__(self, alpha: float, l1_ratio: float) -> None:
-        if not 0 <= l1_ratio <= 1:
-            raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio}.")
-        super().__init__(alpha * (1 - l1_ratio))
-        self.l1_strength = float(alpha * l1_ratio)
-        self.name = "l1" if l1_ratio == 1 else "elasticnet"
+        _check_l1_ratio(l1_ratio)
+        super().__init__(alpha * (1 - l1_ratio), alpha * l1_ratio)
+        self.l1_ratio = float(l1_ratio)
 
-    def _l1_value(self, coef: NDArray) -> float:
+    @classmethod
+    def from_params(
+        cls, alpha: float, l1_ratio: float, n_classes: int
+    ) -> ElasticNetPenalty:
+        """The penalty of ``alpha`` and ``l1_ratio``."""
+        return cls(alpha, l1_ratio)
+
+    @property
+    def name(self) -> str:
+        """``"l1"`` for ``l1_ratio = 1``, else ``"elasticnet"``."""
+        return "l1" if self.l1_ratio == 1 else "elasticnet"
+
+    def _r_value(self, coef: NDArray) -> float:
         return float(np.sum(np.abs(coef)))
 
-    def value(self, coef: NDArray) -> float:
-        """The L2 part plus ``l1_strength * ||coef||_1``."""
-        return super().value(coef) + self.l1_strength * self._l1_value(coef)
-
-    def prox(self, coef: NDArray, step) -> NDArray:
-        """Soft-thresholding at ``step * l1_strength``, then the L2 shrinkage."""
+    def _r_prox(self, coef: NDArray, step) -> NDArray:
+        """Soft-thresholding at ``step * l1_strength``."""
         magnitude = np.maximum(np.abs(coef) - step * self.l1_strength, 0.0)
-        return super().prox(np.copysign(magnitude, coef), step)
+        return np.copysign(magnitude, coef)
 
-    def min_norm_subgradient(self, coef: NDArray, loss_grad: NDArray) -> NDArray:
+    def _r_min_norm(self, coef: NDArray, smooth_grad: NDArray) -> NDArray:
         """Per entry: ``g + l1 * sign(w)`` where ``w != 0``, else ``g``
-        shrunk towards zero by ``l1`` (``g`` the smooth part's gradient)."""
-        smooth_grad = super().min_norm_subgradient(coef, loss_grad)
+        shrunk towards zero by ``l1``."""
         shrunk = np.copysign(
             np.maximum(np.abs(smooth_grad) - self.l1_strength, 0.0), smooth_grad
         )
@@ -116,7 +212,7 @@ class ElasticNetPenalty(L2Penalty):
         )
 
 
-class GroupElasticNetPenalty(ElasticNetPenalty):
+class GroupElasticNetPenalty(Penalty):
     """Group elastic net over the features: ``alpha * ((1 - l1_ratio) / 2 *
     ||W||_F^2 + l1_ratio * sum_j ||W[:, j]||_2)``.
 
@@ -135,36 +231,46 @@ class GroupElasticNetPenalty(ElasticNetPenalty):
         Number of rows of ``W``, to find the columns in the flat block.
     """
 
-    name = "group"
+    option = "group"
+    names = ("group",)
 
     def __init__(self, alpha: float, l1_ratio: float, n_classes: int) -> None:
-        super().__init__(alpha, l1_ratio)
-        self.name = "group"
+        _check_l1_ratio(l1_ratio)
+        super().__init__(alpha * (1 - l1_ratio), alpha * l1_ratio)
         self.n_classes = int(n_classes)
+
+    @classmethod
+    def from_params(
+        cls, alpha: float, l1_ratio: float, n_classes: int
+    ) -> GroupElasticNetPenalty:
+        """The penalty of ``alpha`` and ``l1_ratio`` on ``n_classes`` rows."""
+        return cls(alpha, l1_ratio, n_classes)
 
     def _columns(self, coef: NDArray) -> NDArray:
         return coef.reshape(self.n_classes, -1)
 
-    def _l1_value(self, coef: NDArray) -> float:
+    def dual_norm(self, grad_coef: NDArray) -> float:
+        """The largest norm of a feature's column of ``grad_coef``."""
+        norms = np.linalg.norm(self._columns(grad_coef), axis=0)
+        return float(np.max(norms, initial=0.0))
+
+    def _r_value(self, coef: NDArray) -> float:
         return float(np.sum(np.linalg.norm(self._columns(coef), axis=0)))
 
-    def prox(self, coef: NDArray, step) -> NDArray:
-        """Block soft-thresholding of each column at ``step * l1_strength``,
-        then the L2 shrinkage."""
+    def _r_prox(self, coef: NDArray, step) -> NDArray:
+        """Block soft-thresholding of each column at ``step * l1_strength``."""
         columns = self._columns(coef)
         norms = np.linalg.norm(columns, axis=0)
         column_step = self._columns(np.asarray(step))[0] if np.ndim(step) else step
         threshold = column_step * self.l1_strength
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = np.where(norms > threshold, 1.0 - threshold / norms, 0.0)
-        return L2Penalty.prox(self, (columns * scale).reshape(coef.shape), step)
+        return (columns * scale).reshape(coef.shape)
 
-    def min_norm_subgradient(self, coef: NDArray, loss_grad: NDArray) -> NDArray:
+    def _r_min_norm(self, coef: NDArray, smooth_grad: NDArray) -> NDArray:
         """Per column: ``g + l1 * w / ||w||`` where ``w != 0``, else ``g``
-        with its norm shrunk by ``l1`` (``g`` the smooth part's gradient)."""
-        smooth_grad = self._columns(
-            L2Penalty.min_norm_subgradient(self, coef, loss_grad)
-        )
+        with its norm shrunk by ``l1``."""
+        smooth_grad = self._columns(smooth_grad)
         columns = self._columns(coef)
         coef_norms = np.linalg.norm(columns, axis=0)
         grad_norms = np.linalg.norm(smooth_grad, axis=0)
@@ -177,27 +283,57 @@ class GroupElasticNetPenalty(ElasticNetPenalty):
         return result.reshape(coef.shape)
 
 
-def make_penalty(name: str, alpha: float, l1_ratio: float, n_classes: int) -> L2Penalty:
-    """The penalty object for a penalty name and the estimator's parameters.
+#: The registry: every penalty class.  Adding a penalty is one class above
+#: and one entry here.
+PENALTY_CLASSES: tuple[type[Penalty], ...] = (
+    L2Penalty,
+    ElasticNetPenalty,
+    GroupElasticNetPenalty,
+)
+
+#: The values of the estimators' ``penalty`` parameter (the shape of the
+#: non-smooth part), from the registry.
+PENALTY_OPTIONS: tuple[str, ...] = tuple(
+    cls.option for cls in PENALTY_CLASSES if cls.option is not None
+)
+
+_BY_NAME: dict[str, type[Penalty]] = {
+    name: cls for cls in PENALTY_CLASSES for name in cls.names
+}
+
+
+def make_penalty(
+    penalty: str, alpha: float, l1_ratio: float, n_classes: int
+) -> Penalty:
+    """The penalty object of the estimators' parameters.
 
     Parameters
     ----------
-    name : {"l2", "l1", "elasticnet", "group"}
-        The penalty's name, from
-        :func:`~softmax_regression._validation.penalty_name`.
+    penalty : str
+        An option of the ``penalty`` parameter (:data:`PENALTY_OPTIONS`), or
+        a penalty's name (``"l2"``, ``"l1"``, ...).
     alpha : float
         Overall strength, >= 0.
     l1_ratio : float
-        Share of the non-smooth term, in [0, 1].
+        Share of the non-smooth term, in [0, 1]; with ``l1_ratio = 0`` or
+        ``alpha = 0`` the penalty is :class:`L2Penalty`, whatever
+        ``penalty`` says.
     n_classes : int
         Number of rows of ``W``.
 
     Returns
     -------
-    L2Penalty, ElasticNetPenalty or GroupElasticNetPenalty
+    Penalty
     """
-    if name == "l2":
-        return L2Penalty(alpha * (1 - l1_ratio))
-    if name == "group":
-        return GroupElasticNetPenalty(alpha, l1_ratio, n_classes)
-    return ElasticNetPenalty(alpha, l1_ratio)
+    if penalty not in _BY_NAME:
+        raise ValueError(
+            f"Unknown penalty {penalty!r}; the options are {list(PENALTY_OPTIONS)}."
+        )
+    cls = L2Penalty if l1_ratio == 0 or alpha == 0 else _BY_NAME[penalty]
+    return cls.from_params(alpha, l1_ratio, n_classes)
+
+
+def penalty_name(alpha: float, l1_ratio: float, penalty: str = "elasticnet") -> str:
+    """The name of the penalty ``alpha``, ``l1_ratio`` and ``penalty`` make:
+    ``"l2"``, ``"l1"``, ``"elasticnet"`` or ``"group"``."""
+    return make_penalty(penalty, alpha, l1_ratio, 1).name

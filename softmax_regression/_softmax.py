@@ -27,7 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = ["log_softmax", "logsumexp", "softmax"]
 
 
-def _as_float_array(z: ArrayLike) -> NDArray[np.floating]:
+def as_float_array(z: ArrayLike) -> NDArray[np.floating]:
     """Return ``z`` as a real floating array, keeping a floating dtype."""
     z = np.asarray(z)
     if z.dtype.kind == "c":
@@ -102,7 +102,7 @@ def logsumexp(z: ArrayLike, axis: int = -1, keepdims: bool = False) -> np.ndarra
     >>> float(logsumexp([1000.0, 1000.0]))  # exp(1000) would overflow
     1000.6931471805599
     """
-    z = _as_float_array(z)
+    z = as_float_array(z)
     shifted, z_max = _shifted_logits(z, axis)
     with np.errstate(invalid="ignore"):
         out = _log_normaliser(shifted, axis) + z_max
@@ -132,7 +132,7 @@ def log_softmax(z: ArrayLike, axis: int = -1) -> np.ndarray:
     >>> log_softmax([0.0, -1000.0]).tolist()  # log(softmax) would give -inf
     [0.0, -1000.0]
     """
-    z = _as_float_array(z)
+    z = as_float_array(z)
     shifted, _ = _shifted_logits(z, axis)
     return (shifted - _log_normaliser(shifted, axis)).astype(z.dtype, copy=False)
 
@@ -158,13 +158,13 @@ def softmax(z: ArrayLike, axis: int = -1) -> np.ndarray:
     >>> softmax([1e308, -1e308]).tolist()
     [1.0, 0.0]
     """
-    z = _as_float_array(z)
+    z = as_float_array(z)
     shifted, _ = _shifted_logits(z, axis)
     unnormalised = np.exp(shifted)
     return unnormalised / np.sum(unnormalised, axis=axis, keepdims=True)
 
 
-def _softmax_columns_inplace(logits: NDArray[np.floating]) -> NDArray[np.floating]:
+def softmax_columns_inplace(logits: NDArray[np.floating]) -> NDArray[np.floating]:
     """Overwrite ``(K, m)`` logits (one column per sample) with their softmax
     down each column; return each column's logsumexp.
 

@@ -1,4 +1,7 @@
-"""Target encoding, weights, and the solver x penalty compatibility check."""
+"""Input checks, target encoding (labels or probability rows) and weights.
+
+The first step of every fit: nothing here knows of losses, penalties or
+solvers."""
 
 from __future__ import annotations
 
@@ -10,7 +13,10 @@ from numpy.typing import NDArray
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight
 
-from ._solvers import SOLVERS
+#: The sparse formats and dtypes every fit and prediction accepts without
+#: conversion (other numeric input is converted to float64).
+ACCEPT_SPARSE = ("csr", "csc")
+FLOAT_DTYPES = (np.float64, np.float32)
 
 
 def _check_label_types(y: NDArray) -> None:
@@ -180,6 +186,36 @@ def encode_targets(y, classes=None) -> tuple[NDArray, NDArray]:
     return sorted_classes, np.searchsorted(sorted_classes, y).astype(np.intp)
 
 
+def stream_classes(classes, y, fitted_classes: NDArray | None):
+    """The classes of a ``partial_fit`` call: those declared on the first
+    call (``fitted_classes`` None), checked against the first on later
+    calls.
+
+    Raises
+    ------
+    ValueError
+        When a first call of labels declares no classes, or a later call
+        declares other classes.
+    """
+    if fitted_classes is None:
+        if classes is None and not is_probability_target(y):
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: "
+                "the labels of the whole stream, e.g. "
+                "partial_fit(X, y, classes=np.unique(y_all))."
+            )
+        return classes
+    if classes is not None:
+        declared, _ = encode_targets(np.asarray(classes))
+        if not np.array_equal(declared, fitted_classes):
+            raise ValueError(
+                f"classes={np.asarray(classes).tolist()} differs from the "
+                f"classes {fitted_classes.tolist()} of the first call to "
+                "partial_fit (or of fit); they cannot change."
+            )
+    return fitted_classes
+
+
 def class_totals(target: NDArray, weight: NDArray, n_classes: int) -> NDArray:
     """Total sample weight of each class (probability rows count fractionally)."""
     if target.ndim == 2:
@@ -187,7 +223,7 @@ def class_totals(target: NDArray, weight: NDArray, n_classes: int) -> NDArray:
     return np.bincount(target, weights=weight, minlength=n_classes)
 
 
-def _class_weight_factors(class_weight, classes: NDArray, totals: NDArray):
+def class_weight_factors(class_weight, classes: NDArray, totals: NDArray):
     """The multiplier of each class from a ``class_weight`` dict or
     ``"balanced"`` (from the classes' total weights)."""
     if isinstance(class_weight, str):  # "balanced"
@@ -248,7 +284,7 @@ def weighted_targets(
     if class_weight is None:
         return target, weight
     totals = class_totals(target, weight, classes.shape[0])
-    factors = _class_weight_factors(class_weight, classes, totals)
+    factors = class_weight_factors(class_weight, classes, totals)
     if target.ndim == 1:
         weight *= factors[target]
     else:
@@ -314,37 +350,6 @@ def check_weighted_classes(
             "SoftmaxRegression needs at least 2 classes with positive sample "
             f"weight, but only one class has any: {weighted.tolist()}."
         )
-
-
-def penalty_name(alpha: float, l1_ratio: float, penalty: str = "elasticnet") -> str:
-    """The penalty implied by ``alpha``, ``l1_ratio`` and ``penalty``:
-    ``"l2"``, ``"l1"``, ``"elasticnet"`` or ``"group"``."""
-    if l1_ratio == 0 or alpha == 0:
-        return "l2"
-    if penalty == "group":
-        return "group"
-    return "l1" if l1_ratio == 1 else "elasticnet"
-
-
-def check_solver_penalty(solver: str, penalty: str) -> None:
-    """Raise a ValueError naming the fix when ``solver`` cannot do ``penalty``.
-
-    This is the one place the solver x penalty table is checked.
-    """
-    if penalty in SOLVERS[solver].SUPPORTED_PENALTIES:
-        return
-    able = sorted(
-        name for name, mod in SOLVERS.items() if penalty in mod.SUPPORTED_PENALTIES
-    )
-    fix = (
-        "use " + " or ".join(f"solver={name!r}" for name in [*able, "auto"])
-        if able
-        else "no solver supports it in this version; set l1_ratio=0"
-    )
-    raise ValueError(
-        f"solver={solver!r} does not support the {penalty!r} penalty "
-        f"(l1_ratio > 0): {fix}."
-    )
 
 
 def _is_temporal(dtype) -> bool:

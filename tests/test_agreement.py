@@ -1,18 +1,25 @@
 """Agreement with scikit-learn's LogisticRegression on the same objective.
 
-DESIGN.md: ``LogisticRegression(C)`` minimises our objective for
-``alpha = 1 / (C * sum(s))``; with two classes it fits one vector ``v`` where
-we keep ``w_1 = -w_0 = v / 2``, so there ``C = 2 / (alpha * sum(s))``.  The
-reference is scikit-learn's ``newton-cholesky`` solver at ``tol=1e-10``,
-which converges quadratically to the optimum.
+As docs/user_guide.rst derives ("Matching scikit-learn's LogisticRegression",
+for the objective of its section "The objective"), ``LogisticRegression(C)``
+minimises our objective for ``alpha = 1 / (C * sum(s))``; with two classes it
+fits one vector ``v`` where we keep ``w_1 = -w_0 = v / 2``, so there
+``C = 2 / (alpha * sum(s))``.  The reference is scikit-learn's
+``newton-cholesky`` solver at ``tol=1e-10``, which converges quadratically to
+the optimum.
 """
 
 import functools
 
 import numpy as np
 import pytest
-from _datasets import load_pendigits
-from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
+from _datasets import (
+    load_digits_data,
+    load_iris_data,
+    load_pendigits,
+    load_wine_data,
+)
+from sklearn.datasets import load_breast_cancer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
@@ -22,9 +29,9 @@ from softmax_regression._solvers import EXACT_SOLVERS
 
 ALPHA = 1e-4
 LOADERS = {
-    "iris": lambda: load_iris(return_X_y=True),
-    "wine": lambda: load_wine(return_X_y=True),
-    "digits": lambda: load_digits(return_X_y=True),
+    "iris": load_iris_data,
+    "wine": load_wine_data,
+    "digits": load_digits_data,
     "breast_cancer": lambda: load_breast_cancer(return_X_y=True),
     "pendigits": load_pendigits,
 }
@@ -136,7 +143,7 @@ SPARSE_ALPHA = 1e-2
 @functools.cache
 def _saga_problem(name, l1_ratio):
     """Standardised data, random sample weights and saga's optimum of the
-    matching problem (DESIGN.md's mapping; for two classes the split
+    matching problem (docs/user_guide.rst's mapping; for two classes the split
     ``w_1 = -w_0 = v / 2`` halves the L2 term but not the L1 term, so
     ``C = 2 / ((1 + r) alpha S)`` and scikit-learn's ``l1_ratio = 2 r / (1 + r)``).
     saga converges linearly on these small, well-conditioned sets; at

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from _datasets import load_iris_data
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 
 from softmax_regression import (
@@ -1036,8 +1036,8 @@ def test_predict_before_fit_says_not_fitted():
         SoftmaxRegression().predict(X_GOOD)
 
 
-def test_huge_features_at_predict_give_finite_probabilities():
-    X, y = load_iris(return_X_y=True)
+def test_huge_features_at_predict_give_finite_probabilities(iris):
+    X, y = iris
     clf = SoftmaxRegression().fit(X, y)
     huge = np.array([[1e308, -1e308, 1e308, -1e308], [-1e308, 1e308, 0.0, 5.0]])
     for proba in (clf.predict_proba(huge), np.exp(clf.predict_log_proba(huge))):
@@ -1060,4 +1060,6 @@ def test_finite_input_never_gives_nan_or_inf_probabilities(X):
     assert not np.any(np.isnan(_IRIS_MODEL.predict_log_proba(X)))
 
 
-_IRIS_MODEL = SoftmaxRegression().fit(*load_iris(return_X_y=True))
+# a module constant, not the iris fixture: hypothesis tests take no
+# function-scoped fixtures
+_IRIS_MODEL = SoftmaxRegression().fit(*load_iris_data())

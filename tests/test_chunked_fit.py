@@ -10,8 +10,8 @@ from sklearn.metrics import accuracy_score, log_loss
 from sklearn.preprocessing import StandardScaler
 
 from softmax_regression import SoftmaxRegression, load_model
-from softmax_regression._chunked_fit import fit_chunked
 from softmax_regression._cli import main
+from softmax_regression._cli._chunked_fit import fit_chunked
 
 CULTIVARS = np.array(["barolo", "grignolino", "barbera"])
 

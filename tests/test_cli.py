@@ -26,10 +26,10 @@ from sklearn.metrics import accuracy_score, log_loss
 from sklearn.model_selection import train_test_split
 
 from softmax_regression import SoftmaxRegression, __version__, load_model
-from softmax_regression import _data_io as data_io
+from softmax_regression._cli import _data_io as data_io
 from softmax_regression._cli import main
-from softmax_regression._demo import run_demo
-from softmax_regression._progress import fit_progress
+from softmax_regression._cli._demo import run_demo
+from softmax_regression._cli._progress import fit_progress
 
 SCRIPT = Path(sys.executable).with_name("softmax-regression")
 PENDIGITS = SHARED_DATA / "pendigits"

@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
+from _datasets import load_wine_data
 from joblib import parallel_config
-from sklearn.datasets import load_iris, load_wine
 from sklearn.metrics import accuracy_score, get_scorer
 from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
-from sklearn.preprocessing import StandardScaler
 
 from softmax_regression import (
     SoftmaxRegression,
@@ -19,19 +18,15 @@ TOL = 1e-9
 
 
 @pytest.fixture(scope="module")
-def wine():
-    X, y = load_wine(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
-@pytest.fixture(scope="module")
-def wine_cv(wine):
-    X, y = wine
+def wine_cv():
+    """The search on wine_scaled's data, fitted once for the module (a
+    module-scoped fixture cannot take the function-scoped wine_scaled)."""
+    X, y = load_wine_data(scaled=True)
     return SoftmaxRegressionCV(alphas=ALPHAS, cv=StratifiedKFold(4), tol=TOL).fit(X, y)
 
 
-def test_same_choice_and_scores_as_grid_search(wine, wine_cv):
-    X, y = wine
+def test_same_choice_and_scores_as_grid_search(wine_scaled, wine_cv):
+    X, y = wine_scaled
     grid = GridSearchCV(
         SoftmaxRegression(tol=TOL),
         {"alpha": ALPHAS},
@@ -49,8 +44,8 @@ def test_same_choice_and_scores_as_grid_search(wine, wine_cv):
 
 
 @pytest.mark.parametrize("penalty", ["elasticnet", "group"])
-def test_l1_ratios_search_matches_grid_search(wine, penalty):
-    X, y = wine
+def test_l1_ratios_search_matches_grid_search(wine_scaled, penalty):
+    X, y = wine_scaled
     alphas, l1_ratios = [1e-1, 1e-2, 1e-3], [0.5, 1.0]
     clf = SoftmaxRegressionCV(
         alphas=alphas, l1_ratios=l1_ratios, penalty=penalty, cv=3, tol=TOL
@@ -71,8 +66,8 @@ def test_l1_ratios_search_matches_grid_search(wine, penalty):
     )
 
 
-def test_fitted_attributes(wine, wine_cv):
-    X, y = wine
+def test_fitted_attributes(wine_scaled, wine_cv):
+    X, y = wine_scaled
     clf = wine_cv
     np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
     np.testing.assert_array_equal(clf.alphas_, ALPHAS[None, :])
@@ -91,8 +86,8 @@ def test_fitted_attributes(wine, wine_cv):
     assert isinstance(clf, SoftmaxRegression)
 
 
-def test_refit_false_averages_the_folds(wine, wine_cv):
-    X, y = wine
+def test_refit_false_averages_the_folds(wine_scaled, wine_cv):
+    X, y = wine_scaled
     clf = SoftmaxRegressionCV(
         alphas=ALPHAS, cv=StratifiedKFold(4), tol=TOL, refit=False
     ).fit(X, y)
@@ -105,8 +100,8 @@ def test_refit_false_averages_the_folds(wine, wine_cv):
     np.testing.assert_allclose(clf.scores_, wine_cv.scores_)
 
 
-def test_fold_paths_are_fits_on_the_training_parts(wine, wine_cv):
-    X, y = wine
+def test_fold_paths_are_fits_on_the_training_parts(wine_scaled, wine_cv):
+    X, y = wine_scaled
     train, test = next(StratifiedKFold(4).split(X, y))
     fold = SoftmaxRegression(alpha=ALPHAS[2], tol=TOL).fit(X[train], y[train])
     np.testing.assert_allclose(wine_cv.coefs_paths_[0, 0, 2], fold.coef_, atol=1e-6)
@@ -115,8 +110,8 @@ def test_fold_paths_are_fits_on_the_training_parts(wine, wine_cv):
 
 
 @pytest.mark.parametrize("scoring", ["accuracy", "neg_brier_score"])
-def test_scorer_names(wine, scoring):
-    X, y = wine
+def test_scorer_names(wine_scaled, scoring):
+    X, y = wine_scaled
     clf = SoftmaxRegressionCV(alphas=ALPHAS[:3], cv=3, scoring=scoring).fit(X, y)
     for fold, (train, test) in enumerate(StratifiedKFold(3).split(X, y)):
         for index, alpha in enumerate(ALPHAS[:3]):
@@ -125,8 +120,8 @@ def test_scorer_names(wine, scoring):
             assert clf.scores_[fold, 0, index] == pytest.approx(expected, abs=1e-3)
 
 
-def test_callable_scorer_and_sample_weight_reach_the_scorer(wine):
-    X, y = wine
+def test_callable_scorer_and_sample_weight_reach_the_scorer(wine_scaled):
+    X, y = wine_scaled
     seen = []
 
     def scorer(estimator, X_test, y_test, sample_weight=None):
@@ -141,8 +136,8 @@ def test_callable_scorer_and_sample_weight_reach_the_scorer(wine):
         np.testing.assert_array_equal(sample_weight, weight[test])
 
 
-def test_integer_sample_weight_is_repeated_rows(wine):
-    X, y = wine
+def test_integer_sample_weight_is_repeated_rows(wine_scaled):
+    X, y = wine_scaled
     weight = np.random.default_rng(0).integers(0, 4, size=len(y))
     fold_of_row = np.arange(len(y)) % 3
     repeated_fold = np.repeat(fold_of_row, weight)
@@ -165,8 +160,8 @@ def test_integer_sample_weight_is_repeated_rows(wine):
     assert not np.allclose(unweighted.fit(X, y).scores_, weighted.scores_)
 
 
-def test_a_class_missing_from_a_training_part(wine):
-    X, y = wine
+def test_a_class_missing_from_a_training_part(wine_scaled):
+    X, y = wine_scaled
     rows_of_2 = np.flatnonzero(y == 2)
     # fold 0 trains without class 2 and validates on all of it
     first_test = np.concatenate([rows_of_2, np.flatnonzero(y != 2)[::4]])
@@ -186,30 +181,30 @@ def test_a_class_missing_from_a_training_part(wine):
     assert clf.scores_[0].max() < clf.scores_[1].max()
 
 
-def test_a_training_part_with_one_class_is_rejected():
-    X, y = load_iris(return_X_y=True)
+def test_a_training_part_with_one_class_is_rejected(iris):
+    X, y = iris
     train, test = np.flatnonzero(y == 0), np.flatnonzero(y != 0)
     with pytest.raises(ValueError, match="at least 2 classes with positive"):
         SoftmaxRegressionCV(alphas=[0.1], cv=[(train, test)]).fit(X, y)
 
 
-def test_default_grid_is_the_path_grid(wine):
-    X, y = wine
+def test_default_grid_is_the_path_grid(wine_scaled):
+    X, y = wine_scaled
     clf = SoftmaxRegressionCV(alphas=4, cv=3).fit(X, y)
     alphas, _, _, _ = softmax_regression_path(X, y, n_alphas=4)
     np.testing.assert_allclose(clf.alphas_[0], alphas)
 
 
-def test_l1_ratios_are_validated(wine):
-    X, y = wine
+def test_l1_ratios_are_validated(wine_scaled):
+    X, y = wine_scaled
     with pytest.raises(ValueError, match=r"l1_ratios must lie in \[0, 1\]"):
         SoftmaxRegressionCV(alphas=[0.1], l1_ratios=[0.0, 1.5]).fit(X, y)
     with pytest.raises(ValueError, match="does not support the 'elasticnet' penalty"):
         SoftmaxRegressionCV(alphas=[0.1], l1_ratios=[0.5], solver="lbfgs").fit(X, y)
 
 
-def test_parallel_folds_give_the_same_result(wine, wine_cv):
-    X, y = wine
+def test_parallel_folds_give_the_same_result(wine_scaled, wine_cv):
+    X, y = wine_scaled
     # threads: the dispatch and the order of the results are joblib's either
     # way, and starting worker processes would cost seconds
     with parallel_config(backend="threading"):
@@ -220,16 +215,16 @@ def test_parallel_folds_give_the_same_result(wine, wine_cv):
     np.testing.assert_allclose(parallel.coef_, wine_cv.coef_, atol=1e-10)
 
 
-def test_string_labels_and_two_classes():
-    X, y = load_iris(return_X_y=True)
+def test_string_labels_and_two_classes(iris):
+    X, y = iris
     X, y = X[50:], np.array(["versicolor", "virginica"])[y[50:] - 1]
     clf = SoftmaxRegressionCV(alphas=[1e-1, 1e-3], cv=3).fit(X, y)
     assert clf.decision_function(X).shape == (100,)
     assert set(clf.predict(X)) == {"versicolor", "virginica"}
 
 
-def test_nan_scores_are_never_chosen(wine):
-    X, y = wine
+def test_nan_scores_are_never_chosen(wine_scaled):
+    X, y = wine_scaled
 
     def scorer(estimator, X_test, y_test):
         # the scorer sees the point's alpha; the weakest penalty scores NaN
@@ -244,8 +239,8 @@ def test_nan_scores_are_never_chosen(wine):
         SoftmaxRegressionCV(alphas=ALPHAS, cv=3, scoring=lambda *a: np.nan).fit(X, y)
 
 
-def test_bad_alphas_are_rejected(wine):
-    X, y = wine
+def test_bad_alphas_are_rejected(wine_scaled):
+    X, y = wine_scaled
     with pytest.raises(ValueError, match="alphas must be >= 0"):
         SoftmaxRegressionCV(alphas=[0.1, -1.0]).fit(X, y)
     with pytest.raises(ValueError, match="'alphas' parameter"):

@@ -1,5 +1,5 @@
 """Fitting, cross-validating and predicting on Dask collections
-(softmax_regression._dask, _dask_cv and _dask_folds).
+(softmax_regression._dask and softmax_regression._search._dask_search).
 
 The cluster tests share one ``LocalCluster`` of two worker processes; the
 others run on Dask's local threaded scheduler, without a client.
@@ -19,8 +19,9 @@ import pytest
 from sklearn.model_selection import KFold, StratifiedKFold
 
 import softmax_regression._dask as dask_module
+import softmax_regression._dask._reduce as reduce_module
 from softmax_regression import SoftmaxRegression, SoftmaxRegressionCV
-from softmax_regression._dask_folds import dask_folds
+from softmax_regression._dask import dask_folds
 
 pytestmark = pytest.mark.slow
 
@@ -140,7 +141,7 @@ def test_threaded_scheduler_without_client(threads):
     X, y, weight = _problem()
     memory = SoftmaxRegression(solver="newton-cg", **PARAMS).fit(X, y, weight)
     model = SoftmaxRegression(**PARAMS).fit(*_chunked(X, y, weight))
-    assert dask_module._active_client() is None
+    assert reduce_module.active_client() is None
     assert model._solver == "newton-cg"  # what "auto" means on Dask input
     np.testing.assert_allclose(
         model.predict_proba(X), memory.predict_proba(X), rtol=0, atol=1e-6
@@ -241,7 +242,7 @@ def test_bad_dask_input_is_refused(threads):
 def test_missing_dask_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "dask", None)
     with pytest.raises(ImportError, match=r"pip install softmax-regression\[dask\]"):
-        dask_module._import_dask()
+        reduce_module.import_dask()
 
 
 def _kill_one_worker(client):
@@ -332,9 +333,7 @@ def test_int_cv_deals_the_folds_of_stratified_kfold(threads):
     labels = np.array(["owl", "cat", "emu"])[y]
     labels[[5, 1500]] = "ant"  # two members: fewer than the folds
     Xd = da.from_array(X, chunks=((700, 300, 1000), (N_FEATURES,)))
-    data = dask_module.persist_dask_data(
-        SoftmaxRegression(), Xd, da.from_array(labels, chunks=450)
-    )
+    data = dask_module.persist_dask_data(Xd, da.from_array(labels, chunks=450))
     with pytest.warns(UserWarning, match="only 2 members, which is less than"):
         expected = list(StratifiedKFold(3).split(X, labels))
     with pytest.warns(UserWarning, match="only 2 members, which is less than"):

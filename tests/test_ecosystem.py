@@ -7,7 +7,6 @@ import polars as pl
 import pytest
 import sklearn
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.datasets import load_digits, load_iris, load_wine
 from sklearn.ensemble import StackingClassifier
 from sklearn.exceptions import UnsetMetadataPassedError
 from sklearn.linear_model import LogisticRegression
@@ -24,17 +23,6 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from softmax_regression import SoftmaxRegression
-
-
-@pytest.fixture(scope="module")
-def wine():
-    return load_wine(return_X_y=True)
-
-
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
 
 
 def _assert_probabilities(proba, n_samples, n_classes):
@@ -59,8 +47,8 @@ def test_pipeline_with_standard_scaler_on_raw_wine(wine):
     np.testing.assert_allclose(pipe[-1].coef_, direct.coef_, rtol=1e-12)
 
 
-def test_grid_search_picks_alpha_and_refits(iris):
-    X, y = iris
+def test_grid_search_picks_alpha_and_refits(iris_scaled):
+    X, y = iris_scaled
     grid = GridSearchCV(
         SoftmaxRegression(), {"alpha": [1e-4, 1e-2, 1.0, 100.0]}, cv=5
     ).fit(X, y)
@@ -76,8 +64,8 @@ def test_grid_search_picks_alpha_and_refits(iris):
     assert grid.score(X, y) > 0.95
 
 
-def test_cross_val_score_on_digits():
-    X, y = load_digits(return_X_y=True)  # 10 classes, 650 parameters
+def test_cross_val_score_on_digits(digits):
+    X, y = digits  # 10 classes, 650 parameters
     pipe = make_pipeline(StandardScaler(), SoftmaxRegression(alpha=1e-2))
     scores = cross_val_score(pipe, X, y, cv=3)
     assert scores.shape == (3,) and scores.mean() > 0.9, scores
@@ -94,8 +82,10 @@ def test_calibrated_classifier_gives_valid_probabilities(wine):
         assert accuracy_score(y, calibrated.classes_[proba.argmax(axis=1)]) > 0.95
 
 
-def test_calibrated_classifier_binary_uses_one_dimensional_decision_function(iris):
-    X, y = iris
+def test_calibrated_classifier_binary_uses_one_dimensional_decision_function(
+    iris_scaled,
+):
+    X, y = iris_scaled
     binary = y > 0  # setosa against the rest
     calibrated = CalibratedClassifierCV(SoftmaxRegression(), cv=3).fit(X, binary)
     _assert_probabilities(calibrated.predict_proba(X), len(y), 2)
@@ -103,8 +93,8 @@ def test_calibrated_classifier_binary_uses_one_dimensional_decision_function(iri
 
 
 @pytest.mark.parametrize("stack_method", ["predict_proba", "decision_function"])
-def test_stacking_classifier(iris, stack_method):
-    X, y = iris
+def test_stacking_classifier(iris_scaled, stack_method):
+    X, y = iris_scaled
     stack = StackingClassifier(
         [
             ("softmax", SoftmaxRegression(alpha=1e-2)),
@@ -124,8 +114,8 @@ def test_stacking_classifier(iris, stack_method):
     assert stack.score(X, y) > 0.9
 
 
-def test_stacking_binary_decision_function_is_one_column(iris):
-    X, y = iris
+def test_stacking_binary_decision_function_is_one_column(iris_scaled):
+    X, y = iris_scaled
     binary = (y == 2).astype(int)
     stack = StackingClassifier(
         [
@@ -140,8 +130,8 @@ def test_stacking_binary_decision_function_is_one_column(iris):
     assert stack.score(X, binary) > 0.9
 
 
-def test_one_vs_rest_fits_two_class_softmax_models(iris):
-    X, y = iris
+def test_one_vs_rest_fits_two_class_softmax_models(iris_scaled):
+    X, y = iris_scaled
     ovr = OneVsRestClassifier(SoftmaxRegression()).fit(X, y)
     assert len(ovr.estimators_) == 3
     for k, sub in enumerate(ovr.estimators_):
@@ -159,16 +149,16 @@ def test_one_vs_rest_fits_two_class_softmax_models(iris):
 
 
 # -- DataFrames ---------------------------------------------------------------
-@pytest.fixture(scope="module")
-def wine_frame():
-    data = load_wine(as_frame=True)
-    return StandardScaler().set_output(transform="pandas").fit_transform(
-        data.data
-    ), data.target
-
-
-def test_pandas_input_keeps_feature_names_and_predicts_like_numpy(wine_frame):
+@pytest.fixture
+def wine_frame_scaled(wine_frame):
+    """wine_frame with the features standardised by a pandas-output
+    StandardScaler (still a DataFrame with the feature names)."""
     X, y = wine_frame
+    return StandardScaler().set_output(transform="pandas").fit_transform(X), y
+
+
+def test_pandas_input_keeps_feature_names_and_predicts_like_numpy(wine_frame_scaled):
+    X, y = wine_frame_scaled
     clf = SoftmaxRegression().fit(X, y)
     np.testing.assert_array_equal(clf.feature_names_in_, X.columns.to_numpy())
     assert clf.feature_names_in_.dtype == object and clf.n_features_in_ == 13
@@ -180,8 +170,8 @@ def test_pandas_input_keeps_feature_names_and_predicts_like_numpy(wine_frame):
     )
 
 
-def test_pandas_reordered_or_renamed_columns_are_refused(wine_frame):
-    X, y = wine_frame
+def test_pandas_reordered_or_renamed_columns_are_refused(wine_frame_scaled):
+    X, y = wine_frame_scaled
     clf = SoftmaxRegression().fit(X, y)
     reordered = X[X.columns[::-1]]
     for method in ("predict", "predict_proba", "decision_function"):
@@ -196,8 +186,8 @@ def test_pandas_reordered_or_renamed_columns_are_refused(wine_frame):
         clf.predict(renamed)
 
 
-def test_pandas_names_missing_on_one_side_warn(wine_frame):
-    X, y = wine_frame
+def test_pandas_names_missing_on_one_side_warn(wine_frame_scaled):
+    X, y = wine_frame_scaled
     named = SoftmaxRegression().fit(X, y)
     with pytest.warns(UserWarning, match="X does not have valid feature names"):
         proba = named.predict_proba(X.to_numpy())
@@ -207,8 +197,8 @@ def test_pandas_names_missing_on_one_side_warn(wine_frame):
         unnamed.predict(X)
 
 
-def test_pandas_string_and_categorical_labels(wine_frame):
-    X, y = wine_frame
+def test_pandas_string_and_categorical_labels(wine_frame_scaled):
+    X, y = wine_frame_scaled
     names = pd.Series(np.array(["barolo", "grignolino", "barbera"])[y])
     for labels in (names, names.astype("category")):
         clf = SoftmaxRegression().fit(X, labels)
@@ -216,8 +206,8 @@ def test_pandas_string_and_categorical_labels(wine_frame):
         assert clf.score(X, labels) > 0.95
 
 
-def test_polars_input_keeps_feature_names(wine_frame):
-    X, y = wine_frame
+def test_polars_input_keeps_feature_names(wine_frame_scaled, wine_frame):
+    X, y = wine_frame_scaled
     frame = pl.from_pandas(X)
     clf = SoftmaxRegression().fit(frame, pl.Series(y.to_numpy()))
     np.testing.assert_array_equal(clf.feature_names_in_, frame.columns)
@@ -231,7 +221,7 @@ def test_polars_input_keeps_feature_names(wine_frame):
     # a pipeline that outputs polars hands the names on to the estimator
     pipe = make_pipeline(StandardScaler(), SoftmaxRegression())
     pipe[0].set_output(transform="polars")
-    pipe.fit(load_wine(as_frame=True).data.pipe(pl.from_pandas), y.to_numpy())
+    pipe.fit(wine_frame[0].pipe(pl.from_pandas), y.to_numpy())
     np.testing.assert_array_equal(pipe[-1].feature_names_in_, frame.columns)
 
 
@@ -242,7 +232,7 @@ def routing():
         yield
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def weighted_wine(wine):
     X, y = wine
     weight = np.random.default_rng(0).integers(0, 4, size=len(y))

@@ -8,21 +8,14 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
-from sklearn.datasets import load_iris, make_classification
+from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import StandardScaler
 
 from softmax_regression import SoftmaxRegression, log_softmax, softmax
 
 
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
-def test_fitted_attributes_and_shapes(iris):
-    X, y = iris
+def test_fitted_attributes_and_shapes(iris_scaled):
+    X, y = iris_scaled
     clf = SoftmaxRegression().fit(X, y)
     assert clf.coef_.shape == (3, 4) and clf.intercept_.shape == (3,)
     np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
@@ -34,8 +27,8 @@ def test_fitted_attributes_and_shapes(iris):
     assert clf.score(X, y) > 0.95
 
 
-def test_predict_log_proba_is_log_softmax_of_logits(iris):
-    X, y = iris
+def test_predict_log_proba_is_log_softmax_of_logits(iris_scaled):
+    X, y = iris_scaled
     clf = SoftmaxRegression().fit(X, y)
     logits = X @ clf.coef_.T + clf.intercept_
     np.testing.assert_allclose(
@@ -76,8 +69,8 @@ def test_continuous_targets_are_rejected():
 
 
 @pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix, sp.csc_matrix])
-def test_float32_is_fitted_in_float32(iris, container):
-    X, y = iris
+def test_float32_is_fitted_in_float32(iris_scaled, container):
+    X, y = iris_scaled
     clf32 = SoftmaxRegression(tol=1e-5).fit(container(X.astype(np.float32)), y)
     clf64 = SoftmaxRegression(tol=1e-5).fit(container(X), y)
     assert clf32.coef_.dtype == np.float32 and clf32.intercept_.dtype == np.float32
@@ -96,8 +89,8 @@ def test_integer_and_bool_input_become_float64(dtype):
     assert clf.coef_.dtype == np.float64
 
 
-def test_sparse_and_dense_fits_agree(iris):
-    X, y = iris
+def test_sparse_and_dense_fits_agree(iris_scaled):
+    X, y = iris_scaled
     dense = SoftmaxRegression(tol=1e-8).fit(X, y)
     for container in (sp.csr_matrix, sp.csc_matrix):
         sparse = SoftmaxRegression(tol=1e-8).fit(container(X), y)
@@ -122,8 +115,8 @@ def test_wide_sparse_data_read_by_columns_fits_as_dense(solver):
     )
 
 
-def test_integer_sample_weights_equal_repeated_rows(iris):
-    X, y = iris
+def test_integer_sample_weights_equal_repeated_rows(iris_scaled):
+    X, y = iris_scaled
     weight = np.random.default_rng(0).integers(0, 4, size=len(y))
     weighted = SoftmaxRegression(tol=1e-9).fit(X, y, sample_weight=weight)
     repeated = SoftmaxRegression(tol=1e-9).fit(
@@ -132,8 +125,8 @@ def test_integer_sample_weights_equal_repeated_rows(iris):
     np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-5, atol=1e-6)
 
 
-def test_class_weight_dict_equals_sample_weight(iris):
-    X, y = iris
+def test_class_weight_dict_equals_sample_weight(iris_scaled):
+    X, y = iris_scaled
     class_weight = {0: 2.0, 1: 0.5, 2: 1.0}
     by_class = SoftmaxRegression(tol=1e-9, class_weight=class_weight).fit(X, y)
     weight = np.array([class_weight[label] for label in y])
@@ -141,8 +134,8 @@ def test_class_weight_dict_equals_sample_weight(iris):
     np.testing.assert_allclose(by_class.coef_, by_sample.coef_, rtol=1e-10)
 
 
-def test_balanced_class_weight_counts_sample_weights(iris):
-    X, y = iris
+def test_balanced_class_weight_counts_sample_weights(iris_scaled):
+    X, y = iris_scaled
     keep = np.r_[0:50, 50:70, 100:150]  # class 1 is rare
     X, y = X[keep], y[keep]
     sw = np.random.default_rng(1).uniform(0.5, 1.5, size=len(y))
@@ -155,20 +148,20 @@ def test_balanced_class_weight_counts_sample_weights(iris):
     np.testing.assert_allclose(balanced.coef_, explicit.coef_, rtol=1e-10)
 
 
-def test_class_weight_with_unknown_label_is_rejected(iris):
-    X, y = iris
+def test_class_weight_with_unknown_label_is_rejected(iris_scaled):
+    X, y = iris_scaled
     with pytest.raises(ValueError, match=r"labels \[7\] that are not classes"):
         SoftmaxRegression(class_weight={7: 1.0}).fit(X, y)
 
 
-def test_no_intercept(iris):
-    X, y = iris
+def test_no_intercept(iris_scaled):
+    X, y = iris_scaled
     clf = SoftmaxRegression(fit_intercept=False).fit(X, y)
     np.testing.assert_array_equal(clf.intercept_, 0.0)
 
 
-def test_warm_start_resumes_from_previous_solution(iris):
-    X, y = iris
+def test_warm_start_resumes_from_previous_solution(iris_scaled):
+    X, y = iris_scaled
     cold = SoftmaxRegression(tol=1e-8).fit(X, y)
     warm = SoftmaxRegression(tol=1e-8, warm_start=True).fit(X, y)
     refit_iters = warm.fit(X, y).n_iter_
@@ -176,8 +169,8 @@ def test_warm_start_resumes_from_previous_solution(iris):
     np.testing.assert_allclose(warm.coef_, cold.coef_, rtol=1e-5, atol=1e-6)
 
 
-def test_non_convergence_warns_with_iterations_tolerance_and_advice(iris):
-    X, y = iris
+def test_non_convergence_warns_with_iterations_tolerance_and_advice(iris_scaled):
+    X, y = iris_scaled
     with pytest.warns(ConvergenceWarning) as record:
         clf = SoftmaxRegression(max_iter=3, tol=1e-12).fit(X, y)
     message = str(record[0].message)
@@ -186,8 +179,8 @@ def test_non_convergence_warns_with_iterations_tolerance_and_advice(iris):
     assert clf.n_iter_ == 3 and np.all(np.isfinite(clf.coef_))
 
 
-def test_max_iter_zero_keeps_zero_coefficients(iris):
-    X, y = iris
+def test_max_iter_zero_keeps_zero_coefficients(iris_scaled):
+    X, y = iris_scaled
     with pytest.warns(ConvergenceWarning, match="0 iterations"):
         clf = SoftmaxRegression(max_iter=0).fit(X, y)
     np.testing.assert_array_equal(clf.coef_, 0.0)
@@ -204,16 +197,16 @@ def test_separable_data_without_penalty_stays_finite():
     np.testing.assert_array_equal(clf.predict(X), y)
 
 
-def test_verbose_prints_progress(iris, capsys):
-    X, y = iris
+def test_verbose_prints_progress(iris_scaled, capsys):
+    X, y = iris_scaled
     with pytest.warns(ConvergenceWarning):
         SoftmaxRegression(verbose=1, max_iter=5, tol=1e-12).fit(X, y)
     out = capsys.readouterr().out
     assert "iter    1" in out and "objective" in out and "max|grad|" in out
 
 
-def test_fit_does_not_change_parameters_and_clone_pickle_roundtrip(iris):
-    X, y = iris
+def test_fit_does_not_change_parameters_and_clone_pickle_roundtrip(iris_scaled):
+    X, y = iris_scaled
     clf = SoftmaxRegression(alpha=1e-3, class_weight="balanced")
     params = clf.get_params()
     clf.fit(X, y)
@@ -234,9 +227,9 @@ def test_fit_does_not_change_parameters_and_clone_pickle_roundtrip(iris):
     ],
 )
 def test_smooth_solver_refuses_a_non_smooth_penalty_with_the_fix(
-    iris, solver, params, penalty
+    iris_scaled, solver, params, penalty
 ):
-    X, y = iris
+    X, y = iris_scaled
     message = (
         f"solver='{solver}' does not support the '{penalty}' penalty "
         r"\(l1_ratio > 0\): use solver='fista' or solver='prox-newton' or solver='auto'"

@@ -1,14 +1,13 @@
 """Observing a fit's iterations from outside the estimator."""
 
 import numpy as np
-from sklearn.datasets import load_iris
 
 from softmax_regression import SoftmaxRegression
 from softmax_regression._fit_hooks import iteration_callback, observe_iterations
 
 
-def test_observer_sees_every_iteration_beside_verbose(capsys):
-    X, y = load_iris(return_X_y=True)
+def test_observer_sees_every_iteration_beside_verbose(iris, capsys):
+    X, y = iris
     seen = []
     with observe_iterations(lambda n, w, value, grad: seen.append((n, value, grad))):
         model = SoftmaxRegression(solver="lbfgs", verbose=1).fit(X, y)

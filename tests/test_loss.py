@@ -6,7 +6,7 @@ import scipy.sparse as sp
 from scipy.optimize import approx_fprime
 
 from softmax_regression import _loss, cross_entropy
-from softmax_regression._loss import MultinomialLoss
+from softmax_regression._loss import MultinomialLoss, ParameterLayout, _kernels
 
 N, D, K = 40, 5, 3
 
@@ -93,8 +93,8 @@ def test_hessp_is_symmetric_and_positive_semidefinite():
 @pytest.mark.parametrize("container", ["dense", "csr"])
 def test_many_small_blocks_equal_one_block(container, monkeypatch):
     loss_one, *_ = _loss_for(container, True, True)
-    monkeypatch.setattr(_loss, "_BLOCK_BYTES", 1)
-    monkeypatch.setattr(_loss, "_MIN_BLOCK_ROWS", 7)
+    monkeypatch.setattr(_kernels, "BLOCK_BYTES", 1)
+    monkeypatch.setattr(_kernels, "MIN_BLOCK_ROWS", 7)
     loss_blocked, *_ = _loss_for(container, True, True)
     assert len(loss_blocked.blocks) > 2 and len(loss_one.blocks) == 1
     assert loss_blocked.blocks[-1].stop == N
@@ -161,9 +161,9 @@ def test_full_hessian_and_cached_hessp_match_hessp(
 def test_cached_hessp_stores_large_probabilities_in_float32(monkeypatch):
     """Beyond the size limit the cached probabilities are float32: the
     products agree with the exact ones to float32 precision, in norm."""
-    import softmax_regression._loss as loss_module
+    import softmax_regression._loss._kernels as loss_module
 
-    monkeypatch.setattr(loss_module, "_FLOAT32_PROBA_BYTES", 0)
+    monkeypatch.setattr(loss_module, "FLOAT32_PROBA_BYTES", 0)
     loss, *_ = _loss_for("dense", True, True)
     rng = np.random.default_rng(8)
     w, v = rng.normal(size=(2, loss.n_params))
@@ -188,8 +188,8 @@ def test_shift_directions_are_flat_for_the_loss():
 
 @pytest.mark.parametrize("container", ["dense", "csr"])
 def test_threads_give_the_same_numbers(container, monkeypatch):
-    monkeypatch.setattr(_loss, "_BLOCK_BYTES", 1)
-    monkeypatch.setattr(_loss, "_MIN_BLOCK_ROWS", 5)
+    monkeypatch.setattr(_kernels, "BLOCK_BYTES", 1)
+    monkeypatch.setattr(_kernels, "MIN_BLOCK_ROWS", 5)
     X, target, weight = _data()
     X = CONTAINERS[container](X)
     rng = np.random.default_rng(9)
@@ -217,7 +217,7 @@ def test_sparse_products_without_scipys_in_place_kernels(monkeypatch):
         loss, *_ = _loss_for(container, True, True)
         fast = (*loss.value_and_grad(w), loss.hessp(w, v), loss.hessian_diagonal(w))
         with monkeypatch.context() as patch:
-            patch.setattr(_loss, "_TRANSPOSED_KERNELS", {})
+            patch.setattr(_kernels, "TRANSPOSED_KERNELS", {})
             slow = (*loss.value_and_grad(w), loss.hessp(w, v), loss.hessian_diagonal(w))
         assert fast[0] == pytest.approx(slow[0], rel=1e-14)
         for a, b in zip(fast[1:], slow[1:], strict=True):
@@ -237,9 +237,64 @@ def test_column_layout_only_for_wide_sparse_data():
 
 
 def test_transposed_in_tiles(monkeypatch):
-    monkeypatch.setattr(_loss, "_TRANSPOSE_TILE", 3)
+    monkeypatch.setattr(_kernels, "TRANSPOSE_TILE", 3)
     matrix = np.arange(70.0).reshape(14, 5)
-    np.testing.assert_array_equal(_loss._transposed(matrix), matrix.T)
+    np.testing.assert_array_equal(_kernels.transposed(matrix), matrix.T)
     out = np.empty((5, 14))
-    assert _loss._transposed(matrix, out=out) is out
+    assert _kernels.transposed(matrix, out=out) is out
     np.testing.assert_array_equal(out, matrix.T)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_parameter_layout_pack_unpack_round_trip(fit_intercept):
+    layout = ParameterLayout(K, D, fit_intercept)
+    assert layout.n_coef == K * D
+    assert layout.n_params == K * D + (K if fit_intercept else 0)
+    rng = np.random.default_rng(12)
+    coef, intercept = rng.normal(size=(K, D)), rng.normal(size=K)
+    w = layout.pack(coef, intercept)
+    assert w.dtype == np.float64 and w.shape == (layout.n_params,)
+    np.testing.assert_array_equal(w[D : 2 * D], coef[1])  # class 1, row-major
+    got_coef, got_intercept = layout.unpack(w)
+    np.testing.assert_array_equal(got_coef, coef)
+    assert np.shares_memory(got_coef, w)  # a view, no copy
+    if fit_intercept:
+        np.testing.assert_array_equal(got_intercept, intercept)
+        np.testing.assert_array_equal(layout.pack(coef)[K * D :], 0.0)
+    else:
+        assert got_intercept is None
+    np.testing.assert_array_equal(layout.zeros(), np.zeros(layout.n_params))
+    loss, *_ = _loss_for("dense", fit_intercept, True)
+    assert loss.layout == layout
+    np.testing.assert_array_equal(loss.unpack(w)[0], got_coef)
+
+
+def test_parameter_layout_unpack_casts_to_the_given_dtype():
+    layout = ParameterLayout(K, D, True)
+    w = np.arange(layout.n_params, dtype=np.float64)
+    coef, intercept = layout.unpack(w, np.float32)
+    assert coef.dtype == intercept.dtype == np.float32
+    assert layout.unpack(w)[0].dtype == np.float64  # None keeps w's dtype
+    loss32, *_ = _loss_for("dense", True, True, dtype=np.float32)
+    assert loss32.unpack(w)[0].dtype == np.float32
+    np.testing.assert_array_equal(layout.pack(coef, intercept), w)
+
+
+def test_parameter_layout_rejects_a_wrong_coef_shape():
+    layout = ParameterLayout(K, D, True)
+    with pytest.raises(ValueError, match=r"\(5, 3\).*\(3, 5\)"):
+        layout.pack(np.zeros((D, K)))
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_parameter_layout_shift_directions_span_the_null_space(fit_intercept):
+    loss, *_ = _loss_for("dense", fit_intercept, True)
+    directions = loss.layout.shift_directions()
+    width = D + int(fit_intercept)
+    assert directions.shape == (loss.n_params, width)
+    np.testing.assert_allclose(directions.T @ directions, np.eye(width), atol=1e-15)
+    rng = np.random.default_rng(13)
+    w = rng.normal(size=loss.n_params)
+    for u in directions.T:
+        for t in (-2.0, 3.5):
+            assert loss.value(w + t * u) == pytest.approx(loss.value(w), rel=1e-12)

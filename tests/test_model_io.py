@@ -7,13 +7,13 @@ import os
 import pickle
 import stat
 import zipfile
+from pathlib import Path
 
 import joblib
 import numpy as np
 import pandas as pd
 import pytest
 import skops.io as sio
-from sklearn.datasets import load_wine
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 
@@ -28,9 +28,11 @@ from softmax_regression import (
 )
 
 
-@pytest.fixture(scope="module")
-def wine():
-    X, y = load_wine(return_X_y=True, as_frame=True)
+@pytest.fixture
+def wine_frame_std(wine_frame):
+    """Wine standardised by pandas (sample standard deviation) as a DataFrame,
+    with the labels as a numpy array."""
+    X, y = wine_frame
     return (X - X.mean()) / X.std(), y.to_numpy()
 
 
@@ -53,8 +55,8 @@ def _assert_same_model(loaded, model, X):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("labels", ["int", "str", "object"])
 @pytest.mark.parametrize("names", [True, False])
-def test_round_trip_is_bit_exact(tmp_path, wine, dtype, labels, names):
-    X, y = wine
+def test_round_trip_is_bit_exact(tmp_path, wine_frame_std, dtype, labels, names):
+    X, y = wine_frame_std
     X = X.astype(dtype) if names else X.to_numpy(dtype=dtype)
     y = {
         "int": y,
@@ -73,8 +75,8 @@ def test_round_trip_is_bit_exact(tmp_path, wine, dtype, labels, names):
     assert type(loaded.class_weight[y[-1]]) is np.float64
 
 
-def test_cross_validated_model_round_trips(tmp_path, wine):
-    X, y = wine
+def test_cross_validated_model_round_trips(tmp_path, wine_frame_std):
+    X, y = wine_frame_std
     model = SoftmaxRegressionCV(alphas=[1e-1, 1e-3], cv=3).fit(X, y)
     save_model(model, tmp_path / "cv.srm")
     loaded = load_model(tmp_path / "cv.srm")
@@ -86,8 +88,8 @@ def test_cross_validated_model_round_trips(tmp_path, wine):
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
 
 
-def test_streamed_model_round_trips_and_streams_on(tmp_path, wine):
-    X, y = wine
+def test_streamed_model_round_trips_and_streams_on(tmp_path, wine_frame_std):
+    X, y = wine_frame_std
     model = SoftmaxRegression(random_state=0)
     for rows in (slice(0, 90), slice(90, None)):
         model.partial_fit(X.iloc[rows], y[rows], classes=[0, 1, 2])
@@ -103,8 +105,8 @@ def test_streamed_model_round_trips_and_streams_on(tmp_path, wine):
     assert not np.allclose(loaded.coef_, from_zeros.coef_)
 
 
-def test_params_of_every_json_kind_round_trip(tmp_path, wine):
-    X, y = wine
+def test_params_of_every_json_kind_round_trip(tmp_path, wine_frame_std):
+    X, y = wine_frame_std
     model = SoftmaxRegression(alpha=0.0, max_iter=np.int64(30)).fit(X, y)
     model.set_params(tol=float("inf"))
     model.example_ = (1, [2.5, "x", None], {"k": float("-inf"), 4: True})
@@ -126,9 +128,11 @@ class NewParameters(SoftmaxRegression):
         )
 
 
-def test_new_estimator_and_parameters_need_one_line(tmp_path, wine, monkeypatch):
+def test_new_estimator_and_parameters_need_one_line(
+    tmp_path, wine_frame_std, monkeypatch
+):
     monkeypatch.setitem(_model_io._ESTIMATORS, "NewParameters", NewParameters)
-    X, y = wine
+    X, y = wine_frame_std
     model = NewParameters(alpha=1e-3).set_params(
         penalty="elasticnet", batch_size=64, smoothing=0.1
     )
@@ -139,8 +143,8 @@ def test_new_estimator_and_parameters_need_one_line(tmp_path, wine, monkeypatch)
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
 
 
-def test_pickle_and_joblib_still_work(tmp_path, wine):
-    X, y = wine
+def test_pickle_and_joblib_still_work(tmp_path, wine_frame_std):
+    X, y = wine_frame_std
     model = SoftmaxRegression().fit(X, y)
     joblib.dump(model, tmp_path / "m.joblib")
     copies = pickle.loads(pickle.dumps(model)), joblib.load(tmp_path / "m.joblib")
@@ -148,8 +152,8 @@ def test_pickle_and_joblib_still_work(tmp_path, wine):
         np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
 
 
-def test_skops_persistence_as_documented(tmp_path, wine):
-    X, y = wine
+def test_skops_persistence_as_documented(tmp_path, wine_frame_std):
+    X, y = wine_frame_std
     model = SoftmaxRegression().fit(X, y)
     sio.dump(model, tmp_path / "m.skops")
     unknown = sio.get_untrusted_types(file=tmp_path / "m.skops")
@@ -158,8 +162,8 @@ def test_skops_persistence_as_documented(tmp_path, wine):
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
 
 
-def test_save_refuses_what_it_cannot_store(tmp_path, wine):
-    X, y = wine
+def test_save_refuses_what_it_cannot_store(tmp_path, wine_frame_std):
+    X, y = wine_frame_std
     with pytest.raises(NotFittedError):
         save_model(SoftmaxRegression(), tmp_path / "m.srm")
     with pytest.raises(TypeError, match=r"stores only SoftmaxRegression.*got Logistic"):
@@ -180,8 +184,8 @@ def test_save_refuses_what_it_cannot_store(tmp_path, wine):
     assert not list(tmp_path.iterdir())
 
 
-def test_write_is_atomic(tmp_path, wine, monkeypatch):
-    X, y = wine
+def test_write_is_atomic(tmp_path, wine_frame_std, monkeypatch):
+    X, y = wine_frame_std
     model = SoftmaxRegression().fit(X, y)
     path = tmp_path / "m.srm"
     calls = []
@@ -222,8 +226,8 @@ def test_write_is_atomic(tmp_path, wine, monkeypatch):
 
 
 @pytest.fixture
-def saved(tmp_path, wine):
-    X, y = wine
+def saved(tmp_path, wine_frame_std):
+    X, y = wine_frame_std
     path = tmp_path / "wine.srm"
     save_model(SoftmaxRegression().fit(X, np.array(["a", "b", "c"])[y]), path)
     return path
@@ -272,7 +276,7 @@ def _declare(name, array, data):
     return edit
 
 
-def test_refuses_files_that_are_not_model_files(tmp_path, saved, wine):
+def test_refuses_files_that_are_not_model_files(tmp_path, saved, wine_frame_std):
     text = tmp_path / "model.csv"
     text.write_text("a,b\n1,2\n")
     with pytest.raises(ModelFileError, match="not a complete zip archive"):
@@ -281,7 +285,7 @@ def test_refuses_files_that_are_not_model_files(tmp_path, saved, wine):
     truncated.write_bytes(saved.read_bytes()[: saved.stat().st_size // 2])
     with pytest.raises(ModelFileError, match="not a complete zip archive"):
         load_model(truncated)
-    joblib.dump(SoftmaxRegression().fit(*wine), tmp_path / "m.joblib")
+    joblib.dump(SoftmaxRegression().fit(*wine_frame_std), tmp_path / "m.joblib")
     with pytest.raises(ModelFileError, match=r"looks like a pickle.*never unpickles"):
         load_model(tmp_path / "m.joblib")
     other_zip = tmp_path / "other.zip"
@@ -408,7 +412,7 @@ def test_refuses_malformed_metadata(saved, edit, match):
         load_model(_rewrite(saved, edit))
 
 
-def test_parameters_from_other_versions(saved, wine):
+def test_parameters_from_other_versions(saved, wine_frame_std):
     def newer_and_older(metadata):
         params = metadata["content"]["params"]
         params["temperature"] = 0.1
@@ -418,7 +422,7 @@ def test_parameters_from_other_versions(saved, wine):
     with pytest.warns(UserWarning, match="does not know: temperature"):
         loaded = load_model(saved)
     assert loaded.max_iter == SoftmaxRegression().max_iter
-    assert loaded.predict(wine[0].iloc[:1]).shape == (1,)
+    assert loaded.predict(wine_frame_std[0].iloc[:1]).shape == (1,)
 
 
 def test_every_bit_flip_and_truncation_is_refused_or_harmless(saved):
@@ -491,9 +495,37 @@ def test_refuses_a_metadata_bomb_before_inflating_it(saved):
         load_model(saved)
 
 
-def test_loaded_model_checks_feature_names(tmp_path, wine):
-    X, y = wine
+def test_loaded_model_checks_feature_names(tmp_path, wine_frame_std):
+    X, y = wine_frame_std
     path = tmp_path / "m.srm"
     save_model(SoftmaxRegression().fit(X, y), path)
     with pytest.raises(ValueError, match="feature names"):
         load_model(path).predict(pd.DataFrame(X.to_numpy(), columns=X.columns[::-1]))
+
+
+# -- files written before the package was reorganised ------------------------
+BEFORE = Path(__file__).parent / "data" / "models_before_refactor"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "softmax_regression",
+        "softmax_regression_l1",
+        "softmax_regression_cv",
+        "softmax_regression_sgd",
+    ],
+)
+def test_files_written_before_the_redesign_still_load(name, iris):
+    """Model files saved by the code before the fitting core was factored
+    out (commit 05d9a27, with ``tests/data/models_before_refactor``'s
+    probabilities computed then) load and predict the same."""
+    X, y = iris
+    if name.endswith("sgd"):
+        X = (X - X.mean(axis=0)) / X.std(axis=0)
+    model = load_model(BEFORE / f"{name}.srm")
+    expected = np.load(BEFORE / "expected_proba.npz")[name]
+    np.testing.assert_array_equal(model.predict_proba(X), expected)
+    if name.endswith("sgd"):  # a loaded streamed model streams on
+        model.partial_fit(X, y)
+        assert model.n_iter_ == 6 and np.all(np.isfinite(model.coef_))

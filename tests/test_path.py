@@ -2,8 +2,6 @@
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_iris, load_wine
-from sklearn.preprocessing import StandardScaler
 
 from softmax_regression import SoftmaxRegression, softmax, softmax_regression_path
 from softmax_regression._loss import MultinomialLoss
@@ -11,19 +9,13 @@ from softmax_regression._loss import MultinomialLoss
 ALPHAS = np.logspace(0, -5, 6)
 
 
-@pytest.fixture(scope="module")
-def wine():
-    X, y = load_wine(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
 def _proba(X, coef, intercept):
     return softmax(X @ coef.T + intercept, axis=1)
 
 
 @pytest.mark.parametrize("solver", ["newton-cg", "newton-cholesky", "lbfgs"])
-def test_path_points_are_the_cold_fits(wine, solver):
-    X, y = wine
+def test_path_points_are_the_cold_fits(wine_scaled, solver):
+    X, y = wine_scaled
     tol = 1e-9 if solver == "lbfgs" else 1e-10
     alphas, coefs, intercepts, n_iters = softmax_regression_path(
         X, y, ALPHAS, solver=solver, tol=tol, max_iter=10_000
@@ -40,8 +32,8 @@ def test_path_points_are_the_cold_fits(wine, solver):
         np.testing.assert_allclose(intercept.sum(), 0.0, atol=1e-12)
 
 
-def test_warm_starts_take_fewer_iterations_than_cold_fits(wine):
-    X, y = wine
+def test_warm_starts_take_fewer_iterations_than_cold_fits(wine_scaled):
+    X, y = wine_scaled
     _, _, _, n_iters = softmax_regression_path(
         X, y, np.logspace(0, -4, 9), solver="newton-cg", tol=1e-8
     )
@@ -53,8 +45,8 @@ def test_warm_starts_take_fewer_iterations_than_cold_fits(wine):
     assert n_iters.sum() < 0.7 * sum(cold)
 
 
-def test_alphas_are_sorted_decreasing_and_checked(wine):
-    X, y = wine
+def test_alphas_are_sorted_decreasing_and_checked(wine_scaled):
+    X, y = wine_scaled
     alphas, coefs, _, _ = softmax_regression_path(X, y, [1e-3, 1.0, 1e-1])
     np.testing.assert_array_equal(alphas, [1.0, 1e-1, 1e-3])
     # a stronger penalty gives smaller coefficients
@@ -72,8 +64,8 @@ def _max_gradient_at_null(X, y):
     return np.max(np.abs(loss.value_and_grad(w)[1][: loss.n_coef]))
 
 
-def test_default_grid(wine):
-    X, y = wine
+def test_default_grid(wine_scaled):
+    X, y = wine_scaled
     alphas, coefs, _, _ = softmax_regression_path(X, y, n_alphas=4)
     # pure L2: alpha_max = G / 0.001, down to 1e-6 alpha_max
     alpha_max = _max_gradient_at_null(X, y) / 1e-3
@@ -84,8 +76,8 @@ def test_default_grid(wine):
     np.testing.assert_allclose(alphas, alpha_max * np.array([1, 1e-1, 1e-2]))
 
 
-def test_integer_sample_weight_is_repeated_rows(wine):
-    X, y = wine
+def test_integer_sample_weight_is_repeated_rows(wine_scaled):
+    X, y = wine_scaled
     weight = np.random.default_rng(0).integers(0, 4, size=len(y))
     weighted = softmax_regression_path(
         X, y, ALPHAS[:3], sample_weight=weight, tol=1e-10
@@ -97,8 +89,8 @@ def test_integer_sample_weight_is_repeated_rows(wine):
     np.testing.assert_allclose(weighted[2], repeated[2], atol=1e-7)
 
 
-def test_class_weight_and_no_intercept():
-    X, y = load_iris(return_X_y=True)
+def test_class_weight_and_no_intercept(iris):
+    X, y = iris
     class_weight = {0: 2.0, 1: 1.0, 2: 0.5}
     _, coefs, intercepts, _ = softmax_regression_path(
         X, y, [1e-2], class_weight=class_weight, fit_intercept=False, tol=1e-10
@@ -110,14 +102,14 @@ def test_class_weight_and_no_intercept():
     np.testing.assert_array_equal(intercepts[0], 0.0)
 
 
-def test_float32_stays_float32(wine):
-    X, y = wine
+def test_float32_stays_float32(wine_scaled):
+    X, y = wine_scaled
     _, coefs, intercepts, _ = softmax_regression_path(X.astype(np.float32), y, [0.1])
     assert coefs.dtype == np.float32 and intercepts.dtype == np.float32
 
 
-def test_l1_ratio_is_validated_and_checked_against_the_solver(wine):
-    X, y = wine
+def test_l1_ratio_is_validated_and_checked_against_the_solver(wine_scaled):
+    X, y = wine_scaled
     with pytest.raises(ValueError, match="l1_ratio"):
         softmax_regression_path(X, y, [0.1], l1_ratio=1.5)
     # the smooth solvers cannot minimise an L1 part: the solver check says so
@@ -130,8 +122,8 @@ def test_single_class_is_rejected():
         softmax_regression_path(np.ones((4, 2)), np.zeros(4), [0.1])
 
 
-def test_repeated_alphas_give_repeated_points(wine):
-    X, y = wine
+def test_repeated_alphas_give_repeated_points(wine_scaled):
+    X, y = wine_scaled
     alphas, coefs, _, _ = softmax_regression_path(
         X, y, [1.0, 0.1, 0.1, 0.01], tol=1e-10
     )
@@ -141,8 +133,8 @@ def test_repeated_alphas_give_repeated_points(wine):
 
 
 @pytest.mark.parametrize("penalty", ["elasticnet", "group"])
-def test_sparse_path_points_are_the_cold_fits(wine, penalty):
-    X, y = wine
+def test_sparse_path_points_are_the_cold_fits(wine_scaled, penalty):
+    X, y = wine_scaled
     alphas, coefs, intercepts, _ = softmax_regression_path(
         X, y, n_alphas=6, l1_ratio=0.5, penalty=penalty, tol=1e-9, max_iter=10_000
     )
@@ -166,7 +158,7 @@ def test_wide_sparse_path_is_read_by_columns_once_and_equals_dense():
     and the path is the dense one."""
     import scipy.sparse as sp
 
-    from softmax_regression._path import PathProblem
+    from softmax_regression._search._path import PathProblem
 
     rng = np.random.default_rng(0)
     X = sp.random(40, 200, density=0.1, format="csr", random_state=rng)

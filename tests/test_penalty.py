@@ -10,6 +10,7 @@ from softmax_regression._penalty import (
     GroupElasticNetPenalty,
     L2Penalty,
     make_penalty,
+    penalty_name,
 )
 
 
@@ -195,3 +196,13 @@ def test_prox_with_a_diagonal_metric_solves_its_weighted_problem(name):
     np.testing.assert_allclose(
         penalty.prox(v, np.full_like(v, 0.7)), penalty.prox(v, 0.7)
     )
+
+
+def test_penalty_names():
+    assert penalty_name(1e-4, 0.0) == "l2"
+    assert penalty_name(0.0, 0.7) == "l2"  # no penalty at all
+    assert penalty_name(1e-4, 1.0) == "l1"
+    assert penalty_name(1e-4, 0.3) == "elasticnet"
+    assert penalty_name(1e-4, 0.3, "group") == "group"
+    assert penalty_name(1e-4, 1.0, "group") == "group"
+    assert penalty_name(1e-4, 0.0, "group") == "l2"

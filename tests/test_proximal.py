@@ -2,13 +2,11 @@
 fitted solution, exact zeros, the group structure, and the proximal solvers
 (FISTA and proximal Newton)."""
 
-import functools
 import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.datasets import load_iris, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
@@ -22,10 +20,10 @@ from softmax_regression._solvers._centring import Centring
 ALPHA = 0.02
 
 
-@functools.cache
-def _wine():
-    X, y = load_wine(return_X_y=True)
-    X = StandardScaler().fit_transform(X)
+@pytest.fixture
+def wine_weighted(wine_scaled):
+    """wine_scaled's ``(X, y)`` and random sample weights in [0.2, 3]."""
+    X, y = wine_scaled
     weight = np.random.default_rng(0).uniform(0.2, 3.0, size=len(y))
     return X, y, weight
 
@@ -82,9 +80,9 @@ PROXIMAL = ["fista", "prox-newton"]
 @pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_fit_satisfies_the_subgradient_optimality_conditions(
-    case, container, dtype, solver
+    wine_weighted, case, container, dtype, solver
 ):
-    X, y, weight = _wine()
+    X, y, weight = wine_weighted
     X = container(X.astype(dtype))
     tol, atol = (1e-9, 1e-8) if dtype == np.float64 else (1e-5, 1e-4)
     with warnings.catch_warnings():
@@ -100,10 +98,10 @@ def test_fit_satisfies_the_subgradient_optimality_conditions(
 
 @pytest.mark.parametrize("solver", PROXIMAL)
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_uncentred_badly_scaled_features(solver, fit_intercept):
+def test_uncentred_badly_scaled_features(wine_weighted, solver, fit_intercept):
     """Raw-scale features (offset 50, scales 0.1 to 100): the centred
     coordinates and the per-feature metric keep the fits quick and exact."""
-    X, y, weight = _wine()
+    X, y, weight = wine_weighted
     X = 50 + X * np.logspace(-1, 2, X.shape[1])
     for penalty in ("elasticnet", "group"):
         with warnings.catch_warnings():
@@ -123,8 +121,8 @@ def test_uncentred_badly_scaled_features(solver, fit_intercept):
             np.testing.assert_array_equal(clf.intercept_, 0.0)
 
 
-def test_elastic_net_zeros_entries_and_group_lasso_zeros_whole_features():
-    X, y, _ = _wine()
+def test_elastic_net_zeros_entries_and_group_lasso_zeros_whole_features(wine_scaled):
+    X, y = wine_scaled
     enet = SoftmaxRegression(alpha=0.05, l1_ratio=1.0, tol=1e-8).fit(X, y)
     zero = enet.coef_ == 0
     # entrywise sparsity: some features are dropped for some classes only
@@ -137,11 +135,11 @@ def test_elastic_net_zeros_entries_and_group_lasso_zeros_whole_features():
 
 
 @pytest.mark.parametrize("penalty", ["elasticnet", "group"])
-def test_alpha_above_the_critical_value_drops_every_feature(penalty):
+def test_alpha_above_the_critical_value_drops_every_feature(wine_weighted, penalty):
     """At ``W = 0`` (with the intercepts at their optimum) the loss gradient
     ``g`` gives the smallest ``alpha`` with an all-zero solution:
     ``max |g_kj|`` (or ``max_j ||g_j||`` for groups) over ``l1_ratio``."""
-    X, y, weight = _wine()
+    X, y, weight = wine_weighted
     null = SoftmaxRegression(alpha=1e6, l1_ratio=1.0, penalty=penalty, tol=1e-12)
     null.fit(X, y, sample_weight=weight)
     np.testing.assert_array_equal(null.coef_, 0.0)
@@ -155,8 +153,8 @@ def test_alpha_above_the_critical_value_drops_every_feature(penalty):
     assert np.any(below.fit(X, y, weight).coef_ != 0)
 
 
-def test_l1_ratio_zero_fits_are_unchanged_by_the_penalty_parameter():
-    X, y, weight = _wine()
+def test_l1_ratio_zero_fits_are_unchanged_by_the_penalty_parameter(wine_weighted):
+    X, y, weight = wine_weighted
     reference = SoftmaxRegression(alpha=ALPHA, tol=1e-10).fit(X, y, weight)
     group = SoftmaxRegression(alpha=ALPHA, tol=1e-10, penalty="group")
     group.fit(X, y, weight)
@@ -169,8 +167,8 @@ def test_l1_ratio_zero_fits_are_unchanged_by_the_penalty_parameter():
     )
 
 
-def test_two_classes_keep_symmetric_rows():
-    X, y = load_iris(return_X_y=True)
+def test_two_classes_keep_symmetric_rows(iris):
+    X, y = iris
     X, y = StandardScaler().fit_transform(X[y > 0]), y[y > 0]
     for penalty in ("elasticnet", "group"):
         clf = SoftmaxRegression(alpha=ALPHA, l1_ratio=1.0, penalty=penalty, tol=1e-10)
@@ -180,8 +178,8 @@ def test_two_classes_keep_symmetric_rows():
 
 
 @pytest.mark.parametrize("solver", PROXIMAL)
-def test_float32_data_reaches_working_precision_without_warning(solver):
-    X, y, _ = _wine()
+def test_float32_data_reaches_working_precision_without_warning(wine_scaled, solver):
+    X, y = wine_scaled
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         clf = SoftmaxRegression(alpha=ALPHA, l1_ratio=0.5, tol=1e-12, solver=solver)
@@ -193,24 +191,24 @@ def test_float32_data_reaches_working_precision_without_warning(solver):
 
 
 @pytest.mark.parametrize("solver", PROXIMAL)
-def test_too_few_iterations_warn(solver):
-    X, y, _ = _wine()
+def test_too_few_iterations_warn(wine_scaled, solver):
+    X, y = wine_scaled
     with pytest.warns(ConvergenceWarning, match=f"solver='{solver}'.*max_iter=2"):
         SoftmaxRegression(
             alpha=ALPHA, l1_ratio=0.5, max_iter=2, tol=1e-10, solver=solver
         ).fit(X, y)
 
 
-def test_auto_picks_a_proximal_solver_by_size():
-    X, y, _ = _wine()  # 42 parameters: the full Hessian is cheap
+def test_auto_picks_a_proximal_solver_by_size(wine_scaled):
+    X, y = wine_scaled  # 42 parameters: the full Hessian is cheap
     assert SoftmaxRegression(l1_ratio=0.5).fit(X, y)._solver == "prox-newton"
     wide = np.hstack([X] * 8)  # 339 parameters
     assert SoftmaxRegression(l1_ratio=0.5).fit(wide, y)._solver == "fista"
     assert SoftmaxRegression(l1_ratio=0.0).fit(X, y)._solver == "newton-cholesky"
 
 
-def _non_smooth_objective(penalty):
-    X, y, weight = _wine()
+def _non_smooth_objective(penalty, wine_weighted):
+    X, y, weight = wine_weighted
     loss = MultinomialLoss(X, np.searchsorted(np.unique(y), y), weight, 3)
     return Objective(loss, penalty)
 
@@ -221,8 +219,10 @@ def _non_smooth_objective(penalty):
     [ElasticNetPenalty(ALPHA, 0.5), GroupElasticNetPenalty(ALPHA, 1.0, 3)],
     ids=["elasticnet", "group"],
 )
-def test_solver_reports_iterations_and_the_stopping_measure(penalty, solver):
-    objective = _non_smooth_objective(penalty)
+def test_solver_reports_iterations_and_the_stopping_measure(
+    wine_weighted, penalty, solver
+):
+    objective = _non_smooth_objective(penalty, wine_weighted)
     calls = []
     result = SOLVERS[solver].solve(
         objective,

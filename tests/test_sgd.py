@@ -6,9 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import StandardScaler
 
 from softmax_regression import SoftmaxRegression
 from softmax_regression._loss import MultinomialLoss
@@ -19,14 +17,9 @@ from softmax_regression._solvers._sgd import StochasticOptimizer, solve
 ALPHA = 1e-2
 
 
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
 def _objective_value(clf, X, y, alpha=ALPHA):
-    """F(W, b) of DESIGN.md (mean cross-entropy plus the L2 penalty)."""
+    """F(W, b) of docs/user_guide.rst, "The objective" (mean cross-entropy
+    plus the L2 penalty)."""
     log_proba = clf.predict_log_proba(X)
     cross_entropy = -np.mean(log_proba[np.arange(len(y)), y])
     return cross_entropy + alpha / 2 * float(np.sum(clf.coef_**2))
@@ -46,8 +39,8 @@ def _stream(clf, X, y, n_batches, classes=(0, 1, 2), **kwargs):
     ],
     ids=["adam", "momentum"],
 )
-def test_sgd_fit_approaches_the_batch_optimum(iris, settings):
-    X, y = iris
+def test_sgd_fit_approaches_the_batch_optimum(iris_scaled, settings):
+    X, y = iris_scaled
     optimum = SoftmaxRegression(alpha=ALPHA, tol=1e-10).fit(X, y)
     sgd = SoftmaxRegression(
         alpha=ALPHA,
@@ -67,8 +60,8 @@ def test_sgd_fit_approaches_the_batch_optimum(iris, settings):
     assert sgd._solver == "sgd" and sgd.solver == "sgd"
 
 
-def test_same_random_state_same_fit_other_state_other_fit(iris):
-    X, y = iris
+def test_same_random_state_same_fit_other_state_other_fit(iris_scaled):
+    X, y = iris_scaled
     params = dict(solver="sgd", batch_size=16, max_iter=20, alpha=ALPHA)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -85,8 +78,8 @@ def test_same_random_state_same_fit_other_state_other_fit(iris):
     np.testing.assert_array_equal(*streamed)
 
 
-def test_early_stopping_keeps_the_best_validation_score(iris):
-    X, y = iris
+def test_early_stopping_keeps_the_best_validation_score(iris_scaled):
+    X, y = iris_scaled
     clf = SoftmaxRegression(
         solver="sgd",
         early_stopping=True,
@@ -104,23 +97,23 @@ def test_early_stopping_keeps_the_best_validation_score(iris):
     assert clf.t_ == clf.n_iter_ * 120  # 80 % of the rows train
 
 
-def test_early_stopping_with_a_tiny_validation_set_is_refused(iris):
-    X, y = iris
+def test_early_stopping_with_a_tiny_validation_set_is_refused(iris_scaled):
+    X, y = iris_scaled
     with pytest.raises(ValueError, match="The validation set is too small"):
         SoftmaxRegression(
             solver="sgd", early_stopping=True, validation_fraction=0.01
         ).fit(X[::10], y[::10])
 
 
-def test_max_iter_reached_warns_in_epochs(iris):
-    X, y = iris
+def test_max_iter_reached_warns_in_epochs(iris_scaled):
+    X, y = iris_scaled
     with pytest.warns(ConvergenceWarning, match=r"3 iterations \(max_iter=3\)") as rec:
         SoftmaxRegression(solver="sgd", max_iter=3, random_state=0).fit(X, y)
     assert "improving by more than tol" in str(rec[0].message)
 
 
-def test_partial_fit_records_one_pass_per_call_and_improves(iris):
-    X, y = iris
+def test_partial_fit_records_one_pass_per_call_and_improves(iris_scaled):
+    X, y = iris_scaled
     clf = SoftmaxRegression(alpha=ALPHA, learning_rate_init=1e-2, random_state=0)
     for epoch in range(30):
         _stream(clf, X, y, 5)
@@ -133,8 +126,8 @@ def test_partial_fit_records_one_pass_per_call_and_improves(iris):
     assert clf.validation_scores_ is None
 
 
-def test_partial_fit_batch_may_lack_classes(iris):
-    X, y = iris
+def test_partial_fit_batch_may_lack_classes(iris_scaled):
+    X, y = iris_scaled
     clf = SoftmaxRegression(random_state=0)
     clf.partial_fit(X[y == 0], y[y == 0], classes=[0, 1, 2])
     clf.partial_fit(X[y == 2], y[y == 2])
@@ -142,8 +135,8 @@ def test_partial_fit_batch_may_lack_classes(iris):
     assert clf.coef_.shape == (3, 4)
 
 
-def test_partial_fit_ignores_solver(iris):
-    X, y = iris
+def test_partial_fit_ignores_solver(iris_scaled):
+    X, y = iris_scaled
     fits = [
         _stream(SoftmaxRegression(solver=name, random_state=0), X, y, 3).coef_
         for name in ("sgd", "lbfgs", "auto")
@@ -152,8 +145,8 @@ def test_partial_fit_ignores_solver(iris):
     np.testing.assert_array_equal(fits[0], fits[2])
 
 
-def test_partial_fit_after_fit_continues_from_it(iris):
-    X, y = iris
+def test_partial_fit_after_fit_continues_from_it(iris_scaled):
+    X, y = iris_scaled
     clf = SoftmaxRegression(alpha=ALPHA, tol=1e-10).fit(X, y)
     optimum, n_iter = _objective_value(clf, X, y), clf.n_iter_
     clf.set_params(learning_rate_init=1e-4)
@@ -163,16 +156,16 @@ def test_partial_fit_after_fit_continues_from_it(iris):
     assert len(clf.loss_curve_) == 1
 
 
-def test_refit_with_a_batch_solver_drops_the_streaming_state(iris):
-    X, y = iris
+def test_refit_with_a_batch_solver_drops_the_streaming_state(iris_scaled):
+    X, y = iris_scaled
     clf = _stream(SoftmaxRegression(random_state=0), X, y, 3)
     assert hasattr(clf, "loss_curve_")
     clf.set_params(solver="lbfgs").fit(X, y)
     assert not hasattr(clf, "loss_curve_") and not hasattr(clf, "t_")
 
 
-def test_partial_fit_integer_weights_equal_repeated_rows(iris):
-    X, y = iris
+def test_partial_fit_integer_weights_equal_repeated_rows(iris_scaled):
+    X, y = iris_scaled
     weight = np.random.default_rng(0).integers(0, 4, len(y))
     one_batch = dict(batch_size=1000, random_state=0, alpha=ALPHA)
     weighted = SoftmaxRegression(**one_batch)
@@ -186,8 +179,8 @@ def test_partial_fit_integer_weights_equal_repeated_rows(iris):
 
 
 @pytest.mark.parametrize("container", [sp.csr_matrix, sp.csc_matrix])
-def test_sparse_data_give_the_dense_fit(iris, container):
-    X, y = iris
+def test_sparse_data_give_the_dense_fit(iris_scaled, container):
+    X, y = iris_scaled
     params = dict(solver="sgd", batch_size=32, max_iter=20, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -199,8 +192,8 @@ def test_sparse_data_give_the_dense_fit(iris, container):
     np.testing.assert_allclose(streamed.coef_, reference.coef_, rtol=1e-10)
 
 
-def test_partial_fit_takes_probability_rows(iris):
-    X, y = iris
+def test_partial_fit_takes_probability_rows(iris_scaled):
+    X, y = iris_scaled
     rows = np.eye(3)[y]
     soft = _stream(SoftmaxRegression(random_state=0), X, rows, 3, classes=None)
     hard = _stream(SoftmaxRegression(random_state=0), X, y, 3)
@@ -208,8 +201,8 @@ def test_partial_fit_takes_probability_rows(iris):
     np.testing.assert_allclose(soft.coef_, hard.coef_, rtol=1e-12)
 
 
-def test_momentum_update_and_schedules_run(iris):
-    X, y = iris
+def test_momentum_update_and_schedules_run(iris_scaled):
+    X, y = iris_scaled
     schedules = {
         "constant": dict(learning_rate_init=0.05),
         "invscaling": dict(learning_rate_init=1.0, power_t=0.25),
@@ -231,8 +224,8 @@ def test_momentum_update_and_schedules_run(iris):
     assert clf._optimizer.learning_rate_value < 0.05  # adaptive divided it
 
 
-def test_averaging_reports_the_mean_of_the_iterates(iris):
-    X, y = iris
+def test_averaging_reports_the_mean_of_the_iterates(iris_scaled):
+    X, y = iris_scaled
     settings = dict(batch_size=1000, shuffle=False, learning_rate_init=0.1)
     averaged = SoftmaxRegression(average=True, **settings)
     plain = SoftmaxRegression(**settings)
@@ -256,8 +249,8 @@ def test_invscaling_decays_with_samples_seen():
     assert optimizer.learning_rate_value == pytest.approx(1e-3 / 10)
 
 
-def test_divergence_is_reported(iris):
-    X, y = iris
+def test_divergence_is_reported(iris_scaled):
+    X, y = iris_scaled
     with pytest.raises(ValueError, match=r"SGD diverged.*Lower learning_rate_init"):
         SoftmaxRegression(
             solver="sgd",
@@ -294,8 +287,8 @@ def test_solve_defaults_and_weightless_batches_are_skipped():
     assert result.fun == pytest.approx(objective.value(result.x))
 
 
-def test_verbose_sgd_prints_each_epoch(iris, capsys):
-    X, y = iris
+def test_verbose_sgd_prints_each_epoch(iris_scaled, capsys):
+    X, y = iris_scaled
     with pytest.warns(ConvergenceWarning):
         SoftmaxRegression(solver="sgd", verbose=1, max_iter=2).fit(X, y)
     assert "iter    2" in capsys.readouterr().out
@@ -331,16 +324,16 @@ def test_one_pass_of_partial_fit_over_fashion_mnist_nears_the_batch_fit():
 
 
 # -- bad input ----------------------------------------------------------------
-def test_first_partial_fit_needs_classes(iris):
-    X, y = iris
+def test_first_partial_fit_needs_classes(iris_scaled):
+    X, y = iris_scaled
     clf = SoftmaxRegression()
     with pytest.raises(ValueError, match="classes must be passed on the first call"):
         clf.partial_fit(X, y)
     assert not hasattr(clf, "coef_")
 
 
-def test_partial_fit_label_outside_classes(iris):
-    X, y = iris
+def test_partial_fit_label_outside_classes(iris_scaled):
+    X, y = iris_scaled
     with pytest.raises(ValueError, match=r"y contains labels \[2\] that are not in"):
         SoftmaxRegression().partial_fit(X, y, classes=[0, 1])
     clf = SoftmaxRegression().partial_fit(X[y < 2], y[y < 2], classes=[0, 1])
@@ -350,16 +343,16 @@ def test_partial_fit_label_outside_classes(iris):
         clf.partial_fit(X, y)
 
 
-def test_partial_fit_classes_cannot_change(iris):
-    X, y = iris
+def test_partial_fit_classes_cannot_change(iris_scaled):
+    X, y = iris_scaled
     clf = SoftmaxRegression().partial_fit(X, y, classes=[0, 1, 2])
     clf.partial_fit(X, y, classes=[2, 1, 0])  # the same set is fine
     with pytest.raises(ValueError, match=r"classes=\[0, 1, 2, 3\] differs from"):
         clf.partial_fit(X, y, classes=[0, 1, 2, 3])
 
 
-def test_partial_fit_feature_count_and_names_must_match(iris):
-    X, y = iris
+def test_partial_fit_feature_count_and_names_must_match(iris_scaled):
+    X, y = iris_scaled
     clf = SoftmaxRegression().partial_fit(X, y, classes=[0, 1, 2])
     with pytest.raises(ValueError, match="X has 3 features, but SoftmaxRegression is"):
         clf.partial_fit(X[:, :3], y)
@@ -369,8 +362,8 @@ def test_partial_fit_feature_count_and_names_must_match(iris):
         named.partial_fit(frame.rename(columns={"a": "z"}), y)
 
 
-def test_partial_fit_refuses_balanced_class_weight(iris):
-    X, y = iris
+def test_partial_fit_refuses_balanced_class_weight(iris_scaled):
+    X, y = iris_scaled
     with pytest.raises(ValueError, match="class_weight='balanced' cannot be computed"):
         SoftmaxRegression(class_weight="balanced").partial_fit(X, y, classes=[0, 1, 2])
     # a dict is fine
@@ -391,8 +384,8 @@ def test_partial_fit_refuses_balanced_class_weight(iris):
         (dict(power_t=-1.0), "power_t"),
     ],
 )
-def test_invalid_streaming_parameters_are_named(iris, params, name):
-    X, y = iris
+def test_invalid_streaming_parameters_are_named(iris_scaled, params, name):
+    X, y = iris_scaled
     with pytest.raises(ValueError, match=f"'{name}' parameter"):
         SoftmaxRegression(solver="sgd", **params).fit(X, y)
     with pytest.raises(ValueError, match=f"'{name}' parameter"):

@@ -2,26 +2,18 @@
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_iris
 from sklearn.exceptions import DataConversionWarning
-from sklearn.preprocessing import StandardScaler
 
 from softmax_regression import SoftmaxRegression
 
 TIGHT = dict(alpha=1e-2, tol=1e-10, max_iter=5000)
 
 
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
-@pytest.fixture(scope="module")
-def votes(iris):
+@pytest.fixture
+def votes(iris_scaled):
     """Annotator-vote shares: 5 votes per sample, mostly for the true class,
     so some rows have zeros and some are one-hot."""
-    _, y = iris
+    _, y = iris_scaled
     rng = np.random.default_rng(0)
     noisy = np.where(
         rng.random((len(y), 5)) < 0.7, y[:, None], rng.integers(0, 3, (len(y), 5))
@@ -43,9 +35,9 @@ def _expanded(X, Y, sample_weight):
 @pytest.mark.parametrize("solver", ["newton-cg", "newton-cholesky"])
 @pytest.mark.parametrize("class_weight", [None, {0: 2.0, 2: 0.5}, "balanced"])
 def test_soft_targets_equal_the_expanded_weighted_dataset(
-    iris, votes, solver, class_weight
+    iris_scaled, votes, solver, class_weight
 ):
-    X, _ = iris
+    X, _ = iris_scaled
     sample_weight = np.random.default_rng(1).uniform(0.2, 2.0, len(X))
     params = dict(solver=solver, class_weight=class_weight, **TIGHT)
     soft = SoftmaxRegression(**params).fit(X, votes, sample_weight=sample_weight)
@@ -59,8 +51,8 @@ def test_soft_targets_equal_the_expanded_weighted_dataset(
     )
 
 
-def test_one_hot_rows_equal_labels(iris):
-    X, y = iris
+def test_one_hot_rows_equal_labels(iris_scaled):
+    X, y = iris_scaled
     labels = SoftmaxRegression(**TIGHT).fit(X, y)
     one_hot = SoftmaxRegression(**TIGHT).fit(X, np.eye(3)[y])
     np.testing.assert_allclose(one_hot.coef_, labels.coef_, rtol=1e-7, atol=1e-9)
@@ -68,8 +60,8 @@ def test_one_hot_rows_equal_labels(iris):
 
 
 @pytest.mark.parametrize("eps", [0.1, 0.5])
-def test_label_smoothing_is_the_fit_to_smoothed_one_hot_rows(iris, votes, eps):
-    X, y = iris
+def test_label_smoothing_is_the_fit_to_smoothed_one_hot_rows(iris_scaled, votes, eps):
+    X, y = iris_scaled
     smoothed = SoftmaxRegression(label_smoothing=eps, **TIGHT).fit(X, y)
     rows = (1 - eps) * np.eye(3)[y] + eps / 3
     explicit = SoftmaxRegression(**TIGHT).fit(X, rows)
@@ -87,8 +79,8 @@ def test_label_smoothing_is_the_fit_to_smoothed_one_hot_rows(iris, votes, eps):
     assert smoothed.predict_proba(X).max() < plain.predict_proba(X).max()
 
 
-def test_classes_name_the_columns_and_are_sorted(iris, votes):
-    X, _ = iris
+def test_classes_name_the_columns_and_are_sorted(iris_scaled, votes):
+    X, _ = iris_scaled
     named = SoftmaxRegression(**TIGHT).fit(
         X, votes[:, [2, 0, 1]], classes=["virginica", "setosa", "versicolor"]
     )
@@ -100,8 +92,8 @@ def test_classes_name_the_columns_and_are_sorted(iris, votes):
     assert set(named.predict(X)) <= set(named.classes_)
 
 
-def test_distillation_from_a_teacher_fits_its_probabilities(iris):
-    X, y = iris
+def test_distillation_from_a_teacher_fits_its_probabilities(iris_scaled):
+    X, y = iris_scaled
     teacher = SoftmaxRegression(alpha=1e-3).fit(X, y)
     student = SoftmaxRegression(alpha=1e-3).fit(
         X, teacher.predict_proba(X), classes=teacher.classes_
@@ -110,8 +102,8 @@ def test_distillation_from_a_teacher_fits_its_probabilities(iris):
     assert agreement > 0.95
 
 
-def test_a_single_column_still_means_labels(iris):
-    X, y = iris
+def test_a_single_column_still_means_labels(iris_scaled):
+    X, y = iris_scaled
     with pytest.warns(DataConversionWarning, match="column-vector y"):
         column = SoftmaxRegression().fit(X, y[:, None])
     np.testing.assert_array_equal(column.classes_, [0, 1, 2])
@@ -120,15 +112,15 @@ def test_a_single_column_still_means_labels(iris):
     )
 
 
-def test_labels_may_declare_absent_classes(iris):
-    X, y = iris
+def test_labels_may_declare_absent_classes(iris_scaled):
+    X, y = iris_scaled
     clf = SoftmaxRegression(alpha=1e-2).fit(X, y, classes=[0, 1, 2, 3])
     np.testing.assert_array_equal(clf.classes_, [0, 1, 2, 3])
     assert clf.predict_proba(X)[:, 3].max() < 0.05
 
 
-def test_rows_within_the_tolerance_are_accepted(iris, votes):
-    X, _ = iris
+def test_rows_within_the_tolerance_are_accepted(iris_scaled, votes):
+    X, _ = iris_scaled
     nudged = votes.copy()
     nudged[:, 0] += 5e-7
     clf = SoftmaxRegression().fit(X, nudged)
@@ -187,8 +179,8 @@ BAD_TARGETS = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD_TARGETS))
-def test_bad_probability_rows_are_named(iris, votes, case):
-    X, _ = iris
+def test_bad_probability_rows_are_named(iris_scaled, votes, case):
+    X, _ = iris_scaled
     make, kwargs, message = BAD_TARGETS[case]
     clf = SoftmaxRegression()
     with pytest.raises(ValueError, match=message):
@@ -196,15 +188,15 @@ def test_bad_probability_rows_are_named(iris, votes, case):
     assert not hasattr(clf, "coef_")
 
 
-def test_label_outside_declared_classes_is_named(iris):
-    X, y = iris
+def test_label_outside_declared_classes_is_named(iris_scaled):
+    X, y = iris_scaled
     with pytest.raises(ValueError, match=r"y contains labels \[2\] that are not in"):
         SoftmaxRegression().fit(X, y, classes=[0, 1])
 
 
 @pytest.mark.parametrize("eps", [1.0, -0.1, 1.5])
-def test_label_smoothing_outside_zero_one_is_refused(iris, eps):
-    X, y = iris
+def test_label_smoothing_outside_zero_one_is_refused(iris_scaled, eps):
+    X, y = iris_scaled
     with pytest.raises(
         ValueError, match=r"'label_smoothing' parameter .* \[0\.0, 1\.0\)"
     ):

@@ -9,11 +9,12 @@ import scipy.sparse as sp
 from softmax_regression import SoftmaxRegression
 from softmax_regression._loss import MultinomialLoss
 from softmax_regression._objective import Objective
-from softmax_regression._penalty import L2Penalty
+from softmax_regression._penalty import L2Penalty, make_penalty
 from softmax_regression._solvers import (
     EXACT_SOLVERS,
     SOLVERS,
     SolverResult,
+    resolve_solver,
     select_solver,
 )
 
@@ -32,7 +33,7 @@ def test_every_solver_has_the_shared_signature(name):
     assert list(params)[:2] == ["objective", "w0"]
     for keyword in ("tol", "max_iter", "callback"):
         assert params[keyword].kind is inspect.Parameter.KEYWORD_ONLY
-    assert isinstance(module.SUPPORTED_PENALTIES, frozenset)
+    assert isinstance(module.NEEDS, frozenset)
 
 
 @pytest.mark.parametrize("name", EXACT_SOLVERS)
@@ -65,14 +66,14 @@ def test_max_iter_zero_returns_start(name):
     assert result.n_iter == 0 and not result.converged
 
 
-def _problems():
-    from sklearn.datasets import load_digits, load_iris
+@pytest.fixture
+def problems(iris_scaled, digits):
+    """Standardised iris and digits, and digits' raw pixels / 16 as CSR."""
     from sklearn.preprocessing import StandardScaler
 
-    digits_X, digits_y = load_digits(return_X_y=True)
-    iris_X, iris_y = load_iris(return_X_y=True)
+    digits_X, digits_y = digits
     return {
-        "iris": (StandardScaler().fit_transform(iris_X), iris_y),
+        "iris": iris_scaled,
         "digits": (StandardScaler().fit_transform(digits_X), digits_y),
         "digits-csr": (
             sp.csr_matrix(digits_X / 16.0),  # raw pixels, sparse
@@ -82,8 +83,8 @@ def _problems():
 
 
 @pytest.mark.parametrize("problem", ["iris", "digits", "digits-csr"])
-def test_every_pair_of_solvers_reaches_the_same_optimum(problem):
-    X, y = _problems()[problem]
+def test_every_pair_of_solvers_reaches_the_same_optimum(problems, problem):
+    X, y = problems[problem]
     fits = {
         name: SoftmaxRegression(solver=name, alpha=1e-3, tol=1e-9, max_iter=5000).fit(
             X, y
@@ -120,8 +121,8 @@ def test_auto_resolves_by_shape_into_a_private_attribute():
 
 
 @pytest.mark.parametrize("name", EXACT_SOLVERS)
-def test_thread_count_does_not_change_the_result(name):
-    X, y = _problems()["digits"]
+def test_thread_count_does_not_change_the_result(problems, name):
+    X, y = problems["digits"]
     fits = [
         SoftmaxRegression(solver=name, tol=1e-10, max_iter=5000, n_jobs=n_jobs).fit(
             X, y
@@ -134,11 +135,31 @@ def test_thread_count_does_not_change_the_result(name):
 
 
 @pytest.mark.parametrize("name", EXACT_SOLVERS)
-def test_float32_fit_stays_float32_and_close(name):
-    X, y = _problems()["digits"]
+def test_float32_fit_stays_float32_and_close(problems, name):
+    X, y = problems["digits"]
     params = dict(solver=name, alpha=1e-3, tol=1e-6)
     fit32 = SoftmaxRegression(**params).fit(X.astype(np.float32), y)
     fit64 = SoftmaxRegression(**params).fit(X, y)
     assert fit32.coef_.dtype == np.float32
     gap = np.max(np.abs(fit32.predict_proba(X) - fit64.predict_proba(X)))
     assert gap < 1e-3
+
+
+def check_solver_penalty(solver, name):
+    """resolve_solver on in-memory data for the penalty ``name``."""
+    l1_ratio = {"l2": 0.0, "l1": 1.0}.get(name, 0.5)
+    penalty = make_penalty(name, 1e-4, l1_ratio, 3)
+    resolve_solver(solver, penalty, n_samples=100, n_features=3, n_classes=3)
+
+
+def test_solver_table_is_checked_from_declared_needs():
+    check_solver_penalty("lbfgs", "l2")
+    for name in ("l2", "l1", "elasticnet", "group"):
+        check_solver_penalty("fista", name)
+    with pytest.raises(
+        ValueError,
+        match="solver='lbfgs' does not support the 'l1' penalty "
+        r"\(l1_ratio > 0\): use solver='fista' or solver='prox-newton' or "
+        "solver='auto'",
+    ):
+        check_solver_penalty("lbfgs", "l1")

@@ -1,17 +1,29 @@
-"""Solver registry.
+"""The solver registry, and the one place ``solver="auto"`` is decided.
 
 Every solver module exposes ``solve(objective, w0, *, tol, max_iter,
-callback) -> SolverResult`` and ``SUPPORTED_PENALTIES``, the names of the
-penalties it can minimise; :data:`SOLVERS` maps the public ``solver``
-parameter values to those modules.  A solver may accept further keyword
-options after ``callback`` (``"sgd"`` takes its ``optimizer`` and
-``validation_score``); called without them it runs with defaults.
+callback) -> SolverResult`` and ``NEEDS``: the methods of the
+:class:`~softmax_regression._objective.Objective` it calls (see
+:func:`~softmax_regression._objective.objective_offers`).  :data:`SOLVERS`
+maps the public ``solver`` parameter values to those modules.  A solver may
+accept further keyword options after ``callback`` (``"sgd"`` takes its
+``optimizer`` and ``validation_score``); called without them it runs with
+defaults.
+
+:func:`resolve_solver` checks a solver's needs against what an objective
+will offer (which depends on the penalty and on where the data live, in
+memory or on Dask) once, before any work, and resolves ``"auto"`` for every
+caller: the estimator, the path, cross-validation and Dask.  Adding a
+solver is one module and one entry in :data:`SOLVERS` (see the
+architecture page of the documentation).
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
+from .._loss import MultinomialLoss
+from .._objective import objective_offers
+from .._penalty import Penalty, make_penalty
 from . import _fista, _lbfgs, _newton_cg, _newton_cholesky, _prox_newton, _sgd
 from ._result import SolverResult
 
@@ -28,7 +40,21 @@ SOLVERS: dict[str, ModuleType] = {
 #: approaches it, as closely as its learning-rate schedule allows).
 EXACT_SOLVERS: tuple[str, ...] = tuple(sorted(set(SOLVERS) - {"sgd"}))
 
-__all__ = ["EXACT_SOLVERS", "SOLVERS", "SolverResult", "select_solver"]
+#: The values of the ``solver`` parameter.
+SOLVER_OPTIONS: tuple[str, ...] = ("auto", *SOLVERS)
+
+#: Where in-memory data are: what :class:`MultinomialLoss` offers.
+IN_MEMORY = "in-memory data"
+
+__all__ = [
+    "EXACT_SOLVERS",
+    "IN_MEMORY",
+    "SOLVERS",
+    "SOLVER_OPTIONS",
+    "SolverResult",
+    "resolve_solver",
+    "select_solver",
+]
 
 # A full Hessian costs n_samples * n_params^2 multiply-adds per Newton step
 # (and n_params^2 memory).  Measured (benchmarks/results.md, 2026-11-23):
@@ -39,33 +65,132 @@ _CHOLESKY_MAX_PARAMS = 300
 _CHOLESKY_MAX_COST = 5e9
 
 
+def _auto_candidates(
+    n_samples: int, n_features: int, n_classes: int, smooth: bool
+) -> tuple[str, ...]:
+    """The solvers ``"auto"`` prefers for a problem, best first; the first
+    whose needs the objective meets is chosen."""
+    n_params = n_classes * (n_features + 1)
+    small = (
+        n_params <= _CHOLESKY_MAX_PARAMS
+        and n_samples * n_params**2 <= _CHOLESKY_MAX_COST
+    )
+    if not smooth:
+        # alpha=1e-3, tol=1e-8 (benchmarks/results_sparse.md, 2026-11-23):
+        # pendigits raw, L1 (170 parameters) 0.50 s prox-newton vs 5.3 s
+        # fista; digits standardised, l1_ratio=0.5 (650) 0.92 s vs 0.14 s.
+        return ("prox-newton", "fista") if small else ("fista",)
+    return ("newton-cholesky", "newton-cg") if small else ("newton-cg",)
+
+
+def _able(offers: frozenset[str]) -> list[str]:
+    return [name for name, module in SOLVERS.items() if module.NEEDS <= offers]
+
+
+def _refusal(
+    solver: str, penalty: Penalty, loss_offers: frozenset[str], where: str
+) -> str:
+    """Why ``solver`` cannot minimise ``penalty`` on this data, and the fix."""
+    anywhere = _able(objective_offers(loss_offers, smooth=True))
+    if solver != "auto" and solver not in anywhere:
+        names = ", ".join(repr(name) for name in anywhere)
+        return (
+            f"solver={solver!r} cannot fit {where}; use one of {names} or 'auto', "
+            "or compute X into memory."
+        )
+    able = _able(objective_offers(loss_offers, penalty.smooth))
+    what = f"the {penalty.name!r} penalty (l1_ratio > 0)"
+    if able:
+        fix = " or ".join(f"solver={name!r}" for name in [*able, "auto"])
+        return f"solver={solver!r} does not support {what}: use {fix}."
+    in_memory = _able(objective_offers(MultinomialLoss.OFFERS, penalty.smooth))
+    if where != IN_MEMORY and in_memory:
+        names = " or ".join(repr(name) for name in in_memory)
+        return (
+            f"The {penalty.name!r} penalty (l1_ratio > 0) cannot be fitted on "
+            f"{where}: the solvers there ({', '.join(map(repr, anywhere))}) "
+            "minimise only the L2 penalty. Set l1_ratio=0, or compute X into "
+            f"memory for solver={names}."
+        )
+    return (
+        f"solver={solver!r} does not support {what}: no solver supports it in "
+        "this version; set l1_ratio=0."
+    )
+
+
+def resolve_solver(
+    solver: str,
+    penalty: Penalty,
+    *,
+    n_samples: int,
+    n_features: int,
+    n_classes: int,
+    loss_offers: frozenset[str] = MultinomialLoss.OFFERS,
+    where: str = IN_MEMORY,
+) -> str:
+    """The solver to run: ``"auto"`` resolved, its needs checked.
+
+    Parameters
+    ----------
+    solver : str
+        The ``solver`` parameter: a key of :data:`SOLVERS` or ``"auto"``.
+    penalty : Penalty
+        The penalty to minimise (smooth ones admit every solver).
+    n_samples, n_features, n_classes : int
+        The problem's shape, for ``"auto"``.
+    loss_offers : frozenset of str, default=MultinomialLoss.OFFERS
+        What the loss computes: in memory, or the Dask loss's ``OFFERS``.
+    where : str, default=IN_MEMORY
+        Where the data are, for the error message.
+
+    Returns
+    -------
+    str
+        A key of :data:`SOLVERS`.  ``"auto"`` means, when the full Hessian
+        is cheap to build and factor (up to 300 parameters),
+        ``"newton-cholesky"`` (``"prox-newton"`` for a non-smooth penalty),
+        otherwise ``"newton-cg"`` (``"fista"``), or the next of these the
+        objective can serve (on Dask, ``"newton-cg"``).
+
+    Raises
+    ------
+    ValueError
+        When the solver's needs exceed what the objective offers: naming
+        the solvers that can, or saying that none can.
+    """
+    offers = objective_offers(loss_offers, penalty.smooth)
+    if solver == "auto":
+        candidates = _auto_candidates(n_samples, n_features, n_classes, penalty.smooth)
+        for name in candidates:
+            if SOLVERS[name].NEEDS <= offers:
+                return name
+    elif SOLVERS[solver].NEEDS <= offers:
+        return solver
+    raise ValueError(_refusal(solver, penalty, loss_offers, where))
+
+
 def select_solver(
     n_samples: int, n_features: int, n_classes: int, penalty: str = "l2"
 ) -> str:
-    """The solver ``solver="auto"`` resolves to for a problem's shape.
+    """What ``solver="auto"`` resolves to for in-memory data of a shape.
 
     Parameters
     ----------
     n_samples, n_features, n_classes : int
         The problem's shape.
     penalty : str, default="l2"
-        The penalty's name; the non-smooth ones need a proximal solver.
+        A penalty name; the non-smooth ones need a proximal solver.
 
     Returns
     -------
     str
-        When the full Hessian is cheap to build and factor:
-        ``"newton-cholesky"``, or ``"prox-newton"`` for a non-smooth
-        penalty; otherwise ``"newton-cg"``, or ``"fista"``.
+        See :func:`resolve_solver`.
     """
-    n_params = n_classes * (n_features + 1)
-    small = (
-        n_params <= _CHOLESKY_MAX_PARAMS
-        and n_samples * n_params**2 <= _CHOLESKY_MAX_COST
+    l1_ratio = 0.0 if penalty == "l2" else 1.0
+    return resolve_solver(
+        "auto",
+        make_penalty(penalty, 1.0, l1_ratio, n_classes),
+        n_samples=n_samples,
+        n_features=n_features,
+        n_classes=n_classes,
     )
-    if penalty != "l2":
-        # alpha=1e-3, tol=1e-8 (benchmarks/results_sparse.md, 2026-11-23):
-        # pendigits raw, L1 (170 parameters) 0.50 s prox-newton vs 5.3 s
-        # fista; digits standardised, l1_ratio=0.5 (650) 0.92 s vs 0.14 s.
-        return "prox-newton" if small else "fista"
-    return "newton-cholesky" if small else "newton-cg"

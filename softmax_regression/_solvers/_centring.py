@@ -21,7 +21,7 @@ class Centring:
     Parameters
     ----------
     objective : Objective
-        Provides ``feature_moments``, ``n_params`` and the loss's layout.
+        Provides ``feature_moments``, ``n_params`` and ``layout``.
 
     Attributes
     ----------
@@ -33,10 +33,10 @@ class Centring:
     """
 
     def __init__(self, objective) -> None:
-        loss = objective.loss
-        self.n_params = objective.n_params
-        self.n_coef = loss.n_coef
-        self.coef_shape = (loss.n_classes, loss.n_features)
+        layout = objective.layout
+        self.n_params = layout.n_params
+        self.n_coef = layout.n_coef
+        self.coef_shape = (layout.n_classes, layout.n_features)
         self.centre, self.spread = objective.feature_moments()
 
     def _shift(self, w: NDArray, sign: float) -> NDArray:

@@ -45,7 +45,9 @@ from numpy.typing import NDArray
 from ._centring import Centring, positive_metric
 from ._result import IterationCallback, SolverResult
 
-SUPPORTED_PENALTIES = frozenset({"l2", "l1", "elasticnet", "group"})
+#: What this solver needs of the objective (see ``_objective.objective_offers``):
+#: a proximal splitting, so it minimises every penalty.
+NEEDS = frozenset({"loss_value_and_grad", "prox", "optimality", "feature_moments"})
 
 _GROW = 2.0  # factor on L when the quadratic bound fails
 _RELAX = 0.8  # factor on L before each iteration, to let the step grow back
@@ -69,7 +71,8 @@ class _PreconditionedView:
         self.centring = Centring(objective)
         spread = positive_metric(self.centring.spread)
         self.metric = np.ones(objective.n_params)
-        self.metric[: objective.loss.n_coef] = np.tile(spread, objective.loss.n_classes)
+        layout = objective.layout
+        self.metric[: layout.n_coef] = np.tile(spread, layout.n_classes)
         self.to_original = self.centring.to_original
         self.from_original = self.centring.from_original
 

@@ -21,7 +21,8 @@ from numpy.typing import NDArray
 
 from ._result import IterationCallback, SolverResult
 
-SUPPORTED_PENALTIES = frozenset({"l2"})
+#: What this solver needs of the objective (a smooth one).
+NEEDS = frozenset({"value_and_grad", "hessian_diagonal"})
 # Hessian diagonals within this factor of 1 are left unscaled.
 _WELL_SCALED = 1e4
 
@@ -39,7 +40,8 @@ def solve(
     Parameters
     ----------
     objective : Objective
-        Provides ``value_and_grad(w) -> (float, ndarray)`` and ``loss.dtype``.
+        Provides ``value_and_grad(w) -> (float, ndarray)``, ``hessian_diagonal`` and
+        ``dtype``.
     w0 : ndarray
         Starting point (flat parameter vector).
     tol : float
@@ -83,7 +85,7 @@ def solve(
         if last["grad_max"] <= tol:  # the last evaluation is the new iterate
             raise StopIteration
 
-    eps = np.finfo(objective.loss.dtype).eps
+    eps = np.finfo(objective.dtype).eps
     result = scipy.optimize.minimize(
         scaled_fun,
         w0 / scale,

@@ -22,7 +22,8 @@ from numpy.typing import NDArray
 from ._newton import run_newton
 from ._result import IterationCallback, SolverResult
 
-SUPPORTED_PENALTIES = frozenset({"l2"})
+#: What this solver needs of the objective (a smooth one).
+NEEDS = frozenset({"value", "gradient_hessp"})
 _MAX_INNER = 250
 
 

@@ -25,7 +25,8 @@ from numpy.typing import NDArray
 from ._newton import run_newton
 from ._result import IterationCallback, SolverResult
 
-SUPPORTED_PENALTIES = frozenset({"l2"})
+#: What this solver needs of the objective (a smooth one with a full Hessian).
+NEEDS = frozenset({"value_and_grad", "hessian"})
 
 # A factorised Hessian is reused while each step shrinks the gradient norm at
 # least this much; a slower step triggers a fresh Hessian.

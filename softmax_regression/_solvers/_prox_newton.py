@@ -38,7 +38,9 @@ from numpy.typing import NDArray
 from ._centring import Centring, positive_metric
 from ._result import IterationCallback, SolverResult
 
-SUPPORTED_PENALTIES = frozenset({"l2", "l1", "elasticnet", "group"})
+#: What this solver needs of the objective: the loss's full Hessian and a
+#: proximal splitting, so it minimises every penalty.
+NEEDS = frozenset({"loss_hessian", "prox", "optimality", "feature_moments"})
 
 _ARMIJO = 1e-4
 _MAX_HALVINGS = 40
@@ -67,11 +69,11 @@ def _solve_model(objective, w, grad, hess, centring):
     Returns the model's minimiser ``z`` in the original coordinates.
     """
     forward, backward = centring
-    loss = objective.loss
+    layout = objective.layout
     grad = forward.T @ grad
     hess = forward.T @ hess @ forward
     w_original, w = w, backward @ w
-    metric = _model_metric(hess, loss.n_classes, loss.n_features)
+    metric = _model_metric(hess, layout.n_classes, layout.n_features)
     scale = 1.0 / np.sqrt(metric)
     # The Hessian is positive semi-definite, singular along the shifts of
     # every class's coefficients; rounding (float32 data: about -1e-8) puts
@@ -127,7 +129,7 @@ def solve(
     Parameters
     ----------
     objective : Objective
-        Provides ``loss.hessian``, ``loss_value``, ``penalty_value``,
+        Provides ``loss_hessian``, ``loss_value``, ``penalty_value``,
         ``prox``, ``optimality`` and ``dtype``.
     w0 : ndarray
         Starting point.
@@ -148,10 +150,8 @@ def solve(
     precision = 4 * np.finfo(objective.dtype).eps
 
     def local_model(point):
-        f, grad, hess = objective.loss.hessian(point)
-        grad = np.asarray(grad, dtype=np.float64)
-        value = f + objective.penalty_value(point)
-        return value, grad, np.asarray(hess, dtype=np.float64)
+        f, grad, hess = objective.loss_hessian(point)
+        return f + objective.penalty_value(point), grad, hess
 
     centring = Centring(objective).matrices()
     shifts = objective.shift_directions()

@@ -25,7 +25,6 @@ the last iterate; the iterates themselves carry on from where they were.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
@@ -34,7 +33,8 @@ from sklearn.utils import check_random_state
 
 from ._result import IterationCallback, SolverResult
 
-SUPPORTED_PENALTIES = frozenset({"l2"})
+#: What this solver needs of the objective: smooth mini-batch objectives.
+NEEDS = frozenset({"value_and_grad", "take"})
 
 #: Adam's moment decays and denominator guard (Kingma & Ba's defaults, as in
 #: scikit-learn's MLPClassifier).
@@ -183,9 +183,9 @@ class StochasticOptimizer:
         """
         total = 0.0
         batch_weight = 0.0
-        for rows in self._batches(objective.loss.n_samples):
+        for rows in self._batches(objective.n_samples):
             batch = objective if rows is None else objective.take(rows)
-            if batch.loss.weight_sum == 0:
+            if batch.weight_sum == 0:
                 continue
             value, grad = batch.value_and_grad(w)
             with np.errstate(over="ignore", invalid="ignore"):
@@ -197,9 +197,9 @@ class StochasticOptimizer:
                     "learning_rate_init, use the 'adam' update, or scale the "
                     "features (e.g. StandardScaler)."
                 )
-            total += value * batch.loss.weight_sum
-            batch_weight += batch.loss.weight_sum
-            self.n_samples_seen += batch.loss.n_samples
+            total += value * batch.weight_sum
+            batch_weight += batch.weight_sum
+            self.n_samples_seen += batch.n_samples
             self._update_average(w)
         self.w = w
         return total / batch_weight if batch_weight > 0 else np.nan
@@ -284,20 +284,6 @@ class StochasticOptimizer:
         return False
 
 
-@dataclass
-class StochasticResult(SolverResult):
-    """A :class:`SolverResult` that also carries the optimiser's state.
-
-    Attributes
-    ----------
-    optimizer : StochasticOptimizer
-        The state after the run (loss curve, validation scores, moments),
-        from which ``partial_fit`` can continue.
-    """
-
-    optimizer: StochasticOptimizer | None = None
-
-
 def solve(
     objective,
     w0: NDArray,
@@ -307,7 +293,7 @@ def solve(
     callback: IterationCallback | None = None,
     optimizer: StochasticOptimizer | None = None,
     validation_score: Callable[[NDArray], float] | None = None,
-) -> StochasticResult:
+) -> SolverResult:
     """Minimise the objective by mini-batch SGD, ``max_iter`` epochs at most.
 
     Parameters
@@ -334,7 +320,9 @@ def solve(
 
     Returns
     -------
-    StochasticResult
+    SolverResult
+        The optimiser passed in keeps the state after the run (loss curve,
+        validation scores, moments), from which ``partial_fit`` continues.
     """
     optimizer = optimizer if optimizer is not None else StochasticOptimizer()
     w = np.array(w0, dtype=np.float64)
@@ -361,11 +349,4 @@ def solve(
         )
     else:
         message = f"max_iter={max_iter} epochs reached"
-    return StochasticResult(
-        solution,
-        objective.value(solution),
-        n_iter,
-        stopped,
-        message,
-        optimizer=optimizer,
-    )
+    return SolverResult(solution, objective.value(solution), n_iter, stopped, message)

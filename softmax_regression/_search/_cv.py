@@ -11,25 +11,25 @@ from joblib import Parallel, delayed
 from sklearn.metrics import get_scorer, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_array, validate_data
+from sklearn.utils.validation import _check_feature_names, check_array, validate_data
 
-from ._dask import _dask_solver, is_dask_collection
-from ._dask_cv import DaskSearch
-from ._estimator import _ACCEPT_SPARSE, _FLOAT_DTYPES, SoftmaxRegression
-from ._path import (
-    PathProblem,
-    check_alphas,
-    default_alphas,
-    solve_path,
-)
-from ._path_scoring import model_at, neg_log_loss
-from ._validation import (
+from .._dask import dask_solver, is_dask_collection
+from .._estimator import SoftmaxRegression
+from .._fitting import FitConfig
+from .._loss import ParameterLayout
+from .._penalty import PENALTY_OPTIONS
+from .._validation import (
+    ACCEPT_SPARSE,
+    FLOAT_DTYPES,
     check_numeric_features,
     check_weighted_classes,
     encode_labels,
     is_probability_target,
     sample_weights,
 )
+from ._dask_search import DaskSearch
+from ._path import PathProblem, check_alphas, default_alphas, solve_path
+from ._scoring import neg_log_loss, path_scores
 
 
 def _check_l1_ratios(l1_ratios) -> np.ndarray:
@@ -46,41 +46,29 @@ def _check_l1_ratios(l1_ratios) -> np.ndarray:
     return l1_ratios
 
 
-def _flat_parameters(coef: np.ndarray, intercept: np.ndarray, fit_intercept: bool):
-    """The solvers' flat vector of ``(coef, intercept)``: ``W`` row-major,
-    then ``b`` (see :class:`~softmax_regression._loss.MultinomialLoss`)."""
-    parts = [coef.ravel(), intercept] if fit_intercept else [coef.ravel()]
-    return np.concatenate(parts).astype(np.float64)
-
-
 class _InMemorySearch:
     """In-memory data validated as :meth:`SoftmaxRegression.fit` does, its
     folds (``check_cv``) and the path of each fold.
 
     ``problem`` (all the rows) serves the default grid and the refit;
-    :class:`~softmax_regression._dask_cv.DaskSearch` is the same on Dask.
+    :class:`~softmax_regression._search._dask_search.DaskSearch` is the
+    same on Dask.  ``X`` and ``y`` are validated by the caller.
     """
 
     require = None
 
-    def __init__(self, estimator, X, y, sample_weight=None) -> None:
-        check_numeric_features(X)
-        X, y = validate_data(
-            estimator, X, y, accept_sparse=_ACCEPT_SPARSE, dtype=_FLOAT_DTYPES
-        )
+    def __init__(self, cv, class_weight, X, y, sample_weight=None) -> None:
         classes, target = encode_labels(y)
         if sample_weight is not None:
             # validated (and copied) once, so folds index a plain array
             sample_weight = sample_weights(sample_weight, X, target, classes, None)
-        weight = sample_weights(
-            sample_weight, X, target, classes, estimator.class_weight
-        )
+        weight = sample_weights(sample_weight, X, target, classes, class_weight)
         check_weighted_classes(weight, target, classes)
         self.problem = PathProblem(X, target, weight, classes)
-        self.folds = list(check_cv(estimator.cv, y, classifier=True).split(X, y))
+        self.folds = list(check_cv(cv, y, classifier=True).split(X, y))
         self._y = y
         self._sample_weight = sample_weight
-        self._class_weight = estimator.class_weight
+        self._class_weight = class_weight
 
     def fold_path(self, fold, template, alphas, scorer):
         """Fit the path on the rows ``fold[0]`` (all classes kept, absent
@@ -105,24 +93,19 @@ class _InMemorySearch:
         )
         check_weighted_classes(weight, target[train], classes)
         path = solve_path(
-            template, PathProblem(X[train], target[train], weight, classes), alphas
+            FitConfig.from_params(template.get_params()),
+            PathProblem(X[train], target[train], weight, classes),
+            alphas,
         )
-        score_params = (
-            {} if sample_weight is None else {"sample_weight": sample_weight[test]}
-        )
-        scores = np.array(
-            [
-                scorer(
-                    model_at(template, alpha, classes, coef, intercept),
-                    X[test],
-                    self._y[test],
-                    **score_params,
-                )
-                for alpha, coef, intercept in zip(
-                    alphas, path.coefs, path.intercepts, strict=True
-                )
-            ],
-            dtype=np.float64,
+        scores = path_scores(
+            scorer,
+            template,
+            classes,
+            alphas,
+            path,
+            X[test],
+            self._y[test],
+            None if sample_weight is None else sample_weight[test],
         )
         return scores, path.coefs, path.intercepts, path.n_iters
 
@@ -179,7 +162,8 @@ class SoftmaxRegressionCV(SoftmaxRegression):
         or ``n_classes`` values per row) are computed to the client too.
     fit_intercept : bool, default=True
         Whether to fit the (unpenalised) intercepts.
-    solver : {"auto", "lbfgs", "newton-cg", "newton-cholesky"}, default="auto"
+    solver : {"auto", "fista", "lbfgs", "newton-cg", "newton-cholesky", \
+            "prox-newton", "sgd"}, default="auto"
         As in :class:`SoftmaxRegression`.
     tol : float, default=1e-4
         Stopping tolerance of every fit, as in :class:`SoftmaxRegression`.
@@ -290,7 +274,7 @@ n_classes)
     _parameter_constraints: ClassVar[dict] = {
         "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "l1_ratios": ["array-like"],
-        "penalty": [StrOptions({"elasticnet", "group"})],
+        "penalty": [StrOptions(set(PENALTY_OPTIONS))],
         "eps": [Interval(Real, 0, 1, closed="neither"), None],
         "cv": ["cv_object"],
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
@@ -378,10 +362,18 @@ n_classes)
         templates = [self._template(l1_ratio, n_jobs=1) for l1_ratio in l1_ratios]
         if is_dask_collection(X):
             for template in templates:  # before any work on the cluster
-                _dask_solver(template)
-            search = DaskSearch(self, X, y, sample_weight)
+                dask_solver(FitConfig.from_params(template.get_params()))
+            search = DaskSearch(
+                self.cv, self.class_weight, self.fit_intercept, X, y, sample_weight
+            )
+            _check_feature_names(self, search.data.meta, reset=True)
+            self.n_features_in_ = search.data.X.shape[1]
         else:
-            search = _InMemorySearch(self, X, y, sample_weight)
+            check_numeric_features(X)
+            X, y = validate_data(
+                self, X, y, accept_sparse=ACCEPT_SPARSE, dtype=FLOAT_DTYPES
+            )
+            search = _InMemorySearch(self.cv, self.class_weight, X, y, sample_weight)
         alphas = np.array(
             [self._grid(template, search.problem) for template in templates]
         )
@@ -420,7 +412,8 @@ n_classes)
         """The alphas of ``template``'s path on ``problem`` (a
         :class:`PathProblem` or a Dask one)."""
         if isinstance(self.alphas, Integral):
-            return default_alphas(template, problem, self.alphas, self.eps)
+            config = FitConfig.from_params(template.get_params())
+            return default_alphas(config, problem, self.alphas, self.eps)
         return check_alphas(self.alphas)
 
     def _scorer(self):
@@ -457,9 +450,11 @@ n_classes)
         self.classes_ = problem.classes
         self.refit_n_iter_ = 0
         if self.refit:
-            start = _flat_parameters(coef, intercept, self.fit_intercept)
             template = self._template(self.l1_ratio_, n_jobs=self.n_jobs)
-            path = solve_path(template, problem, np.array([self.alpha_]), start)
+            config = FitConfig.from_params(template.get_params())
+            layout = ParameterLayout(*coef.shape, self.fit_intercept)
+            start = layout.pack(coef, intercept)
+            path = solve_path(config, problem, np.array([self.alpha_]), start)
             coef, intercept = path.coefs[0], path.intercepts[0]
             self.refit_n_iter_ = int(path.n_iters[0])
         self.coef_ = coef

@@ -3,131 +3,15 @@
 from __future__ import annotations
 
 import itertools
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from ._softmax import _softmax_columns_inplace
-
-try:  # scipy's in-place kernels for Y += A X; the operator is the fallback
-    from scipy.sparse._sparsetools import csc_matvecs, csr_matvecs
-
-    # A^T of a CSR block is the CSC matrix with the same arrays, and back.
-    _TRANSPOSED_KERNELS = {"csr": csc_matvecs, "csc": csr_matvecs}
-except ImportError:  # pragma: no cover - a scipy that moved them
-    _TRANSPOSED_KERNELS = {}
-
-# Rows per block are chosen so that one block of X plus its logits stays
-# within about this many bytes, which keeps the block in cache between the
-# two products that read it (X_b W^T and G^T X_b).
-_BLOCK_BYTES = 1 << 20
-_MIN_BLOCK_ROWS = 64
-# Rows of a matrix copied per tile when transposing it (see _transposed).
-_TRANSPOSE_TILE = 512
-
-# gradient_hessp keeps the n x K probabilities for the Hessian-vector
-# products that follow.  Beyond this many bytes they are stored in float32:
-# 4 nK bytes (5% of a float64 X with d = 100, K = 10) instead of 8 nK.  The
-# products still run in X's dtype; a relative error of 6e-8 in the Hessian
-# perturbs only the Newton direction, never the gradient or the objective
-# the solver tests.  Smaller problems keep them exact, so Newton-CG keeps
-# its quadratic convergence to the last digits where memory is no concern.
-_FLOAT32_PROBA_BYTES = 8 << 20
-
-_POOLS: dict[int, ThreadPoolExecutor] = {}
-
-
-def _thread_pool(n_threads: int) -> ThreadPoolExecutor:
-    """A process-wide pool of ``n_threads`` workers, created on first use."""
-    if n_threads not in _POOLS:
-        _POOLS[n_threads] = ThreadPoolExecutor(
-            n_threads, thread_name_prefix="softmax_regression"
-        )
-    return _POOLS[n_threads]
-
-
-def _squared(X_block):
-    """Elementwise square of a dense or sparse block (a CSR/CSC block keeps
-    its structure: only the stored values are squared)."""
-    if not sp.issparse(X_block):
-        return X_block**2
-    if X_block.format in ("csr", "csc"):
-        return type(X_block)(
-            (np.square(X_block.data), X_block.indices, X_block.indptr),
-            shape=X_block.shape,
-        )
-    return X_block.multiply(X_block).tocsr()
-
-
-def _add_sparse_xt_g(out: NDArray, X_block, g_rows: NDArray) -> None:
-    """``out += X_block^T g_rows`` for a sparse block, in place.
-
-    ``out`` is ``(d, K)`` and ``g_rows`` is ``(m, K)``.  For a CSR or CSC
-    block whose dtype matches, scipy's own kernels (those behind
-    ``X.T @ G``: a CSR block's transpose is CSC and vice versa) accumulate
-    straight into ``out``; the operator would allocate a ``d x K`` product
-    per block and add it, which on wide data (sector: 55,197 features x 105
-    classes, 46 MB) costs as much as the product itself.
-    """
-    kernel = _TRANSPOSED_KERNELS.get(X_block.format)
-    fits = (
-        kernel is not None
-        and out.flags.c_contiguous
-        and g_rows.flags.c_contiguous
-        and out.dtype == X_block.dtype == g_rows.dtype
-    )
-    if not fits:
-        out += X_block.T @ g_rows
-        return
-    n_rows, n_features = X_block.shape
-    kernel(
-        n_features,
-        n_rows,
-        g_rows.shape[1],
-        X_block.indptr,
-        X_block.indices,
-        X_block.data,
-        g_rows.ravel(),
-        out.ravel(),
-    )
-
-
-def _transposed(matrix: NDArray, out: NDArray | None = None) -> NDArray:
-    """``matrix.T`` written into ``out`` (a new C-contiguous array if None),
-    in tiles of ``matrix``'s rows so that reads and writes both stay in
-    cache: a tall ``d x K`` sparse gradient accumulator copies faster so
-    than in one strided pass."""
-    if out is None:
-        out = np.empty(matrix.shape[::-1], dtype=matrix.dtype)
-    step = _TRANSPOSE_TILE
-    for start in range(0, matrix.shape[0], step):
-        out[:, start : start + step] = matrix[start : start + step].T
-    return out
-
-
-def column_layout_pays(X, n_classes: int) -> bool:
-    """Whether the products should read sparse ``X`` by columns (CSC).
-
-    Each product ``X F`` or ``X^T G`` reads, for every stored entry, a row of
-    the dense operand indexed by the entry's column (CSR) or row (CSC): the
-    ``d x K`` coefficients or the ``n x K`` logits.  With more features than
-    samples the latter is the smaller and stays in cache (20 Newsgroups,
-    130,107 features and 11,314 samples: one loss-and-gradient evaluation
-    43 ms, against 70 ms for scikit-learn's CSR loss, bench_kernel.py).  The
-    CSC copy is taken only when it is no larger than two ``d x K`` vectors,
-    fewer than any solver already holds, so peak memory stays
-    ``O(K d)`` beyond X.
-    """
-    if not sp.issparse(X) or X.format == "csc":
-        return False
-    n_samples, n_features = X.shape
-    copy_bytes = X.nnz * (X.dtype.itemsize + X.indices.itemsize)
-    return (
-        n_features > n_samples
-        and copy_bytes <= 2 * n_features * n_classes * X.dtype.itemsize
-    )
+from .._softmax import softmax_columns_inplace
+from . import _kernels
+from ._kernels import add_sparse_xt_g, squared, thread_pool, transposed
+from ._layout import ParameterLayout
 
 
 class MultinomialLoss:
@@ -177,7 +61,28 @@ class MultinomialLoss:
     n_threads : int, default=1
         Threads that process blocks of rows in parallel, each with private
         accumulators (BLAS should be limited to one thread meanwhile).
+
+    Attributes
+    ----------
+    layout : ParameterLayout
+        The flat parameter vector's layout.
     """
+
+    #: What this loss can compute, by method name; a solver's declared needs
+    #: are checked against it (see softmax_regression/_objective.py).
+    OFFERS = frozenset(
+        {
+            "value",
+            "value_and_grad",
+            "hessp",
+            "gradient_hessp",
+            "hessian_diagonal",
+            "hessian",
+            "feature_moments",
+            "take",
+            "separates",
+        }
+    )
 
     def __init__(
         self,
@@ -193,6 +98,7 @@ class MultinomialLoss:
         self.n_samples, self.n_features = X.shape
         self.n_classes = n_classes
         self.fit_intercept = fit_intercept
+        self.layout = ParameterLayout(n_classes, self.n_features, fit_intercept)
         self.n_threads = max(1, int(n_threads))
         self.soft_targets = target.ndim == 2
         self.target = target.astype(self.dtype) if self.soft_targets else target
@@ -227,30 +133,32 @@ class MultinomialLoss:
             n_threads=self.n_threads,
         )
 
-    # -- layout ------------------------------------------------------------
+    # -- layout (see ParameterLayout) ----------------------------------------
     @property
     def n_params(self) -> int:
         """Length of the flat parameter vector."""
-        return self.n_coef + (self.n_classes if self.fit_intercept else 0)
+        return self.layout.n_params
 
     @property
     def n_coef(self) -> int:
         """Number of entries of ``W`` at the head of the flat vector."""
-        return self.n_classes * self.n_features
+        return self.layout.n_coef
 
     def unpack(self, w: NDArray) -> tuple[NDArray, NDArray | None]:
         """Split a flat vector into ``W (K, d)`` and ``b (K,)`` (or None), in
         the loss dtype."""
-        w = np.asarray(w, dtype=self.dtype)
-        coef = w[: self.n_coef].reshape(self.n_classes, self.n_features)
-        intercept = w[self.n_coef :] if self.fit_intercept else None
-        return coef, intercept
+        return self.layout.unpack(w, self.dtype)
+
+    def shift_directions(self) -> NDArray:
+        """Orthonormal directions along which the loss is flat (see
+        :meth:`ParameterLayout.shift_directions`)."""
+        return self.layout.shift_directions()
 
     def _row_blocks(self) -> list[slice]:
         if sp.issparse(self.X):
             return self._sparse_row_blocks()
         row_bytes = (self.n_features + 2 * self.n_classes) * self.dtype.itemsize
-        rows = max(_MIN_BLOCK_ROWS, _BLOCK_BYTES // max(row_bytes, 1))
+        rows = max(_kernels.MIN_BLOCK_ROWS, _kernels.BLOCK_BYTES // max(row_bytes, 1))
         return [
             slice(start, min(start + rows, self.n_samples))
             for start in range(0, self.n_samples, rows)
@@ -258,15 +166,15 @@ class MultinomialLoss:
 
     def _sparse_row_blocks(self) -> list[slice]:
         """Blocks of CSR rows with about equal numbers of stored entries
-        (about ``_BLOCK_BYTES`` of them, and at most ``nnz / n_threads`` so
-        every thread gets work).  CSC rows cannot be sliced cheaply: one
-        block.
+        (about ``_kernels.BLOCK_BYTES`` of them, and at most
+        ``nnz / n_threads`` so every thread gets work).  CSC rows cannot be
+        sliced cheaply: one block.
         """
         if self.X.format != "csr":
             return [slice(0, self.n_samples)]
         nnz = int(self.X.indptr[-1])
         entry_bytes = self.dtype.itemsize + self.X.indices.itemsize
-        target = max(_BLOCK_BYTES // entry_bytes, 1)
+        target = max(_kernels.BLOCK_BYTES // entry_bytes, 1)
         if self.n_threads > 1:
             target = min(target, -(-nnz // self.n_threads))
         n_blocks = max(1, -(-nnz // max(target, 1)))
@@ -306,7 +214,7 @@ class MultinomialLoss:
         the layout in which each product comes out contiguous.
         """
         if self.sparse:
-            _add_sparse_xt_g(grad_coef, X_block, np.ascontiguousarray(g_block.T))
+            add_sparse_xt_g(grad_coef, X_block, np.ascontiguousarray(g_block.T))
         else:
             grad_coef += g_block @ X_block
 
@@ -316,7 +224,7 @@ class MultinomialLoss:
         flat = np.empty(self.n_params, dtype=self.dtype)
         coef_view = flat[: self.n_coef].reshape(self.n_classes, self.n_features)
         if self.sparse:
-            _transposed(grad_coef, out=coef_view)
+            transposed(grad_coef, out=coef_view)
         else:
             coef_view[...] = grad_coef
         if self.fit_intercept:
@@ -347,7 +255,7 @@ class MultinomialLoss:
                 work(rows, buffers)
             return buffers
 
-        shares = list(_thread_pool(n_threads).map(run_share, range(n_threads)))
+        shares = list(thread_pool(n_threads).map(run_share, range(n_threads)))
         total = shares[0]
         for share in shares[1:]:
             for into, part in zip(total, share, strict=True):
@@ -388,7 +296,7 @@ class MultinomialLoss:
             target_logit = np.einsum("ik,ki->i", target, logits)
         else:
             target_logit = logits[target, np.arange(logits.shape[1])]
-        return _softmax_columns_inplace(logits) - target_logit
+        return softmax_columns_inplace(logits) - target_logit
 
     def _subtract_target(self, proba: NDArray, rows: slice) -> None:
         """``proba -= Y`` for the block: ``P - Y`` in place."""
@@ -462,7 +370,7 @@ class MultinomialLoss:
             X_block = self._block(rows)
             both = self._logits(X_block, both_factor, both_intercept)
             proba = both[:k]
-            _softmax_columns_inplace(proba)
+            softmax_columns_inplace(proba)
             weight = self.normalised_weight[rows]
             self._hessp_block(X_block, proba, both[k:], weight, buffers)
 
@@ -473,7 +381,7 @@ class MultinomialLoss:
         ``s p (1 - p) / sum(s)`` for the intercepts) to ``buffers``."""
         curvature = proba * (1 - proba)
         curvature *= self.normalised_weight[rows]
-        self._add_xt_g(buffers[0], curvature, _squared(X_block))
+        self._add_xt_g(buffers[0], curvature, squared(X_block))
         buffers[1] += curvature.sum(axis=1)
 
     def hessian_diagonal(self, w: NDArray) -> NDArray:
@@ -485,7 +393,7 @@ class MultinomialLoss:
         def work(rows, buffers):
             X_block = self._block(rows)
             proba = self._logits(X_block, factor, intercept)
-            _softmax_columns_inplace(proba)
+            softmax_columns_inplace(proba)
             self._add_curvature(rows, X_block, proba, buffers)
 
         return self._pack(*self._run(work, self._zeros(with_value=False)))
@@ -511,7 +419,9 @@ class MultinomialLoss:
         factor = self._logit_factor(coef)
         probas: dict[int, NDArray] = {}
         proba_bytes = self.n_samples * self.n_classes * self.dtype.itemsize
-        stored_dtype = np.float32 if proba_bytes > _FLOAT32_PROBA_BYTES else self.dtype
+        stored_dtype = (
+            np.float32 if proba_bytes > _kernels.FLOAT32_PROBA_BYTES else self.dtype
+        )
 
         def work(rows, buffers):
             X_block = self._block(rows)
@@ -593,7 +503,7 @@ class MultinomialLoss:
         hess[class_a, :, class_b, :] = blocks
         hess[class_b, :, class_a, :] = blocks
         hess = hess.reshape(self.n_params, self.n_params)
-        order = self._augmented_order()
+        order = self.layout.augmented_order()
         return (
             float(value[0]),
             self._pack(grad_coef, grad_int),
@@ -620,16 +530,6 @@ class MultinomialLoss:
             start += width - a
         return products
 
-    def _augmented_order(self) -> NDArray[np.intp]:
-        """Position in the class-major ``(k, [x, 1])`` layout of each flat
-        parameter (coefficients row-major, then intercepts)."""
-        width = self.n_features + int(self.fit_intercept)
-        classes = np.arange(self.n_classes)[:, None]
-        coef_positions = (classes * width + np.arange(self.n_features)).ravel()
-        if not self.fit_intercept:
-            return coef_positions
-        return np.concatenate([coef_positions, classes[:, 0] * width + self.n_features])
-
     def separates(self, w: NDArray) -> bool:
         """Whether the model ``w`` ranks every row of positive weight's own
         class strictly first (hard labels only; never for probability rows).
@@ -652,17 +552,31 @@ class MultinomialLoss:
                 return False
         return True
 
-    def shift_directions(self) -> NDArray:
-        """Orthonormal directions that add the same amount to every class's
-        coefficient of one feature (or intercept), shape (n_params, n_cols).
+    # -- data summaries --------------------------------------------------------
+    def feature_moments(self) -> tuple[NDArray, NDArray]:
+        """Each feature's weighted centre and spread, for preconditioning.
 
-        The softmax is invariant to them, so the loss is flat along them: the
-        Hessian of the loss is singular there, and the loss gradient is
-        orthogonal to them.
+        Returns
+        -------
+        centre : ndarray of shape (n_features,)
+            The weighted mean of each feature when the model has intercepts
+            (which can absorb a shift of the features), else zeros.
+        spread : ndarray of shape (n_features,)
+            The weighted mean of ``(x_j - centre_j)^2``.
         """
-        width = self.n_features + int(self.fit_intercept)
-        directions = np.zeros((self.n_params, width))
-        # flat parameter i is column (augmented position mod width) of x~
-        columns = self._augmented_order() % width
-        directions[np.arange(self.n_params), columns] = 1.0 / np.sqrt(self.n_classes)
-        return directions
+        X, weight = self.X, self.normalised_weight.astype(np.float64)
+        if sp.issparse(X):
+            mean = np.asarray(X.T @ weight, dtype=np.float64).ravel()
+            second = np.asarray(X.multiply(X).T @ weight, dtype=np.float64).ravel()
+        else:  # by blocks of rows: no float64 copy of X
+            mean = np.zeros(X.shape[1])
+            second = np.zeros(X.shape[1])
+            for rows in self.blocks:
+                block = np.asarray(X[rows], dtype=np.float64)
+                mean += weight[rows] @ block
+                second += weight[rows] @ np.square(block)
+        weight_total = float(weight.sum())
+        if not self.fit_intercept:
+            return np.zeros_like(mean), second / weight_total
+        mean /= weight_total
+        return mean, np.maximum(second / weight_total - mean**2, 0.0)

@@ -3,7 +3,8 @@
 A fold is a pair of boolean Dask arrays chunked like ``X``'s rows: its
 training rows and its validation rows.  Nothing is sliced or copied: a
 fold's fit weighs the rows outside its training mask zero, and its score
-weighs only its validation rows (see :mod:`softmax_regression._dask_cv`).
+weighs only its validation rows (see
+:mod:`softmax_regression._search._dask_search`).
 
 ``cv=None`` or an int gives exactly the folds it gives in memory,
 ``StratifiedKFold(cv)`` (no shuffling): each class's rows, in order, are
@@ -27,7 +28,8 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.model_selection import StratifiedKFold, check_cv
 
-from ._dask import DaskData, _compute
+from ._data import DaskData
+from ._reduce import compute
 
 
 @dataclass
@@ -62,7 +64,7 @@ def dask_folds(cv, data: DaskData) -> list[Fold]:
             for index in range(splitter.n_splits)
         ]
     if hasattr(cv, "split") and not isinstance(cv, str):
-        splits = cv.split(data.X, _compute(data.y)[0])
+        splits = cv.split(data.X, compute(data.y)[0])
     else:
         splits = check_cv(cv).split()
     return [_index_fold(train, test, data) for train, test in splits]

@@ -1,13 +1,14 @@
 """SoftmaxRegressionCV's search on Dask data, with the chunks persisted once.
 
-``X``, ``y`` and the sample weights are persisted and validated once (as by
-:func:`~softmax_regression._dask.fit_dask`).  A fold is a pair of lazy row
-masks (:mod:`softmax_regression._dask_folds`); its training objective is a
-:class:`~softmax_regression._dask.DaskMultinomialLoss` over the same
-persisted chunks with the weights ``sample_weight * class_weight * train``,
-so the validation rows weigh zero and no row is copied or moved.  Each
-fold's path is :func:`~softmax_regression._path.solve_path`, warm-started
-from alpha to alpha as in memory, on a :class:`DaskPathProblem`.
+``X``, ``y`` and the sample weights are persisted and validated once
+(:func:`~softmax_regression._dask.persist_dask_data`).  A fold is a pair of
+lazy row masks (:mod:`softmax_regression._dask._folds`); its training
+objective is a :class:`~softmax_regression._dask.DaskMultinomialLoss` over
+the same persisted chunks with the weights ``sample_weight * class_weight *
+train``, so the validation rows weigh zero and no row is copied or moved.
+Each fold's path is :func:`~softmax_regression._search._path.solve_path`,
+warm-started from alpha to alpha as in memory, on a
+:class:`DaskPathProblem`.
 
 The default score, the weighted negative log loss of the validation rows,
 is summed chunk by chunk on the workers for all the alphas of a fold at
@@ -25,34 +26,34 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ._dask import (
+from .._dask import (
     DaskMultinomialLoss,
-    _broadcast,
-    _class_factors,
-    _compute,
-    _dask_solver,
-    _tree_sum,
-    dask_loss,
+    Fold,
+    broadcast,
+    compute,
+    dask_folds,
+    dask_solver,
     is_dask_collection,
-    penalised_objective,
+    per_chunk,
     persist_dask_data,
+    tree_sum,
+    weighted_loss,
 )
-from ._dask_folds import Fold, dask_folds
-from ._estimator import SoftmaxRegression
-from ._objective import Objective
+from .._estimator import SoftmaxRegression
+from .._fitting import FitConfig, penalised
+from .._objective import Objective
 from ._path import PathResult, solve_path
-from ._path_scoring import model_at, neg_log_loss
-from ._validation import check_weighted_classes
+from ._scoring import model_at, neg_log_loss, path_scores
 
 
 @dataclass
 class DaskPathProblem:
     """The data of a regularisation path held in chunks on Dask workers.
 
-    It offers what :func:`~softmax_regression._path.solve_path` and
-    :func:`~softmax_regression._path.default_alphas` read of a
-    :class:`~softmax_regression._path.PathProblem`; every point's objective
-    shares the one persisted ``loss``, with the point's penalty.
+    It offers what :func:`~softmax_regression._search._path.solve_path`
+    and the default grid read of the in-memory ``PathProblem``; every
+    point's objective shares the one persisted ``loss``, with the point's
+    penalty.
 
     Attributes
     ----------
@@ -71,7 +72,7 @@ class DaskPathProblem:
     @property
     def n_features(self) -> int:
         """Number of features."""
-        return self.loss.n_features
+        return self.loss.layout.n_features
 
     @property
     def dtype(self) -> np.dtype:
@@ -82,13 +83,14 @@ class DaskPathProblem:
         """The total weight of each class."""
         return self.weights
 
-    def solver(self, estimator: SoftmaxRegression) -> str:
-        """``"lbfgs"`` or ``"newton-cg"`` (``"auto"``); others are refused."""
-        return _dask_solver(estimator)
+    def solver(self, config: FitConfig) -> str:
+        """``"lbfgs"`` or ``"newton-cg"`` (``"auto"``); others are refused
+        (see :func:`~softmax_regression._dask.dask_solver`)."""
+        return dask_solver(config)
 
-    def objective(self, estimator: SoftmaxRegression) -> Objective:
-        """The shared loss plus ``estimator``'s penalty."""
-        return penalised_objective(estimator, self.loss)
+    def objective(self, config: FitConfig) -> Objective:
+        """The shared loss plus ``config``'s penalty."""
+        return penalised(config, self.loss)
 
 
 class DaskSearch:
@@ -96,9 +98,13 @@ class DaskSearch:
 
     Parameters
     ----------
-    estimator : SoftmaxRegressionCV
-        Its ``cv``, ``class_weight`` and ``fit_intercept`` are read; its
-        ``n_features_in_`` (and ``feature_names_in_``) are set.
+    cv : int, cross-validation generator, iterable or None
+        As ``SoftmaxRegressionCV``'s (see
+        :func:`~softmax_regression._dask.dask_folds`).
+    class_weight : dict, "balanced" or None
+        Applied to each training part (``"balanced"`` from its own totals).
+    fit_intercept : bool
+        Whether the models have intercepts.
     X : dask.array.Array or dask.dataframe.DataFrame
         The features.
     y : dask or in-memory array-like of shape (n_samples,)
@@ -108,10 +114,13 @@ class DaskSearch:
 
     Attributes
     ----------
+    data : DaskData
+        The persisted data (``data.meta`` for the feature names,
+        ``data.X.shape[1]`` for their number).
     problem : DaskPathProblem
         All the rows: the default grid and the refit use it.
     folds : list of Fold
-        The folds of ``estimator.cv``.
+        The folds of ``cv``.
     require : str
         joblib's ``require`` for running folds side by side: threads
         sharing the client (each evaluation is a round trip to the
@@ -120,28 +129,27 @@ class DaskSearch:
 
     require = "sharedmem"
 
-    def __init__(self, estimator, X, y, sample_weight=None) -> None:
-        self._estimator = estimator
-        self._weighted = sample_weight is not None
-        self.data = persist_dask_data(estimator, X, y, sample_weight)
+    def __init__(
+        self, cv, class_weight, fit_intercept: bool, X, y, sample_weight=None
+    ) -> None:
+        self.class_weight = class_weight
+        self.fit_intercept = fit_intercept
+        self.weighted = sample_weight is not None
+        self.data = persist_dask_data(X, y, sample_weight)
         self.problem = self._problem(self.data.weight, self.data.labels.weights)
-        self.folds = dask_folds(estimator.cv, self.data)
+        self.folds = dask_folds(cv, self.data)
 
     def _problem(self, weight, totals: NDArray) -> DaskPathProblem:
         """The path problem of the rows ``weight`` weighs, whose classes'
         total sample weights are ``totals``."""
         classes = self.data.labels.classes
-        factors = _class_factors(self._estimator, classes, totals)
-        weighted = totals * factors if factors is not None else totals
-        check_weighted_classes(weighted, np.arange(classes.size), classes)
-        loss = dask_loss(
-            self.data.X,
-            self.data.y,
+        loss, weighted = weighted_loss(
+            self.data,
             weight,
+            totals,
             classes=classes,
-            class_factors=factors,
-            weight_total=float(weighted.sum()),
-            fit_intercept=self._estimator.fit_intercept,
+            class_weight=self.class_weight,
+            fit_intercept=self.fit_intercept,
         )
         return DaskPathProblem(loss, classes, weighted)
 
@@ -151,14 +159,28 @@ class DaskSearch:
         """Fit the path on ``fold``'s training rows (the others weigh zero)
         and score each point on its validation rows.
 
+        Parameters
+        ----------
+        fold : Fold
+            One of :attr:`folds`.
+        template : SoftmaxRegression
+            Unfitted: its parameters configure the path's fits, and the
+            models handed to ``scorer`` are its clones.
+        alphas : ndarray of shape (n_alphas,)
+            The path's strengths.
+        scorer : callable
+            ``neg_log_loss`` (summed on the workers) or a scikit-learn
+            scorer.
+
         Returns
         -------
         scores, coefs, intercepts, n_iters : ndarray
-            As ``_InMemorySearch.fold_path`` in :mod:`softmax_regression._cv`.
+            As the in-memory search's ``fold_path``.
         """
+        config = FitConfig.from_params(template.get_params())
         weight = self.data.weight * fold.train
         problem = self._problem(weight, self._class_weight_sums(weight))
-        path = solve_path(template, problem, alphas)
+        path = solve_path(config, problem, alphas)
         del problem  # releases the fold's chunk losses on the workers
         if scorer is neg_log_loss:
             scores = self._log_loss_scores(fold, path)
@@ -168,39 +190,24 @@ class DaskSearch:
 
     def _class_weight_sums(self, weight) -> NDArray[np.float64]:
         """The total of ``weight`` over each class, summed on the workers."""
-        from dask import delayed
-
-        count = delayed(_chunk_class_sums, pure=True)
         classes = self.data.labels.classes
-        parts = [
-            count(yb, wb, classes)
-            for yb, wb in zip(
-                self.data.y.to_delayed().ravel(),
-                weight.to_delayed().ravel(),
-                strict=True,
-            )
-        ]
-        return _compute(_tree_sum(parts))[0]
+        parts = per_chunk(_chunk_class_sums, self.data.y, weight, args=(classes,))
+        return compute(tree_sum(parts))[0]
 
     def _log_loss_scores(self, fold: Fold, path: PathResult) -> NDArray:
         """The default score of every point, on the workers: each chunk sums
         its validation rows' weighted cross-entropies at every point."""
-        from dask import delayed
-
         data = self.data
-        coefs, intercepts = _broadcast(path.coefs), _broadcast(path.intercepts)
-        score = delayed(_chunk_log_losses, pure=True)
-        parts = [
-            score(xb, yb, wb, tb, data.labels.classes, coefs, intercepts)
-            for xb, yb, wb, tb in zip(
-                data.X.to_delayed().ravel(),
-                data.y.to_delayed().ravel(),
-                data.weight.to_delayed().ravel(),
-                fold.test.to_delayed().ravel(),
-                strict=True,
-            )
-        ]
-        losses, weight = _compute(_tree_sum(parts))[0]
+        coefs, intercepts = broadcast(path.coefs), broadcast(path.intercepts)
+        parts = per_chunk(
+            _chunk_log_losses,
+            data.X,
+            data.y,
+            data.weight,
+            fold.test,
+            args=(data.labels.classes, coefs, intercepts),
+        )
+        losses, weight = compute(tree_sum(parts))[0]
         with np.errstate(invalid="ignore", divide="ignore"):
             return -losses / weight
 
@@ -210,22 +217,15 @@ class DaskSearch:
         """``scorer`` at every point, called on the validation rows of X as a
         lazy Dask array and their labels (and weights) gathered."""
         X_test, y_test, weight_test = self._validation_rows(fold)
-        params = {"sample_weight": weight_test} if self._weighted else {}
-        computing = _ComputedPredictions(**template.get_params())
-        classes = self.data.labels.classes
-        return np.array(
-            [
-                scorer(
-                    model_at(computing, alpha, classes, coef, intercept),
-                    X_test,
-                    y_test,
-                    **params,
-                )
-                for alpha, coef, intercept in zip(
-                    alphas, path.coefs, path.intercepts, strict=True
-                )
-            ],
-            dtype=np.float64,
+        return path_scores(
+            scorer,
+            _ComputedPredictions(**template.get_params()),
+            self.data.labels.classes,
+            alphas,
+            path,
+            X_test,
+            y_test,
+            weight_test if self.weighted else None,
         )
 
     def _validation_rows(self, fold: Fold):
@@ -233,7 +233,7 @@ class DaskSearch:
         empty), and their labels and sample weights, computed."""
         data = self.data
         n_chunks = len(fold.test.chunks[0])
-        counts, y_test, weight_test = _compute(
+        counts, y_test, weight_test = compute(
             fold.test.map_blocks(_count_true, chunks=((1,) * n_chunks,), dtype=np.intp),
             data.y[fold.test],
             data.weight[fold.test],
@@ -268,7 +268,7 @@ class _ComputedPredictions(SoftmaxRegression):
 
 def _computed(result):
     """``result`` computed if it is a Dask collection."""
-    return _compute(result)[0] if is_dask_collection(result) else result
+    return compute(result)[0] if is_dask_collection(result) else result
 
 
 # -- the tasks on the chunks ------------------------------------------------------

@@ -13,10 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._data_io import DataError, _pandas, _parquet_pandas, _split_frame, data_format
+from ._data_io import (
+    DataError,
+    data_format,
+    require_pandas,
+    require_parquet,
+    split_frame,
+)
+
+if TYPE_CHECKING:
+    from .._estimator import SoftmaxRegression
 
 # Lines read to estimate a CSV file's bytes per row (Dask splits by bytes).
 _SAMPLE_LINES = 1000
@@ -25,9 +35,11 @@ _SAMPLE_LINES = 1000
 def frame_chunks(path: Path, fmt: str, chunksize: int) -> Iterator:
     """The file's rows as pandas DataFrames of at most ``chunksize`` rows."""
     if fmt == "csv":
-        yield from _pandas("reading CSV files").read_csv(path, chunksize=chunksize)
+        yield from require_pandas("reading CSV files").read_csv(
+            path, chunksize=chunksize
+        )
         return
-    _parquet_pandas("reading Parquet files")
+    require_parquet("reading Parquet files")
     import pyarrow.parquet
 
     for batch in pyarrow.parquet.ParquetFile(path).iter_batches(chunksize):
@@ -37,12 +49,32 @@ def frame_chunks(path: Path, fmt: str, chunksize: int) -> Iterator:
 def labelled_chunks(path: Path, fmt: str, target: str, chunksize: int) -> Iterator:
     """``(X, y)`` of each chunk, ``y`` the ``target`` column."""
     for frame in frame_chunks(path, fmt, chunksize):
-        data = _split_frame(path, frame, target)
+        data = split_frame(path, frame, target)
         yield data.X, data.y
 
 
 def check_streamable(path: Path, fmt: str | None, target: str | None) -> str:
-    """The file's format, after checking it can be read in chunks."""
+    """The file's format, after checking it can be read in chunks.
+
+    Parameters
+    ----------
+    path : Path
+        The DATA file.
+    fmt : str or None
+        Its declared format (``--format``); None infers it from the name.
+    target : str or None
+        The label column (``--target``), which a chunked fit needs.
+
+    Returns
+    -------
+    str
+        ``"csv"`` or ``"parquet"``.
+
+    Raises
+    ------
+    DataError
+        When the file is of another format, is missing, or ``target`` is None.
+    """
     fmt = data_format(path, fmt)
     if fmt not in ("csv", "parquet"):
         raise DataError(
@@ -97,8 +129,28 @@ def _fit_on_dask(model, path: Path, fmt: str, target: str, chunksize: int) -> No
         model.fit(frame.drop(columns=[target]), frame[target])
 
 
-def fit_chunked(model, path: Path, fmt: str, target: str, chunksize: int) -> dict:
+def fit_chunked(
+    model: SoftmaxRegression, path: Path, fmt: str, target: str, chunksize: int
+) -> dict:
     """Fit ``model`` to the file in chunks; return the training summary.
+
+    Every solve, and every ``partial_fit`` pass (as an ``"sgd"`` solve), is
+    reported to the observer of
+    :func:`~softmax_regression._fit_hooks.observe_solves`.
+
+    Parameters
+    ----------
+    model : SoftmaxRegression
+        The unfitted estimator; ``model.solver == "sgd"`` streams the file
+        through ``partial_fit``, any other solver fits it with Dask.
+    path : Path
+        The CSV or Parquet file.
+    fmt : {"csv", "parquet"}
+        Its format, as :func:`check_streamable` returns it.
+    target : str
+        The label column.
+    chunksize : int
+        Rows per chunk (about, per Dask partition).
 
     Returns
     -------

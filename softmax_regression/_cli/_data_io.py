@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import NamedTuple
+from types import ModuleType
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._atomic import atomic_write
-from ._validation import unknown_labels
+from .._atomic import atomic_write
+from .._validation import unknown_labels
 
 #: DATA formats, by the file name's last suffix (before .gz / .bz2 for svmlight).
 DATA_FORMATS = {
@@ -73,7 +74,24 @@ def data_format(path: Path, declared: str | None = None) -> str:
     )
 
 
-def _pandas(what: str):
+def require_pandas(what: str) -> ModuleType:
+    """Import pandas, or say that ``what`` needs it.
+
+    Parameters
+    ----------
+    what : str
+        What needs pandas, e.g. ``"reading CSV files"``.
+
+    Returns
+    -------
+    module
+        The ``pandas`` module.
+
+    Raises
+    ------
+    DataError
+        When pandas is not installed, naming the extra that brings it.
+    """
     try:
         import pandas as pd
     except ImportError:
@@ -83,8 +101,25 @@ def _pandas(what: str):
     return pd
 
 
-def _parquet_pandas(what: str):
-    pd = _pandas(what)
+def require_parquet(what: str) -> ModuleType:
+    """Import pandas after checking that pyarrow (its Parquet engine) is there.
+
+    Parameters
+    ----------
+    what : str
+        What needs them, e.g. ``"reading Parquet files"``.
+
+    Returns
+    -------
+    module
+        The ``pandas`` module.
+
+    Raises
+    ------
+    DataError
+        When pandas or pyarrow is not installed.
+    """
+    pd = require_pandas(what)
     try:
         import pyarrow  # noqa: F401
     except ImportError:
@@ -94,19 +129,40 @@ def _parquet_pandas(what: str):
 
 def _read_frame(path: Path, fmt: str):
     if fmt == "csv":
-        pd = _pandas("reading CSV files")
+        pd = require_pandas("reading CSV files")
         try:
             frame = pd.read_csv(path)
         except pd.errors.EmptyDataError:
             raise DataError(f"{path} is empty: no header, no rows") from None
     else:
-        frame = _parquet_pandas("reading Parquet files").read_parquet(path)
+        frame = require_parquet("reading Parquet files").read_parquet(path)
     if frame.shape[0] == 0:
         raise DataError(f"{path} has no rows of data, only the column names")
     return frame
 
 
-def _split_frame(path: Path, frame, target: str | None) -> Dataset:
+def split_frame(path: Path, frame: Any, target: str | None) -> Dataset:
+    """Split a DataFrame read from ``path`` into features and labels.
+
+    Parameters
+    ----------
+    path : Path
+        The file the frame came from, named in the messages.
+    frame : pandas.DataFrame
+        The file's rows (all of them, or one chunk).
+    target : str or None
+        The label column; None when the frame has no labels.
+
+    Returns
+    -------
+    Dataset
+        The other columns as ``X`` and the ``target`` column as ``y``.
+
+    Raises
+    ------
+    DataError
+        When ``target`` is not a column, or a label is missing.
+    """
     if target is None:
         return Dataset(frame, None, path)
     if target not in frame.columns:
@@ -192,7 +248,7 @@ def read_data(
     if not path.is_file():
         raise DataError(f"DATA file {path} does not exist")
     if fmt in ("csv", "parquet"):
-        return _split_frame(path, _read_frame(path, fmt), target)
+        return split_frame(path, _read_frame(path, fmt), target)
     if fmt == "npz":
         return _read_npz(path, target)
     return _read_svmlight(path, target, n_features)
@@ -296,7 +352,7 @@ def write_table(path, columns: dict[str, np.ndarray], *, overwrite: bool) -> Non
             f"*{', *'.join(TABLE_FORMATS)}"
         )
     if fmt == "parquet":
-        frame = _parquet_pandas("writing Parquet files").DataFrame(columns)
+        frame = require_parquet("writing Parquet files").DataFrame(columns)
         with atomic_write(path, overwrite=overwrite) as file:
             frame.to_parquet(file, index=False)
         return

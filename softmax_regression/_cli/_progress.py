@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from ._fit_hooks import observe_iterations
+from .._fit_hooks import observe_iterations
 
 
 @contextmanager

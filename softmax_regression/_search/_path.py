@@ -1,16 +1,15 @@
 """The regularisation path: one fit per alpha, each warm-started from the last.
 
-Every point of the path is built through :class:`SoftmaxRegression`'s own
-fitting steps (``_resolve_solver``, ``_objective``, ``_solve``,
-``_set_solution``) on a configured estimator whose ``alpha`` (and
-``l1_ratio``) is set per point, so the path solves exactly the problem
-``SoftmaxRegression(alpha=a, l1_ratio=r, ...).fit`` solves, whatever the
-penalty.
+Every point of the path is fitted by the fitting core
+(:func:`~softmax_regression._fitting.fit_objective`) with the configuration
+of ``SoftmaxRegression(alpha=a, l1_ratio=r, ...)``, so the path solves
+exactly the problem that estimator's ``fit`` solves, whatever the penalty.
 
 The path reads its data only through a problem's ``objective``,
 ``solver`` and ``class_totals`` (see :class:`PathProblem`), so the same
-path runs on data held elsewhere: :class:`~softmax_regression._dask_cv.
-DaskPathProblem` supplies the objective of data in chunks on Dask workers.
+path runs on data held elsewhere: :class:`~softmax_regression._search.
+_dask_search.DaskPathProblem` supplies the objective of data in chunks on
+Dask workers.
 """
 
 from __future__ import annotations
@@ -20,15 +19,17 @@ from numbers import Integral, Real
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sklearn.base import clone
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array, check_X_y
 
-from ._estimator import _ACCEPT_SPARSE, _FLOAT_DTYPES, SoftmaxRegression
-from ._loss import column_layout_pays
-from ._objective import Objective
-from ._solvers import SOLVERS
-from ._validation import (
+from .._fitting import FitConfig, fit_objective, in_memory_objective
+from .._loss import column_layout_pays
+from .._objective import Objective
+from .._penalty import PENALTY_OPTIONS, make_penalty
+from .._solvers import SOLVER_OPTIONS
+from .._validation import (
+    ACCEPT_SPARSE,
+    FLOAT_DTYPES,
     check_weighted_classes,
     class_totals,
     encode_labels,
@@ -72,7 +73,7 @@ class PathProblem:
 
     def __post_init__(self) -> None:
         # Every point's loss reads wide sparse X by columns: convert it once
-        # here, not once per alpha in SoftmaxRegression._objective.
+        # here, not once per alpha in in_memory_objective.
         if column_layout_pays(self.X, len(self.classes)):
             self.X = self.X.tocsc()
 
@@ -90,14 +91,14 @@ class PathProblem:
         """The total weight of each class."""
         return class_totals(self.target, self.weight, self.classes.shape[0])
 
-    def solver(self, estimator: SoftmaxRegression) -> str:
-        """The solver ``estimator`` runs on this data (``"auto"`` resolved)."""
-        return estimator._resolve_solver(self.X.shape, self.classes.shape[0])
+    def solver(self, config: FitConfig) -> str:
+        """The solver ``config`` runs on this data (``"auto"`` resolved)."""
+        return config.resolve_solver(*self.X.shape, self.classes.shape[0])
 
-    def objective(self, estimator: SoftmaxRegression) -> Objective:
-        """``estimator``'s objective (its loss and penalty) on this data."""
-        return estimator._objective(
-            self.X, self.target, self.weight, self.classes.shape[0]
+    def objective(self, config: FitConfig) -> Objective:
+        """``config``'s objective (its loss and penalty) on this data."""
+        return in_memory_objective(
+            config, self.X, self.target, self.weight, self.classes.shape[0]
         )
 
 
@@ -159,23 +160,23 @@ def _start(objective, w: NDArray, history: list[tuple[float, NDArray]], alpha: f
 
 
 def solve_path(
-    estimator: SoftmaxRegression,
+    config: FitConfig,
     problem: PathProblem,
     alphas: NDArray[np.float64],
     w0: NDArray[np.float64] | None = None,
 ) -> PathResult:
-    """Fit ``estimator``'s problem at each alpha in turn, warm-starting each
+    """Fit ``config``'s problem at each alpha in turn, warm-starting each
     solve from the previous solutions (see :func:`_start`).
 
     Parameters
     ----------
-    estimator : SoftmaxRegression
-        Unfitted configuration (penalty, solver, tolerance, ...); its
-        ``alpha`` is set per point on a private clone.
+    config : FitConfig
+        Penalty, solver, tolerance, ...; its ``alpha`` is replaced per
+        point.
     problem : PathProblem
         The validated data, or an object with its ``n_features``,
         ``dtype``, ``classes``, ``objective`` and ``solver`` (e.g.
-        :class:`~softmax_regression._dask_cv.DaskPathProblem`).
+        :class:`~softmax_regression._search._dask_search.DaskPathProblem`).
     alphas : ndarray of shape (n_alphas,)
         Penalty strengths, in the order to solve them (decreasing is what
         makes warm starts pay).
@@ -190,62 +191,65 @@ def solve_path(
     coefs = np.empty((len(alphas), n_classes, problem.n_features), problem.dtype)
     intercepts = np.empty((len(alphas), n_classes), dtype=problem.dtype)
     n_iters = np.empty(len(alphas), dtype=np.intp)
-    point = clone(estimator)
     w = w0
     history: list[tuple[float, NDArray]] = []
     for index, alpha in enumerate(alphas):
-        point.set_params(alpha=float(alpha))
+        point = config.at(alpha)
         solver = problem.solver(point)
         objective = problem.objective(point)
         if w is None:
-            w = np.zeros(objective.n_params, dtype=np.float64)
-        result = point._solve(objective, solver, _start(objective, w, history, alpha))
+            w = objective.layout.zeros()
+        fitted, result = fit_objective(
+            point,
+            objective,
+            problem.classes,
+            solver,
+            _start(objective, w, history, alpha),
+            check_separation=False,
+        )
         if alpha > 0:
             history = _remember(history, float(np.log(alpha)), result.x)
-        point._set_solution(problem.classes, objective.loss, result, solver)
-        coefs[index] = point.coef_
-        intercepts[index] = point.intercept_
-        n_iters[index] = point.n_iter_
+        coefs[index] = fitted.coef
+        intercepts[index] = fitted.intercept
+        n_iters[index] = fitted.n_iter
         w = result.x
     return PathResult(coefs, intercepts, n_iters)
 
 
-def max_gradient_at_null(estimator: SoftmaxRegression, problem: PathProblem) -> float:
+def max_gradient_at_null(config: FitConfig, problem: PathProblem) -> float:
     """The size of the loss gradient in ``W`` at the null model.
 
-    The null model is ``W = 0`` with, when ``estimator.fit_intercept``, the
+    The null model is ``W = 0`` with, when ``config.fit_intercept``, the
     intercepts at their optimum, the log of the weighted class frequencies.
-    For ``penalty="elasticnet"`` the size is the largest absolute entry, for
-    ``penalty="group"`` the largest norm of a feature's column: with an L1
-    (or group) part of weight ``alpha * l1_ratio``, ``W = 0`` is optimal
-    exactly when ``alpha * l1_ratio`` is at least this value.
+    The size is the dual norm of the non-smooth part that ``penalty``
+    names (:meth:`Penalty.dual_norm`: the largest absolute entry for
+    ``"elasticnet"``, the largest norm of a feature's column for
+    ``"group"``): with that part of weight ``alpha * l1_ratio``, ``W = 0``
+    is optimal exactly when ``alpha * l1_ratio`` is at least this value.
     """
-    loss = problem.objective(estimator).loss
-    w = np.zeros(loss.n_params, dtype=np.float64)
-    if estimator.fit_intercept:
+    objective = problem.objective(config)
+    layout = objective.layout
+    w = layout.zeros()
+    if config.fit_intercept:
         prior = problem.class_totals()
-        w[loss.n_coef :] = np.log(np.maximum(prior / prior.sum(), 1e-300))
-    _, grad = loss.value_and_grad(w)
-    grad_coef = grad[: loss.n_coef].reshape(loss.n_classes, loss.n_features)
-    if estimator.penalty == "group":
-        return float(np.max(np.linalg.norm(grad_coef, axis=0)))
-    return float(np.max(np.abs(grad_coef)))
+        w[layout.n_coef :] = np.log(np.maximum(prior / prior.sum(), 1e-300))
+    _, grad = objective.loss_value_and_grad(w)
+    shape = make_penalty(config.penalty, 1.0, 1.0, layout.n_classes)
+    return shape.dual_norm(grad[: layout.n_coef])
 
 
 def default_alphas(
-    estimator: SoftmaxRegression,
+    config: FitConfig,
     problem: PathProblem,
     n_alphas: int,
     eps: float | None,
 ) -> NDArray[np.float64]:
     """``n_alphas`` log-spaced strengths from ``alpha_max`` down to
     ``eps * alpha_max`` (see :func:`softmax_regression_path`)."""
-    l1_ratio = float(estimator.l1_ratio)
+    l1_ratio = float(config.l1_ratio)
     if eps is None:
         eps = _EPS_L1 if l1_ratio > 0 else _EPS_L2
-    alpha_max = max_gradient_at_null(estimator, problem) / max(
-        l1_ratio, _L2_RATIO_FLOOR
-    )
+    alpha_max = max_gradient_at_null(config, problem) / max(l1_ratio, _L2_RATIO_FLOOR)
     if not alpha_max > 0:
         # The null model is already optimal (e.g. constant features): any
         # alpha gives W = 0; keep a grid of positive strengths all the same.
@@ -269,7 +273,7 @@ def check_alphas(alphas: ArrayLike) -> NDArray[np.float64]:
 def check_path_problem(X, y, sample_weight, class_weight) -> PathProblem:
     """Validate ``(X, y, sample_weight)`` as :meth:`SoftmaxRegression.fit`
     does, and encode them."""
-    X, y = check_X_y(X, y, accept_sparse=_ACCEPT_SPARSE, dtype=_FLOAT_DTYPES)
+    X, y = check_X_y(X, y, accept_sparse=ACCEPT_SPARSE, dtype=FLOAT_DTYPES)
     classes, target = encode_labels(y)
     weight = sample_weights(sample_weight, X, target, classes, class_weight)
     check_weighted_classes(weight, target, classes)
@@ -282,12 +286,12 @@ def check_path_problem(X, y, sample_weight, class_weight) -> PathProblem:
         "y": ["array-like"],
         "alphas": ["array-like", None],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
-        "penalty": [StrOptions({"elasticnet", "group"})],
+        "penalty": [StrOptions(set(PENALTY_OPTIONS))],
         "sample_weight": ["array-like", None],
         "n_alphas": [Interval(Integral, 1, None, closed="left")],
         "eps": [Interval(Real, 0, 1, closed="neither"), None],
         "fit_intercept": ["boolean"],
-        "solver": [StrOptions({"auto", *SOLVERS})],
+        "solver": [StrOptions(set(SOLVER_OPTIONS))],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -360,7 +364,8 @@ def softmax_regression_path(
         at ``0.001 * G``.
     fit_intercept : bool, default=True
         Whether to fit the (unpenalised) intercepts.
-    solver : {"auto", "lbfgs", "newton-cg", "newton-cholesky"}, default="auto"
+    solver : {"auto", "fista", "lbfgs", "newton-cg", "newton-cholesky", \
+            "prox-newton", "sgd"}, default="auto"
         As in :class:`SoftmaxRegression`; ``"auto"`` is resolved per point.
     tol : float, default=1e-4
         Stopping tolerance of each solve, as in :class:`SoftmaxRegression`.
@@ -412,7 +417,7 @@ def softmax_regression_path(
     >>> bool(alphas[0] > alphas[-1])
     True
     """
-    estimator = SoftmaxRegression(
+    config = FitConfig(
         l1_ratio=l1_ratio,
         penalty=penalty,
         fit_intercept=fit_intercept,
@@ -424,7 +429,7 @@ def softmax_regression_path(
     )
     problem = check_path_problem(X, y, sample_weight, class_weight)
     if alphas is None:
-        alphas = default_alphas(estimator, problem, n_alphas, eps)
+        alphas = default_alphas(config, problem, n_alphas, eps)
     alphas = check_alphas(alphas)
-    path = solve_path(estimator, problem, alphas)
+    path = solve_path(config, problem, alphas)
     return alphas, path.coefs, path.intercepts, path.n_iters

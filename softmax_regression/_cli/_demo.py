@@ -1,4 +1,7 @@
-"""The README's main job: fit on digits beside scikit-learn's LogisticRegression."""
+"""The README's main job: fit on digits beside scikit-learn's LogisticRegression.
+
+This module computes the figures; :mod:`._report` formats their table.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from sklearn.metrics import accuracy_score, log_loss
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from ._estimator import SoftmaxRegression
+from .._estimator import SoftmaxRegression
 
 
 def run_demo(alpha: float = 1e-4, random_state: int = 0) -> list[dict]:
@@ -60,16 +63,3 @@ def run_demo(alpha: float = 1e-4, random_state: int = 0) -> list[dict]:
             }
         )
     return rows
-
-
-def format_rows(rows: list[dict]) -> str:
-    """The demo's table as text."""
-    lines = [
-        f"{'model':<28} {'accuracy':>9} {'log loss':>9} {'fit (s)':>9} {'iters':>6}"
-    ]
-    for row in rows:
-        lines.append(
-            f"{row['model']:<28} {row['accuracy']:>9.4f} {row['log_loss']:>9.4f} "
-            f"{row['fit_seconds']:>9.3f} {row['n_iter']:>6d}"
-        )
-    return "\n".join(lines)

@@ -1,0 +1,319 @@
+"""The fitting core: objective, starting point, solve, fitted attributes,
+warnings, as plain functions over an explicit :class:`FitConfig`.
+
+Every way of fitting calls these functions openly, never an estimator's
+private methods: :class:`~softmax_regression.SoftmaxRegression` (in memory
+and on Dask), the regularisation path and cross-validation
+(:mod:`softmax_regression._search`).  Data flow one way::
+
+    validate -> encode (_validation) -> objective -> solve -> Fitted
+
+:func:`fit_objective` runs the last three steps; the callers validate and
+encode their data and hold the fitted attributes.  See the architecture
+page of the documentation for the layers.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import numpy as np
+from joblib import effective_n_jobs
+from numpy.typing import NDArray
+from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import ThreadpoolController
+
+from ._fit_hooks import SolveReport, iteration_callback, report_solve
+from ._loss import MultinomialLoss, ParameterLayout, column_layout_pays
+from ._objective import Objective
+from ._penalty import Penalty, make_penalty
+from ._solvers import IN_MEMORY, SOLVERS, SolverResult, resolve_solver
+
+# What "tol" bounds, for the ConvergenceWarning.
+_STOPPING_RULE = {
+    "sgd": "make the loss (or validation score) stop improving by more than",
+}
+_GRADIENT_RULE = "bring the largest (sub)gradient entry down to"
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    """What a fit minimises and how: the estimator's parameters that reach
+    the objective and the solver (see :class:`SoftmaxRegression`).
+
+    Attributes
+    ----------
+    alpha, l1_ratio, penalty : float, float, str
+        The penalty.
+    fit_intercept : bool
+        Whether the parameter vector ends with intercepts.
+    solver : str
+        A key of :data:`~softmax_regression._solvers.SOLVERS` or ``"auto"``.
+    tol : float
+        The solver's stopping tolerance.
+    max_iter : int
+        The solver's iteration budget.
+    n_jobs : int or None
+        Threads of the loss (joblib's convention).
+    verbose : int
+        Print every iteration when positive.
+    """
+
+    alpha: float = 1e-4
+    l1_ratio: float = 0.0
+    penalty: str = "elasticnet"
+    fit_intercept: bool = True
+    solver: str = "auto"
+    tol: float = 1e-4
+    max_iter: int = 1000
+    n_jobs: int | None = None
+    verbose: int = 0
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any], **overrides) -> FitConfig:
+        """The configuration of an estimator's ``get_params()`` (the
+        entries that are not fields are ignored), with ``overrides``."""
+        names = {field.name for field in fields(cls)}
+        chosen = {name: value for name, value in params.items() if name in names}
+        return cls(**{**chosen, **overrides})
+
+    def at(self, alpha: float) -> FitConfig:
+        """The same configuration at another ``alpha``."""
+        return replace(self, alpha=float(alpha))
+
+    def make_penalty(self, n_classes: int) -> Penalty:
+        """The penalty object of ``alpha``, ``l1_ratio`` and ``penalty``."""
+        return make_penalty(self.penalty, self.alpha, self.l1_ratio, n_classes)
+
+    def resolve_solver(
+        self,
+        n_samples: int,
+        n_features: int,
+        n_classes: int,
+        *,
+        loss_offers: frozenset[str] = MultinomialLoss.OFFERS,
+        where: str = IN_MEMORY,
+    ) -> str:
+        """The solver to run, ``"auto"`` resolved and checked against the
+        penalty and the data's location (see
+        :func:`~softmax_regression._solvers.resolve_solver`)."""
+        return resolve_solver(
+            self.solver,
+            self.make_penalty(n_classes),
+            n_samples=n_samples,
+            n_features=n_features,
+            n_classes=n_classes,
+            loss_offers=loss_offers,
+            where=where,
+        )
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A fitted model's parameters, as an estimator's attributes hold them.
+
+    Attributes
+    ----------
+    classes : ndarray of shape (n_classes,)
+        The labels, sorted.
+    coef : ndarray of shape (n_classes, n_features)
+        ``W``, in the data's dtype.
+    intercept : ndarray of shape (n_classes,)
+        ``b``, centred to sum to zero (zeros without intercepts).
+    n_iter : int, default=0
+        Solver iterations.
+    solver : str, default=""
+        The solver that ran.
+    """
+
+    classes: NDArray
+    coef: NDArray
+    intercept: NDArray
+    n_iter: int = 0
+    solver: str = ""
+
+
+def in_memory_objective(
+    config: FitConfig, X, target: NDArray, weight: NDArray, n_classes: int
+) -> Objective:
+    """The loss on in-memory ``(X, target, weight)`` plus the penalty.
+
+    Wide sparse X is read by columns (see
+    :func:`~softmax_regression._loss.column_layout_pays`); the loss runs on
+    ``config.n_jobs`` threads.
+    """
+    if column_layout_pays(X, n_classes):
+        X = X.tocsc()
+    loss = MultinomialLoss(
+        X,
+        target,
+        weight,
+        n_classes,
+        fit_intercept=config.fit_intercept,
+        n_threads=effective_n_jobs(config.n_jobs),
+    )
+    return penalised(config, loss)
+
+
+def penalised(config: FitConfig, loss) -> Objective:
+    """``loss`` (in memory or on Dask) plus ``config``'s penalty."""
+    return Objective(loss, config.make_penalty(loss.layout.n_classes))
+
+
+def start_point(
+    layout: ParameterLayout, classes: NDArray, previous: Fitted | None = None
+) -> NDArray[np.float64]:
+    """The flat starting vector: ``previous``'s parameters when it has the
+    same classes and shape (a warm start), else zeros."""
+    if (
+        previous is not None
+        and np.array_equal(previous.classes, classes)
+        and previous.coef.shape == (layout.n_classes, layout.n_features)
+    ):
+        return layout.pack(previous.coef, previous.intercept)
+    return layout.zeros()
+
+
+@functools.cache
+def _blas_controller() -> ThreadpoolController:
+    """numpy's and scipy's BLAS libraries, found once, at the first fit
+    (both are loaded by then): inspecting them on every fit
+    (``threadpool_limits``) cost 7.6 ms on the 2-core benchmark machine, as
+    much as a small fit."""
+    return ThreadpoolController()
+
+
+@contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """BLAS limited to one thread inside the block.
+
+    numpy and scipy each load their own multi-threaded BLAS; between them,
+    their spinning threads slow each small product tenfold on a two-core
+    machine, so BLAS runs single-threaded and parallelism comes from the
+    loss's own threads over blocks of rows (``n_jobs``).
+    """
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        yield
+
+
+def print_iteration(n_iter: int, w, value: float, grad_max: float) -> None:
+    """The ``verbose`` line of one solver iteration."""
+    print(
+        f"[SoftmaxRegression] iter {n_iter:4d}  objective {value:.10e}  "
+        f"max|grad| {grad_max:.3e}"
+    )
+
+
+def solve(
+    config: FitConfig,
+    objective: Objective,
+    solver: str,
+    w0: NDArray,
+    options: Mapping[str, Any] | None = None,
+) -> SolverResult:
+    """Run ``solver`` from ``w0`` (with the solver's own keyword
+    ``options``), report the solve (:mod:`~softmax_regression._fit_hooks`)
+    and warn when it does not converge."""
+    with single_threaded_blas():
+        result = SOLVERS[solver].solve(
+            objective,
+            w0,
+            tol=config.tol,
+            max_iter=config.max_iter,
+            callback=iteration_callback(print_iteration if config.verbose else None),
+            **(options or {}),
+        )
+    report_solve(SolveReport(solver, result.n_iter, result.converged, result.message))
+    if not result.converged:
+        warnings.warn(
+            f"SoftmaxRegression (solver={solver!r}) did not converge: "
+            f"{result.n_iter} iterations (max_iter={config.max_iter}) did not "
+            f"{_STOPPING_RULE.get(solver, _GRADIENT_RULE)} tol={config.tol:g} "
+            f"(solver says: {result.message}). Increase max_iter, scale the "
+            "features (e.g. StandardScaler) or increase alpha.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+    return result
+
+
+def fitted_parameters(
+    classes: NDArray, objective: Objective, result: SolverResult, solver: str
+) -> Fitted:
+    """The fitted parameters of a solver's result, in the data's dtype,
+    the intercepts centred (the softmax is invariant to a common shift)."""
+    coef, intercept = objective.layout.unpack(result.x, objective.dtype)
+    intercept = (
+        intercept - intercept.mean()
+        if intercept is not None
+        else np.zeros(classes.shape[0], dtype=objective.dtype)
+    )
+    return Fitted(classes, coef.copy(), intercept, result.n_iter, solver)
+
+
+def warn_if_separated(config: FitConfig, objective: Objective, w: NDArray) -> None:
+    """Warn when the unpenalised model ``w`` separates the training data
+    (one more pass over it, only when ``alpha=0``).
+
+    Then no finite minimiser exists, so the coefficients are only as large
+    as the solver's stopping point made them, even when it reported
+    convergence.
+    """
+    if config.alpha != 0 or not objective.separates(w):
+        return
+    warnings.warn(
+        "SoftmaxRegression with alpha=0 separates the training data "
+        "perfectly: the unpenalised optimum lies at infinity, and coef_ is "
+        f"only as large as the solver's stopping point (tol={config.tol:g}, "
+        f"max_iter={config.max_iter}) made it. Set alpha > 0 for a "
+        "well-defined model.",
+        ConvergenceWarning,
+        stacklevel=3,
+    )
+
+
+def fit_objective(
+    config: FitConfig,
+    objective: Objective,
+    classes: NDArray,
+    solver: str,
+    w0: NDArray,
+    *,
+    options: Mapping[str, Any] | None = None,
+    check_separation: bool = True,
+) -> tuple[Fitted, SolverResult]:
+    """Solve, then read the fitted parameters off the solution.
+
+    Parameters
+    ----------
+    config : FitConfig
+        Tolerance, iterations, verbosity.
+    objective : Objective
+        What to minimise.
+    classes : ndarray of shape (n_classes,)
+        The labels.
+    solver : str
+        The resolved solver (see :meth:`FitConfig.resolve_solver`).
+    w0 : ndarray
+        The flat starting vector (see :func:`start_point`).
+    options : mapping, default=None
+        The solver's own keyword options.
+    check_separation : bool, default=True
+        Warn when ``alpha=0`` and the solution separates the data.
+
+    Returns
+    -------
+    fitted : Fitted
+    result : SolverResult
+        The solver's own result (its flat ``x`` starts the next point of a
+        path).
+    """
+    result = solve(config, objective, solver, w0, options)
+    if check_separation:
+        warn_if_separated(config, objective, result.x)
+    return fitted_parameters(classes, objective, result, solver), result

@@ -1,0 +1,26 @@
+"""The multinomial (softmax cross-entropy) loss over a data set.
+
+This package owns the loss a solver minimises (without the penalty, see
+:mod:`softmax_regression._objective`) and the flat parameter vector it is
+written in.
+
+Modules
+-------
+_multinomial
+    :class:`MultinomialLoss`: value, gradient, Hessian products, diagonal
+    and full Hessian, and feature moments, over blocks of rows of X, in
+    threads.
+_layout
+    :class:`ParameterLayout`: the flat parameter vector (``W`` row-major,
+    then the intercepts), packing, unpacking and the softmax's null space.
+_kernels
+    Module-level helpers: the thread pool, the sparse in-place products,
+    the tiled transpose, :func:`column_layout_pays` and the block-size
+    constants.
+"""
+
+from ._kernels import column_layout_pays
+from ._layout import ParameterLayout
+from ._multinomial import MultinomialLoss
+
+__all__ = ["MultinomialLoss", "ParameterLayout", "column_layout_pays"]

@@ -94,18 +94,14 @@ def our_solvers() -> list[str]:
     appear without editing this script), and ``"auto"`` last when the
     estimator accepts it.
 
-    The benchmark's objective is L2: the proximal solvers (those that also
-    minimise an L1 part) and the stochastic ``"sgd"``, which only
-    approaches the optimum, are left out.
+    The benchmark's objective is L2: the proximal solvers (those that need
+    the penalty's proximal operator, so also minimise an L1 part) and the
+    stochastic ``"sgd"``, which only approaches the optimum, are left out.
     """
     from softmax_regression import SoftmaxRegression
     from softmax_regression._solvers import EXACT_SOLVERS, SOLVERS
 
-    names = [
-        name
-        for name in EXACT_SOLVERS
-        if "l1" not in getattr(SOLVERS[name], "SUPPORTED_PENALTIES", ())
-    ]
+    names = [name for name in EXACT_SOLVERS if "prox" not in SOLVERS[name].NEEDS]
     constraints = SoftmaxRegression._parameter_constraints.get("solver", [])
     accepts_auto = "auto" in SOLVERS or any(
         "auto" in getattr(constraint, "options", ()) for constraint in constraints

@@ -447,16 +447,7 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
             )
         else:
             objective = in_memory_objective(config, X, target, weight, n_classes)
-        fitted, _ = fit_objective(
-            config,
-            objective,
-            classes,
-            solver,
-            start_point(objective.layout, classes, self._previous_fit()),
-            options=options,
-        )
-        self._set_fitted(fitted, options.get("optimizer"))
-        return self
+        return self._fit_objective(config, objective, classes, solver, options)
 
     def _fit_dask(self, config: FitConfig, X, y, sample_weight, classes):
         """:meth:`fit` on a Dask collection (see :mod:`._dask`)."""
@@ -471,15 +462,7 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
             class_weight=self.class_weight,
             label_smoothing=self.label_smoothing,
         )
-        fitted, _ = fit_objective(
-            config,
-            objective,
-            classes,
-            solver,
-            start_point(objective.layout, classes, self._previous_fit()),
-        )
-        self._set_fitted(fitted, None)
-        return self
+        return self._fit_objective(config, objective, classes, solver)
 
     @available_if(lambda self: self._streams and self._penalty_streams())
     def partial_fit(self, X, y, classes=None, sample_weight=None) -> SoftmaxRegression:
@@ -558,6 +541,15 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
     def _fit_config(self) -> FitConfig:
         """The parameters that reach the objective and the solver."""
         return FitConfig.from_params(self.get_params())
+
+    def _fit_objective(self, config, objective, classes, solver, options=None):
+        """Solve from the warm start (if any); keep the fitted attributes."""
+        start = start_point(objective.layout, classes, self._previous_fit())
+        fitted, _ = fit_objective(
+            config, objective, classes, solver, start, options=options
+        )
+        self._set_fitted(fitted, (options or {}).get("optimizer"))
+        return self
 
     def _previous_fit(self, always: bool = False) -> Fitted | None:
         """The fitted parameters to start from: under ``warm_start`` (or

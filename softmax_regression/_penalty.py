@@ -68,6 +68,12 @@ class Penalty:
         self.strength = float(strength)
         self.l1_strength = float(l1_strength)
 
+    @classmethod
+    def from_params(cls, alpha: float, l1_ratio: float, n_classes: int) -> Penalty:
+        """The penalty of the estimators' ``alpha`` and ``l1_ratio`` on
+        ``n_classes`` rows of ``W``."""
+        return cls(alpha, l1_ratio)
+
     @property
     def name(self) -> str:
         """The penalty's name, e.g. in a solver's error message."""
@@ -180,13 +186,6 @@ class ElasticNetPenalty(Penalty):
         _check_l1_ratio(l1_ratio)
         super().__init__(alpha * (1 - l1_ratio), alpha * l1_ratio)
         self.l1_ratio = float(l1_ratio)
-
-    @classmethod
-    def from_params(
-        cls, alpha: float, l1_ratio: float, n_classes: int
-    ) -> ElasticNetPenalty:
-        """The penalty of ``alpha`` and ``l1_ratio``."""
-        return cls(alpha, l1_ratio)
 
     @property
     def name(self) -> str:

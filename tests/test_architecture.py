@@ -135,3 +135,11 @@ def test_the_command_line_offers_every_solver():
     fit = next(action for action in parser._subparsers._group_actions).choices["fit"]
     solver = next(action for action in fit._actions if action.dest == "solver")
     assert tuple(solver.choices) == SOLVER_OPTIONS
+
+
+def test_the_user_guide_describes_every_solver():
+    guide = (PACKAGE.parent / "docs" / "user_guide.rst").read_text(encoding="utf-8")
+    # the definition list of the solvers: one term a line, ``"name"``
+    terms = r'^``"([a-z-]+)"``(?: \(default\))?$'
+    described = set(re.findall(terms, guide, re.MULTILINE))
+    assert described == set(SOLVER_OPTIONS)

@@ -20,7 +20,7 @@ def run_demo(alpha: float = 1e-4, random_state: int = 0) -> list[dict]:
     """Fit both models on the digits data set and report their figures.
 
     Both minimise the same objective: ``LogisticRegression`` gets
-    ``C = 1 / (alpha * n_train)``, as DESIGN.md derives.
+    ``C = 1 / (alpha * n_train)``, as the user guide derives.
 
     Parameters
     ----------

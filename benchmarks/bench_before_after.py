@@ -22,10 +22,10 @@ import time
 import warnings
 from pathlib import Path
 
+import datasets
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-import datasets
 import softmax_regression as current
 
 OLD_NAME = "softmax_regression_before"

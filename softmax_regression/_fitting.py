@@ -32,7 +32,7 @@ from ._fit_hooks import SolveReport, iteration_callback, report_solve
 from ._loss import MultinomialLoss, ParameterLayout, column_layout_pays
 from ._objective import Objective
 from ._penalty import Penalty, make_penalty
-from ._solvers import IN_MEMORY, SOLVERS, SolverResult, resolve_solver
+from ._solvers import SOLVERS, SolverResult, resolve_solver
 
 # What "tol" bounds, for the ConvergenceWarning.
 _STOPPING_RULE = {
@@ -91,25 +91,16 @@ class FitConfig:
         return make_penalty(self.penalty, self.alpha, self.l1_ratio, n_classes)
 
     def resolve_solver(
-        self,
-        n_samples: int,
-        n_features: int,
-        n_classes: int,
-        *,
-        loss_offers: frozenset[str] = MultinomialLoss.OFFERS,
-        where: str = IN_MEMORY,
+        self, n_samples: int, n_features: int, n_classes: int, **location
     ) -> str:
         """The solver to run, ``"auto"`` resolved and checked against the
-        penalty and the data's location (see
+        penalty and, through ``location`` (``loss_offers`` and ``where``),
+        the data's location (see
         :func:`~softmax_regression._solvers.resolve_solver`)."""
+        penalty = self.make_penalty(n_classes)
+        shape = {"n_samples": n_samples, "n_features": n_features}
         return resolve_solver(
-            self.solver,
-            self.make_penalty(n_classes),
-            n_samples=n_samples,
-            n_features=n_features,
-            n_classes=n_classes,
-            loss_offers=loss_offers,
-            where=where,
+            self.solver, penalty, **shape, n_classes=n_classes, **location
         )
 
 

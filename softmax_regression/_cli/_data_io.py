@@ -102,23 +102,8 @@ def require_pandas(what: str) -> ModuleType:
 
 
 def require_parquet(what: str) -> ModuleType:
-    """Import pandas after checking that pyarrow (its Parquet engine) is there.
-
-    Parameters
-    ----------
-    what : str
-        What needs them, e.g. ``"reading Parquet files"``.
-
-    Returns
-    -------
-    module
-        The ``pandas`` module.
-
-    Raises
-    ------
-    DataError
-        When pandas or pyarrow is not installed.
-    """
+    """:func:`require_pandas`, also requiring pyarrow, pandas' Parquet
+    engine (a DataError names whichever is missing)."""
     pd = require_pandas(what)
     try:
         import pyarrow  # noqa: F401

@@ -136,19 +136,11 @@ class DaskMultinomialLoss:
         Total sample weight (class weights applied): the normaliser.
     """
 
-    #: What this loss can compute, by method name (no full Hessian, no
-    #: feature moments, no mini-batches): see
+    #: What this loss can compute, by method name: the in-memory loss's
+    #: sums over rows, without what needs every row in one place (the full
+    #: Hessian, the feature moments, mini-batches); see
     #: :func:`~softmax_regression._solvers.resolve_solver`.
-    OFFERS = frozenset(
-        {
-            "value",
-            "value_and_grad",
-            "hessp",
-            "gradient_hessp",
-            "hessian_diagonal",
-            "separates",
-        }
-    )
+    OFFERS = MultinomialLoss.OFFERS - {"hessian", "feature_moments", "take"}
 
     def __init__(
         self,

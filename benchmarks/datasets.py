@@ -1,8 +1,9 @@
 """Benchmark data sets: each loader returns ``(X, y)`` in float64.
 
-The real data sets are read from ``../shared/data/`` beside the project
-checkout (see ``SOURCES.md`` there); nothing is copied or cached on disk, only
-in memory for the life of the process.
+The real data sets come from :mod:`softmax_regression.datasets`: pendigits
+ships with the package; the others are read from a local copy
+(``$SOFTMAX_REGRESSION_DATA`` or ``../shared/data/`` beside the checkout) or
+downloaded once into its cache.
 
 Run ``python benchmarks/datasets.py`` to load every data set and print its
 shape, format, number of classes and load time.
@@ -21,30 +22,19 @@ sector         6412 x 55197           CSR     105      TF-IDF, unit rows
 
 from __future__ import annotations
 
-import gzip
 import tarfile
 import time
 from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
+from softmax_regression import datasets
 
 #: Data sets stored as dense arrays (the others are CSR matrices).
 DENSE = ("digits", "pendigits", "fashion-mnist", "synthetic")
 SPARSE = ("20newsgroups", "sector")
-
-
-def _require(path: Path) -> Path:
-    if not path.exists():
-        raise FileNotFoundError(
-            f"{path} not found: the benchmarks read the shared data sets from "
-            f"{DATA_DIR} (beside the project checkout); see SOURCES.md there."
-        )
-    return path
 
 
 def load_digits():
@@ -57,30 +47,13 @@ def load_digits():
 
 def load_pendigits():
     """Pen-based digits (train): 7494 x 16, raw features in [0, 100]."""
-    from sklearn.datasets import load_svmlight_file
-
-    path = _require(DATA_DIR / "pendigits" / "pendigits.gz")
-    X, y = load_svmlight_file(str(path), n_features=16, dtype=np.float64)
-    return np.ascontiguousarray(X.toarray()), y.astype(np.int64)
-
-
-def _read_idx(path: Path, magic: int, header_bytes: int) -> np.ndarray:
-    with gzip.open(_require(path), "rb") as f:
-        raw = f.read()
-    found = int.from_bytes(raw[:4], "big")
-    if found != magic:
-        raise ValueError(f"{path}: IDX magic {found:#x}, expected {magic:#x}")
-    return np.frombuffer(raw, dtype=np.uint8, offset=header_bytes)
+    return datasets.load_pendigits("train")
 
 
 def load_fashion_mnist():
     """Fashion-MNIST (train): 60000 x 784 pixels scaled to [0, 1]."""
-    folder = DATA_DIR / "fashion-mnist"
-    images = _read_idx(folder / "train-images-idx3-ubyte.gz", 0x803, 16)
-    labels = _read_idx(folder / "train-labels-idx1-ubyte.gz", 0x801, 8)
-    X = images.reshape(labels.shape[0], 28 * 28).astype(np.float64)
-    X /= 255.0
-    return X, labels.astype(np.int64)
+    X, y = datasets.fetch_fashion_mnist("train")
+    return X.astype(np.float64), y.astype(np.int64)
 
 
 def load_synthetic(
@@ -115,7 +88,7 @@ def load_20newsgroups():
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    path = _require(DATA_DIR / "20newsgroups" / "20news-bydate.tar.gz")
+    path = datasets.fetch_20newsgroups_archive()
     prefix = "20news-bydate-train/"
     docs: list[tuple[str, str, str]] = []
     with tarfile.open(path, "r:gz") as tar:
@@ -137,12 +110,7 @@ def load_20newsgroups():
 
 def load_sector():
     """Industry Sector (train) TF-IDF: 6412 x 55197, 105 classes, CSR."""
-    from sklearn.datasets import load_svmlight_file
-
-    path = _require(DATA_DIR / "sector" / "sector.scale.bz2")
-    X, y = load_svmlight_file(str(path), n_features=55197, dtype=np.float64)
-    X = sp.csr_matrix(X)
-    X.sort_indices()
+    X, y = datasets.fetch_sector("train")
     return X, y.astype(np.int64)
 
 

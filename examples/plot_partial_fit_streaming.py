@@ -17,43 +17,23 @@ The dashed line is the batch fit, the optimum of the same objective
 (``alpha=1e-4``) from the same images at once.  To keep the example quick
 the stream is the first 20,000 training images; the test suite runs the full
 60,000 (one pass of ``partial_fit`` ends within 2 points of the batch fit).
-The data are read from ``../shared/data/fashion-mnist`` beside the
-repository, in the original IDX format.
+The data come from :func:`softmax_regression.datasets.fetch_fashion_mnist`
+(a local copy if one is configured, else the download cache).
 """
 
-import gzip
 import time
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from softmax_regression import SoftmaxRegression
+from softmax_regression.datasets import fetch_fashion_mnist
 
 ALPHA, BATCH, N_STREAM = 1e-4, 1_000, 20_000
 
 
-def find_data(name):
-    """``shared/data/<name>`` in the working directory or above it."""
-    for folder in [Path.cwd(), *Path.cwd().parents]:
-        if (folder / "shared" / "data" / name).is_dir():
-            return folder / "shared" / "data" / name
-    raise FileNotFoundError(f"shared/data/{name} not found above {Path.cwd()}")
-
-
-def load(split, n_images):
-    """The first ``n_images`` of a split: float32 pixels in [0, 1], labels."""
-    prefix = "train" if split == "train" else "t10k"
-    folder = find_data("fashion-mnist")
-    with gzip.open(folder / f"{prefix}-images-idx3-ubyte.gz") as f:
-        images = np.frombuffer(f.read(16 + 784 * n_images), np.uint8, offset=16)
-    with gzip.open(folder / f"{prefix}-labels-idx1-ubyte.gz") as f:
-        labels = np.frombuffer(f.read(8 + n_images), np.uint8, offset=8)
-    return images.reshape(-1, 784).astype(np.float32) / 255, labels.astype(int)
-
-
-X, y = load("train", N_STREAM)
-X_test, y_test = load("test", 10_000)
+X, y = fetch_fashion_mnist("train", n_samples=N_STREAM)
+X_test, y_test = fetch_fashion_mnist("test")
 
 # %%
 # One pass over the stream

@@ -26,6 +26,7 @@ from ._dask import (
 from ._fitting import (
     FitConfig,
     Fitted,
+    all_or_nothing,
     fit_objective,
     fitted_parameters,
     in_memory_objective,
@@ -381,6 +382,7 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
         return tags
 
     # -- fitting -----------------------------------------------------------
+    @all_or_nothing
     def fit(self, X, y, sample_weight=None, *, classes=None) -> SoftmaxRegression:
         """Fit the model to labels or to rows of class probabilities.
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from joblib import effective_n_jobs
@@ -168,6 +168,32 @@ def start_point(
     ):
         return layout.pack(previous.coef, previous.intercept)
     return layout.zeros()
+
+
+_Fit = TypeVar("_Fit", bound=Callable[..., Any])
+
+
+def all_or_nothing(fit: _Fit) -> _Fit:
+    """Make an estimator's ``fit`` leave it exactly as it was when it raises.
+
+    ``fit`` sets attributes as it goes (``validate_data`` sets
+    ``n_features_in_`` before any solver runs; a search sets its results
+    before the refit); on an exception, every attribute is put back as it
+    was before the call, so a failed fit never leaves a half-fitted model
+    that ``check_is_fitted`` accepts, nor new attributes beside old ones.
+    """
+
+    @functools.wraps(fit)
+    def fit_or_restore(estimator, *args, **kwargs):
+        before = dict(vars(estimator))
+        try:
+            return fit(estimator, *args, **kwargs)
+        except BaseException:
+            vars(estimator).clear()
+            vars(estimator).update(before)
+            raise
+
+    return fit_or_restore  # type: ignore[return-value]
 
 
 @functools.cache

@@ -1,21 +1,29 @@
 """Loaders of the data sets the tests use.
 
 scikit-learn's bundled iris, wine and digits (loaded once per session; the
-fixtures of ``conftest.py`` hand them to tests), and the real data sets
-beside the project (``../shared/data``).
+fixtures of ``conftest.py`` hand them to tests), pendigits (shipped with the
+package) and Fashion-MNIST (optional: a local copy or the download cache of
+:mod:`softmax_regression.datasets`; without one its tests are skipped).
 """
 
 from __future__ import annotations
 
-import gzip
+import os
 from functools import cache
 from pathlib import Path
 
-import numpy as np
 import pytest
-from sklearn.datasets import load_digits, load_iris, load_svmlight_file, load_wine
+from sklearn.datasets import load_digits, load_iris, load_wine
 from sklearn.preprocessing import StandardScaler
 
+from softmax_regression import datasets
+from softmax_regression.datasets import DatasetNotFoundError
+
+#: Set (to anything but 0) to make a test that lacks its data set fail
+#: instead of skipping.
+REQUIRE_DATA = "SOFTMAX_REGRESSION_REQUIRE_DATA"
+#: The pendigits files that ship with the package (LIBSVM format).
+PENDIGITS = datasets.pendigits_folder()
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
@@ -76,35 +84,32 @@ def load_wine_frame():
     return X.copy(deep=True), y.copy(deep=True)
 
 
-def _require(path: Path) -> Path:
-    if not path.exists():
-        pytest.fail(f"the shared data set {path} is missing; CI provides ../shared")
-    return path
+def required(fetch, *args, **kwargs):
+    """``fetch(*args, **kwargs)`` from a local copy or the cache (never the
+    network): skipped when neither has the data, except under
+    ``SOFTMAX_REGRESSION_REQUIRE_DATA=1`` (set by ``.ci/run``), where a
+    missing data set fails the test, so CI never passes by skipping."""
+    try:
+        return fetch(*args, download_if_missing=False, **kwargs)
+    except DatasetNotFoundError as missing:
+        if os.environ.get(REQUIRE_DATA, "") not in ("", "0"):
+            pytest.fail(f"{missing} ({REQUIRE_DATA} is set: CI needs every data set)")
+        pytest.skip(str(missing))
 
 
 def load_pendigits(split: str = "train"):
-    """Pendigits (7,494 x 16 train, 10 classes) as dense float64 arrays."""
-    name = "pendigits.gz" if split == "train" else "pendigits.t.gz"
-    X, y = load_svmlight_file(
-        str(_require(SHARED_DATA / "pendigits" / name)), n_features=16
-    )
-    return X.toarray(), y.astype(int)
+    """Pendigits (7,494 x 16 train, 10 classes), shipped with the package."""
+    return datasets.load_pendigits(split)
 
 
 @cache
 def _fashion_mnist(split: str):
-    prefix = "train" if split == "train" else "t10k"
-    folder = SHARED_DATA / "fashion-mnist"
-    with gzip.open(_require(folder / f"{prefix}-images-idx3-ubyte.gz")) as f:
-        images = np.frombuffer(f.read(), dtype=np.uint8, offset=16)
-    with gzip.open(_require(folder / f"{prefix}-labels-idx1-ubyte.gz")) as f:
-        labels = np.frombuffer(f.read(), dtype=np.uint8, offset=8)
-    X = images.reshape(labels.shape[0], 28 * 28).astype(np.float32) / 255
-    return X, labels.astype(np.intp)
+    return required(datasets.fetch_fashion_mnist, split)
 
 
 def load_fashion_mnist(split: str = "train"):
-    """Fashion-MNIST (60,000 x 784 train, 10,000 test, 10 classes).
+    """Fashion-MNIST (60,000 x 784 train, 10,000 test, 10 classes), from a
+    local copy or the download cache (see :func:`required`).
 
     Pixels scaled to [0, 1] as float32, C-contiguous; labels as integers.
     Cached per split: callers must not modify the arrays in place.

@@ -9,12 +9,12 @@ and keeps the fitted parameters they return.  It never computes a gradient.
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from dataclasses import replace
 from typing import ClassVar
 
+from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._available_if import available_if
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names, validate_data
 
 from ._dask import (
@@ -32,9 +32,8 @@ from ._fitting import (
     in_memory_objective,
     start_point,
 )
-from ._penalty import PENALTY_OPTIONS
+from ._parameters import PARAMETER_CONSTRAINTS
 from ._prediction import SoftmaxPredictionMixin
-from ._solvers import SOLVER_OPTIONS
 from ._streaming import (
     STREAMING_ATTRIBUTES,
     StreamingConfig,
@@ -53,7 +52,6 @@ from ._validation import (
     check_weighted_classes,
     encode_targets,
     is_probability_target,
-    smooth_targets,
     stream_classes,
     weighted_targets,
 )
@@ -209,9 +207,18 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
         The iterates themselves carry on between calls.
     label_smoothing : float, default=0.0
         In [0, 1), with PyTorch's meaning: each target row ``y`` (one-hot
-        for labels) becomes ``(1 - label_smoothing) * y + label_smoothing /
-        n_classes``, for every solver.  Smoothing keeps the fitted
-        probabilities away from 0 and 1.
+        for labels) becomes ``t = (1 - label_smoothing) * y +
+        label_smoothing / n_classes``, for every solver.  Smoothing keeps
+        the fitted probabilities away from 0 and 1.  With ``class_weight``
+        ``w``, the term of class c is weighted by ``w_c``, as in PyTorch's
+        ``CrossEntropyLoss(weight=w, label_smoothing=eps)``: the numerator
+        of ``F`` is PyTorch's ``sum_i s_i sum_c t_ic w_c (-log p_ic)``.
+        The denominator differs: ``F`` divides by the total weight
+        ``sum_i s_i sum_c t_ic w_c``, PyTorch by ``sum_i s_i w_{y_i}``, so
+        the data term of ``F`` is PyTorch's loss times ``rho = sum_i s_i
+        w_{y_i} / sum_i s_i sum_c t_ic w_c``: the same fit at ``alpha=0``,
+        and PyTorch's loss plus ``lam / 2 ||W||^2`` for ``alpha = rho *
+        lam``.  (Without class weights, or without smoothing, ``rho = 1``.)
 
     Attributes
     ----------
@@ -219,7 +226,10 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
         The class labels, sorted.
     coef_ : ndarray of shape (n_classes, n_features)
         Coefficients ``W``, in the dtype the model was fitted in (float32 for
-        float32 data).  Two classes keep two rows.
+        float32 data).  Two classes keep two rows.  Each column sums to zero
+        (the representative of least norm, which every solver reports),
+        except with an L1 penalty (``penalty="elasticnet"``,
+        ``l1_ratio > 0``), whose optimum need not.
     intercept_ : ndarray of shape (n_classes,)
         Intercepts ``b``, centred to sum to zero (the softmax is invariant
         to a common shift); zeros when ``fit_intercept=False``.
@@ -230,6 +240,14 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
     n_iter_ : int
         Number of solver iterations run (epochs for ``"sgd"``; one per call
         of :meth:`partial_fit`, counted since the last :meth:`fit`).
+    converged_ : bool
+        Whether the solver met its stopping rule (``tol``) within
+        ``max_iter`` (a fit that did not also warns).  False after
+        :meth:`partial_fit`, which runs one pass and has no stopping rule.
+    objective_ : float
+        The objective ``F`` (above) at ``coef_`` and ``intercept_``
+        on the training data; after :meth:`partial_fit`, the mean
+        mini-batch objective of its pass (as ``loss_curve_``).
     loss_curve_ : list of float
         ``solver="sgd"`` and :meth:`partial_fit` only: the mean mini-batch
         objective of each epoch (of each :meth:`partial_fit` call).
@@ -276,35 +294,7 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
     ...     online = online.partial_fit(X[rows], y[rows], classes=[0, 1, 2])
     """
 
-    _parameter_constraints: ClassVar[dict] = {
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
-        "penalty": [StrOptions(set(PENALTY_OPTIONS))],
-        "fit_intercept": ["boolean"],
-        "solver": [StrOptions(set(SOLVER_OPTIONS))],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
-        "class_weight": [dict, StrOptions({"balanced"}), None],
-        "warm_start": ["boolean"],
-        "verbose": ["verbose"],
-        "random_state": ["random_state"],
-        "n_jobs": [Integral, None],
-        "batch_size": [
-            Interval(Integral, 1, None, closed="left"),
-            StrOptions({"auto"}),
-        ],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "sgd_update": [StrOptions({"adam", "momentum"})],
-        "momentum": [Interval(Real, 0, 1, closed="left")],
-        "shuffle": ["boolean"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "average": ["boolean", Interval(Integral, 1, None, closed="left")],
-        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
-    }
+    _parameter_constraints: ClassVar[dict] = dict(PARAMETER_CONSTRAINTS)
 
     def __init__(
         self,
@@ -430,11 +420,10 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
         X, y = self._validate_X_y(X, y, reset=True)
         classes, target = encode_targets(y, classes)
         target, weight = weighted_targets(
-            target, sample_weight, X, classes, self.class_weight
+            target, sample_weight, X, classes, self.class_weight, self.label_smoothing
         )
         check_weighted_classes(weight, target, classes)
         n_classes = classes.shape[0]
-        target = smooth_targets(target, self.label_smoothing, n_classes)
         solver = config.resolve_solver(*X.shape, n_classes)
         options = {}
         if solver == "sgd":
@@ -513,10 +502,9 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
         classes = stream_classes(classes, y, None if first_call else self.classes_)
         classes, target = encode_targets(y, classes)
         target, weight = weighted_targets(
-            target, sample_weight, X, classes, self.class_weight
+            target, sample_weight, X, classes, self.class_weight, self.label_smoothing
         )
         n_classes = classes.shape[0]
-        target = smooth_targets(target, self.label_smoothing, n_classes)
         check_feature_scale_for_sgd(X)
         config = self._fit_config()
         objective = in_memory_objective(
@@ -534,9 +522,8 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
         except ValueError:
             self._optimizer = None  # diverged: the next call restarts from coef_
             raise
-        self._set_fitted(
-            fitted_parameters(classes, objective, result, "sgd"), optimizer
-        )
+        fitted = fitted_parameters(classes, objective, result, "sgd")
+        self._set_fitted(replace(fitted, converged=False), optimizer)
         return self
 
     # -- the estimator's side of fitting -------------------------------------
@@ -558,7 +545,8 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
         ``always``) when there are any."""
         if not (always or self.warm_start) or not hasattr(self, "coef_"):
             return None
-        return Fitted(self.classes_, self.coef_, self.intercept_)
+        coef = self.coef_.toarray() if issparse(self.coef_) else self.coef_
+        return Fitted(self.classes_, coef, self.intercept_)
 
     def _set_fitted(self, fitted: Fitted, optimizer) -> None:
         """The fitted attributes, and the streaming optimiser's (or none of
@@ -567,6 +555,8 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
         self.coef_ = fitted.coef
         self.intercept_ = fitted.intercept
         self.n_iter_ = fitted.n_iter
+        self.converged_ = fitted.converged
+        self.objective_ = fitted.objective
         self._solver = fitted.solver
         self._optimizer = optimizer
         if optimizer is None:

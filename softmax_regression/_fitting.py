@@ -120,6 +120,10 @@ class Fitted:
         Solver iterations.
     solver : str, default=""
         The solver that ran.
+    converged : bool, default=False
+        Whether the solver met its stopping rule.
+    objective : float, default=nan
+        The objective at these parameters (as the solver evaluated it).
     """
 
     classes: NDArray
@@ -127,6 +131,8 @@ class Fitted:
     intercept: NDArray
     n_iter: int = 0
     solver: str = ""
+    converged: bool = False
+    objective: float = float("nan")
 
 
 def in_memory_objective(
@@ -262,15 +268,37 @@ def solve(
 def fitted_parameters(
     classes: NDArray, objective: Objective, result: SolverResult, solver: str
 ) -> Fitted:
-    """The fitted parameters of a solver's result, in the data's dtype,
-    the intercepts centred (the softmax is invariant to a common shift)."""
-    coef, intercept = objective.layout.unpack(result.x, objective.dtype)
+    """The fitted parameters of a solver's result, in the data's dtype.
+
+    The softmax is invariant to a common shift of the classes' logits, so
+    the intercepts are centred to sum to zero, and so are the columns of
+    ``coef`` wherever that cannot raise the penalty (every penalty but an
+    L1 one): then every solver reports the same representative, the one
+    of least norm, whatever null-space component its iterations left
+    (Newton-CG's, at ``alpha=0``, can be of order one).
+    """
+    coef, intercept = objective.layout.unpack(result.x, np.float64)
+    value = result.fun
+    if objective.penalty.centring_never_raises():
+        centred = coef - coef.mean(axis=0)
+        penalty = objective.penalty
+        value += penalty.value(centred) - penalty.value(coef)  # the loss is equal
+        coef = centred
     intercept = (
         intercept - intercept.mean()
         if intercept is not None
-        else np.zeros(classes.shape[0], dtype=objective.dtype)
+        else np.zeros(classes.shape[0])
     )
-    return Fitted(classes, coef.copy(), intercept, result.n_iter, solver)
+    dtype = objective.dtype
+    return Fitted(
+        classes,
+        coef.astype(dtype, copy=True),
+        intercept.astype(dtype),
+        result.n_iter,
+        solver,
+        result.converged,
+        float(value),
+    )
 
 
 def warn_if_separated(config: FitConfig, objective: Objective, w: NDArray) -> None:

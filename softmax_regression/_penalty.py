@@ -56,11 +56,16 @@ class Penalty:
         The names the class answers to in :func:`make_penalty`.
     smooth : bool
         Whether the penalty is differentiable.
+    r_of_columns : bool
+        Whether ``R`` is a sum of norms of whole columns of ``W`` (or
+        zero), so that centring each column never raises it (see
+        :meth:`centring_never_raises`).
     """
 
     option: ClassVar[str | None] = None
     names: ClassVar[tuple[str, ...]] = ()
     smooth: ClassVar[bool] = False
+    r_of_columns: ClassVar[bool] = True
 
     def __init__(self, strength: float, l1_strength: float = 0.0) -> None:
         if not strength >= 0:
@@ -78,6 +83,17 @@ class Penalty:
     def name(self) -> str:
         """The penalty's name, e.g. in a solver's error message."""
         return self.names[0]
+
+    def centring_never_raises(self) -> bool:
+        """Whether subtracting from each column of ``W`` its mean over the
+        classes never raises the penalty.
+
+        The loss is unchanged by that shift (the softmax is invariant to a
+        vector added to every row of ``W``), and the mean is the shift of
+        least Euclidean norm, so the L2 part and norms of whole columns
+        only fall; the L1 norm of the entries can rise.
+        """
+        return self.r_of_columns or self.l1_strength == 0
 
     # -- the smooth part -----------------------------------------------------
     def gradient(self, coef: NDArray) -> NDArray:
@@ -181,6 +197,7 @@ class ElasticNetPenalty(Penalty):
 
     option = "elasticnet"
     names = ("elasticnet", "l1")
+    r_of_columns = False
 
     def __init__(self, alpha: float, l1_ratio: float) -> None:
         _check_l1_ratio(l1_ratio)

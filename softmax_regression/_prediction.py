@@ -1,6 +1,7 @@
 """The predictions of a fitted softmax model: logits, labels, probabilities.
 
-:class:`SoftmaxPredictionMixin` reads only the fitted ``coef_``,
+:class:`SoftmaxPredictionMixin` reads only the fitted ``coef_`` (a dense
+array, or a sparse matrix after :meth:`~SoftmaxPredictionMixin.sparsify`),
 ``intercept_`` and ``classes_``; on a Dask collection each method returns a
 lazy Dask array (see :func:`~softmax_regression._dask.lazy_on_dask`).
 """
@@ -8,6 +9,7 @@ lazy Dask array (see :func:`~softmax_regression._dask.lazy_on_dask`).
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -18,7 +20,39 @@ from ._validation import ACCEPT_SPARSE, FLOAT_DTYPES, check_numeric_features
 
 class SoftmaxPredictionMixin:
     """``decision_function``, ``predict``, ``predict_proba`` and
-    ``predict_log_proba`` of a fitted linear softmax model."""
+    ``predict_log_proba`` of a fitted linear softmax model, and
+    ``sparsify`` / ``densify`` of its coefficients."""
+
+    def sparsify(self):
+        """Store ``coef_`` as a sparse (CSR) matrix.
+
+        Worth it when most coefficients are zero (an L1 or group penalty):
+        the matrix then takes less memory and predictions on sparse data
+        cost less.  Predictions are unchanged.  A later :meth:`fit` stores
+        a dense ``coef_`` again (and a warm start reads the sparse one).
+
+        Returns
+        -------
+        self
+            The estimator, with ``coef_`` a ``scipy.sparse.csr_matrix``.
+        """
+        check_is_fitted(self)
+        self.coef_ = sp.csr_matrix(self.coef_)
+        return self
+
+    def densify(self):
+        """Store ``coef_`` as a dense array again (the default after
+        :meth:`fit`); a no-op when it is dense.
+
+        Returns
+        -------
+        self
+            The estimator, with ``coef_`` a numpy array.
+        """
+        check_is_fitted(self)
+        if sp.issparse(self.coef_):
+            self.coef_ = self.coef_.toarray()
+        return self
 
     def _logits(self, X) -> np.ndarray:
         check_is_fitted(self)
@@ -43,7 +77,7 @@ class SoftmaxPredictionMixin:
         X = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
         scale = np.max(np.abs(X), axis=1, keepdims=True)
         with np.errstate(over="ignore"):
-            return (X / scale @ self.coef_.T) * scale
+            return safe_sparse_dot(X / scale, self.coef_.T, dense_output=True) * scale
 
     @lazy_on_dask
     def decision_function(self, X) -> np.ndarray:

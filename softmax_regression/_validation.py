@@ -246,15 +246,25 @@ def class_weight_factors(class_weight, classes: NDArray, totals: NDArray):
 
 
 def weighted_targets(
-    target: NDArray, sample_weight, X, classes: NDArray, class_weight
+    target: NDArray,
+    sample_weight,
+    X,
+    classes: NDArray,
+    class_weight,
+    label_smoothing: float = 0.0,
 ) -> tuple[NDArray, NDArray[np.float64]]:
-    """Targets and per-sample weights with ``class_weight`` folded in.
+    """Targets and per-sample weights with label smoothing and
+    ``class_weight`` folded in.
 
     For labels, ``s_i = sample_weight_i * class_weight[y_i]``.  For
     probability rows, the data are read as each sample repeated once per
     class k with weight ``sample_weight_i * Y_ik * class_weight[k]``, which
     is the row ``Y_ik class_weight[k] / c_i`` with weight
     ``sample_weight_i * c_i``, ``c_i = sum_k Y_ik class_weight[k]``.
+    Label smoothing turns labels into such rows first (see
+    :func:`smooth_targets`), so the smoothing term of class k is weighted
+    by ``class_weight[k]``, as in PyTorch; ``"balanced"`` weights are
+    computed from the unsmoothed targets.
 
     Parameters
     ----------
@@ -270,39 +280,80 @@ def weighted_targets(
         ``"balanced"`` gives class k the weight
         ``sum(s) / (n_classes * sum(s over class k))``, counting the sample
         weights (and the probability rows' fractions).
+    label_smoothing : float, default=0.0
+        ``eps`` of :func:`smooth_targets`.
 
     Returns
     -------
     target : ndarray
-        ``target``, its probability rows reweighted by ``class_weight``.
+        ``target``, smoothed, its probability rows reweighted by
+        ``class_weight``.
     weight : ndarray of shape (n_samples,)
         float64 weights.
     """
     weight = _check_sample_weight(
         sample_weight, X, dtype=np.float64, ensure_non_negative=True, copy=True
     )
-    if class_weight is None:
-        return target, weight
-    totals = class_totals(target, weight, classes.shape[0])
-    factors = class_weight_factors(class_weight, classes, totals)
-    if target.ndim == 1:
-        weight *= factors[target]
-    else:
-        row_factor = target @ factors
-        scaled = target * factors
-        has_weight = row_factor > 0
-        target = np.where(
-            has_weight[:, None],
-            scaled / np.where(has_weight, row_factor, 1.0)[:, None],
-            target,
-        )
-        weight *= row_factor
+    n_classes = classes.shape[0]
+    factors = None
+    if class_weight is not None:
+        totals = class_totals(target, weight, n_classes)
+        factors = class_weight_factors(class_weight, classes, totals)
+    target = smooth_targets(target, label_smoothing, n_classes)
+    if factors is not None:
+        target, weight = apply_class_factors(target, weight, factors)
     if not weight.sum() > 0:
         raise ValueError(
             "Sample weights must contain at least one non-zero number after "
             "applying class_weight: every sample has zero weight."
         )
     return target, weight
+
+
+def apply_class_factors(
+    target: NDArray, weight: NDArray[np.float64], factors: NDArray[np.float64]
+) -> tuple[NDArray, NDArray[np.float64]]:
+    """Fold the class weights ``factors`` into labels' weights, or into
+    probability rows and their weights (see :func:`weighted_targets`).
+
+    Parameters
+    ----------
+    target : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        Label indices or probability rows.
+    weight : ndarray of shape (n_samples,)
+        The sample weights (modified in place).
+    factors : ndarray of shape (n_classes,)
+        The weight of each class.
+
+    Returns
+    -------
+    target, weight : ndarray
+    """
+    if target.ndim == 1:
+        weight *= factors[target]
+        return target, weight
+    row_factor = target @ factors
+    has_weight = row_factor > 0
+    target = np.where(
+        has_weight[:, None],
+        target * factors / np.where(has_weight, row_factor, 1.0)[:, None],
+        target,
+    )
+    weight *= row_factor
+    return target, weight
+
+
+def smoothed_weight_total(
+    totals: NDArray[np.float64], factors: NDArray | None, label_smoothing: float
+) -> float:
+    """The total weight :func:`weighted_targets` gives data whose per-class
+    sample-weight totals are ``totals`` (labels), without reading the rows:
+    ``sum_k totals_k ((1 - eps) f_k + eps / K sum_c f_c)``."""
+    if factors is None:
+        return float(totals.sum())
+    eps, n_classes = label_smoothing, factors.shape[0]
+    per_class = (1 - eps) * factors + eps / n_classes * factors.sum()
+    return float(totals @ per_class)
 
 
 def sample_weights(
@@ -318,7 +369,8 @@ def sample_weights(
 
 
 def smooth_targets(target: NDArray, label_smoothing: float, n_classes: int):
-    """PyTorch's label smoothing: ``(1 - eps) * Y + eps / n_classes``.
+    """PyTorch's label smoothing: ``(1 - eps) * Y + eps / n_classes``
+    (``Y`` one-hot for labels).
 
     Labels become probability rows when ``eps > 0``; with ``eps == 0`` the
     target is returned unchanged.

@@ -8,9 +8,11 @@ unit in the last place of the data's dtype (``ftol = eps / 100``): in
 practice only when the objective has stopped
 changing at the precision it is evaluated in, the point being optimal to
 working precision (float32 data reaches this floor long before a tight
-``tol``).  Both count as converged; running out of iterations, or a line
-search that finds no decrease while the gradient is still above ``tol``,
-does not.
+``tol``).  Both count as converged.  When the line search finds no decrease
+(scipy's "ABNORMAL"), the point counts as converged to working precision if
+the decrease a diagonal Newton step predicts there, ``sum g_i^2 / H_ii``, is
+below a few units in the last place of ``F`` (the rule of the Newton
+solvers); otherwise, as when the iterations run out, it has not converged.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ import numpy as np
 import scipy.optimize
 from numpy.typing import NDArray
 
-from ._result import IterationCallback, SolverResult
+from ._result import IterationCallback, SolverResult, below_working_precision
 
 #: What this solver needs of the objective (a smooth one).
 NEEDS = frozenset({"value_and_grad", "hessian_diagonal"})
+# scipy's status when the line search finds no decrease ("ABNORMAL: ").
+_LINE_SEARCH_FAILED = 2
 # Hessian diagonals within this factor of 1 are left unscaled.
 _WELL_SCALED = 1e4
 
@@ -101,11 +105,31 @@ def solve(
             "ftol": eps / 100,
         },
     )
-    grad_max = float(np.max(np.abs(result.jac / scale), initial=0.0))
+    w, value, grad = scale * result.x, float(result.fun), result.jac / scale
+    grad_max = float(np.max(np.abs(grad), initial=0.0))
     converged = result.status in (0, 99) or grad_max <= tol
-    message = result.message if isinstance(result.message, str) else str(result.message)
-    return SolverResult(
-        scale * result.x, float(result.fun), int(result.nit), converged, message
+    message = str(result.message)
+    if not converged and result.status == _LINE_SEARCH_FAILED:
+        converged, message = _line_search_failure(objective, w, value, grad, grad_max)
+    return SolverResult(w, value, int(result.nit), converged, message)
+
+
+def _line_search_failure(objective, w, value, grad, grad_max) -> tuple[bool, str]:
+    """Whether a failed line search means the objective can no longer
+    resolve progress (converged to working precision), and what to say."""
+    diagonal = objective.hessian_diagonal(w)
+    curved = diagonal > 0
+    decrease = float(np.sum(grad[curved] ** 2 / diagonal[curved]))
+    if below_working_precision(decrease, value, objective.dtype):
+        return True, (
+            "converged to working precision: the line search found no decrease, "
+            f"and the decrease still predicted ({decrease:.2e}) is below the "
+            f"rounding error of the objective ({value:.10g} in "
+            f"{np.dtype(objective.dtype).name})"
+        )
+    return False, (
+        f"the line search found no decrease with max|grad| = {grad_max:.2e} "
+        f"(a decrease of {decrease:.2e} is still predicted)"
     )
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from ._result import IterationCallback, SolverResult
+from ._result import IterationCallback, SolverResult, below_working_precision
 
 _ARMIJO = 1e-4
 _MAX_HALVINGS = 40
@@ -43,7 +43,6 @@ def run_newton(
 ) -> SolverResult:
     """Damped Newton iterations; see the module docstring."""
     w = np.array(w0, dtype=np.float64)
-    precision = 4 * np.finfo(objective.dtype).eps
     value, grad, model = local_model(w)
     for n_iter in range(max_iter + 1):
         grad_max = float(np.max(np.abs(grad), initial=0.0))
@@ -58,7 +57,7 @@ def run_newton(
         slope = float(grad @ step)
         if not slope < 0:  # not a descent direction: fall back to the gradient
             step, slope = -grad, -float(grad @ grad)
-        if -slope <= precision * max(abs(value), 1.0):
+        if below_working_precision(-slope, value, objective.dtype):
             return SolverResult(
                 w, value, n_iter, True, "predicted decrease below working precision"
             )

@@ -35,3 +35,11 @@ class SolverResult:
     n_iter: int
     converged: bool
     message: str
+
+
+def below_working_precision(decrease: float, value: float, dtype) -> bool:
+    """Whether a predicted ``decrease`` of the objective is below a few units
+    in the last place of its ``value`` in the data's ``dtype``: the objective
+    cannot resolve such progress, so the point is optimal to working
+    precision."""
+    return decrease <= 4 * np.finfo(dtype).eps * max(abs(value), 1.0)

@@ -98,6 +98,13 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
           kept or dropped for all classes at once.
 
         Without effect when ``l1_ratio=0``.
+    penalty_factor : array-like of shape (n_features,), default=None
+        glmnet's ``penalty.factor``: feature j's coefficients are penalised
+        by ``alpha * penalty_factor[j]`` in both the L2 and the non-smooth
+        part, for every penalty and solver; 0 leaves a feature unpenalised
+        (e.g. a confounder to adjust for).  Entries >= 0, used as given
+        (glmnet rescales them to sum to ``n_features``; this does not).
+        None means ones.
     fit_intercept : bool, default=True
         Whether to fit the (unpenalised) intercepts ``b``.
     solver : {"auto", "fista", "lbfgs", "newton-cg", "newton-cholesky", \
@@ -302,6 +309,7 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
         *,
         l1_ratio: float = 0.0,
         penalty: str = "elasticnet",
+        penalty_factor=None,
         fit_intercept: bool = True,
         solver: str = "auto",
         tol: float = 1e-4,
@@ -327,6 +335,7 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.penalty = penalty
+        self.penalty_factor = penalty_factor
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.tol = tol

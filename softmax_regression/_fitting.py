@@ -33,6 +33,7 @@ from ._loss import MultinomialLoss, ParameterLayout, column_layout_pays
 from ._objective import Objective
 from ._penalty import Penalty, make_penalty
 from ._solvers import SOLVERS, SolverResult, resolve_solver
+from ._validation import check_penalty_factor
 
 # What "tol" bounds, for the ConvergenceWarning.
 _STOPPING_RULE = {
@@ -50,6 +51,9 @@ class FitConfig:
     ----------
     alpha, l1_ratio, penalty : float, float, str
         The penalty.
+    penalty_factor : array-like of shape (n_features,) or None
+        Per feature, a multiplier >= 0 of the penalty (checked when the
+        penalty is made for data of known width).
     fit_intercept : bool
         Whether the parameter vector ends with intercepts.
     solver : str
@@ -67,6 +71,7 @@ class FitConfig:
     alpha: float = 1e-4
     l1_ratio: float = 0.0
     penalty: str = "elasticnet"
+    penalty_factor: Any = None
     fit_intercept: bool = True
     solver: str = "auto"
     tol: float = 1e-4
@@ -86,9 +91,19 @@ class FitConfig:
         """The same configuration at another ``alpha``."""
         return replace(self, alpha=float(alpha))
 
-    def make_penalty(self, n_classes: int) -> Penalty:
-        """The penalty object of ``alpha``, ``l1_ratio`` and ``penalty``."""
-        return make_penalty(self.penalty, self.alpha, self.l1_ratio, n_classes)
+    def make_penalty(self, n_classes: int, n_features: int | None = None) -> Penalty:
+        """The penalty object of ``alpha``, ``l1_ratio``, ``penalty`` and,
+        for data of ``n_features`` columns, ``penalty_factor`` (checked
+        against it; without ``n_features``, when only the penalty's kind
+        matters, the factors are left out)."""
+        factor = (
+            None
+            if n_features is None
+            else check_penalty_factor(self.penalty_factor, n_features)
+        )
+        return make_penalty(
+            self.penalty, self.alpha, self.l1_ratio, n_classes, factor=factor
+        )
 
     def resolve_solver(
         self, n_samples: int, n_features: int, n_classes: int, **location
@@ -159,7 +174,8 @@ def in_memory_objective(
 
 def penalised(config: FitConfig, loss) -> Objective:
     """``loss`` (in memory or on Dask) plus ``config``'s penalty."""
-    return Objective(loss, config.make_penalty(loss.layout.n_classes))
+    layout = loss.layout
+    return Objective(loss, config.make_penalty(layout.n_classes, layout.n_features))
 
 
 def start_point(

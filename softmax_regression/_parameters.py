@@ -15,6 +15,7 @@ PARAMETER_CONSTRAINTS: dict[str, list] = {
     "alpha": [Interval(Real, 0, None, closed="left")],
     "l1_ratio": [Interval(Real, 0, 1, closed="both")],
     "penalty": [StrOptions(set(PENALTY_OPTIONS))],
+    "penalty_factor": ["array-like", None],
     "fit_intercept": ["boolean"],
     "solver": [StrOptions(set(SOLVER_OPTIONS))],
     "tol": [Interval(Real, 0, None, closed="left")],

@@ -27,6 +27,11 @@ penalty class (one level below it) supplies its ``R``:
 Every function acts on the flat coefficient block ``coef`` (``W`` in
 row-major order, see :class:`~softmax_regression._loss.ParameterLayout`).
 
+A ``penalty_factor`` ``f`` (one entry >= 0 per feature, glmnet's
+``penalty.factor``, not rescaled) multiplies both parts for feature j:
+``alpha * sum_j f_j ((1 - l1_ratio) / 2 * ||W[:, j]||^2 + l1_ratio *
+R_j(W[:, j]))``; ``f_j = 0`` leaves feature j unpenalised.
+
 Adding a penalty is one class here and one entry in :data:`PENALTY_CLASSES`
 (see the architecture page of the documentation).
 """
@@ -67,17 +72,39 @@ class Penalty:
     smooth: ClassVar[bool] = False
     r_of_columns: ClassVar[bool] = True
 
-    def __init__(self, strength: float, l1_strength: float = 0.0) -> None:
+    def __init__(
+        self,
+        strength: float,
+        l1_strength: float = 0.0,
+        *,
+        factor: NDArray | None = None,
+        n_classes: int = 1,
+    ) -> None:
         if not strength >= 0:
             raise ValueError(f"penalty strength must be >= 0, got {strength}.")
         self.strength = float(strength)
         self.l1_strength = float(l1_strength)
+        self.n_classes = int(n_classes)
+        self.factor = None if factor is None else np.asarray(factor, dtype=np.float64)
+        # Per entry of the flat block: its factor, the L2 and the R strengths.
+        self._entries = None
+        self._l2, self._l1 = self.strength, self.l1_strength
+        if self.factor is not None:
+            self._entries = np.tile(self.factor, self.n_classes)
+            self._l2 = self.strength * self._entries
+            self._l1 = self.l1_strength * self._entries
 
     @classmethod
-    def from_params(cls, alpha: float, l1_ratio: float, n_classes: int) -> Penalty:
-        """The penalty of the estimators' ``alpha`` and ``l1_ratio`` on
-        ``n_classes`` rows of ``W``."""
-        return cls(alpha, l1_ratio)
+    def from_params(
+        cls,
+        alpha: float,
+        l1_ratio: float,
+        n_classes: int,
+        factor: NDArray | None = None,
+    ) -> Penalty:
+        """The penalty of the estimators' ``alpha``, ``l1_ratio`` and
+        ``penalty_factor`` on ``n_classes`` rows of ``W``."""
+        return cls(alpha, l1_ratio, factor=factor, n_classes=n_classes)
 
     @property
     def name(self) -> str:
@@ -97,42 +124,45 @@ class Penalty:
 
     # -- the smooth part -----------------------------------------------------
     def gradient(self, coef: NDArray) -> NDArray:
-        """``strength * coef``: the gradient of the smooth part."""
-        return self.strength * coef
+        """``strength * f * coef``: the gradient of the smooth part."""
+        return self._l2 * coef
 
     def hessp(self, direction: NDArray) -> NDArray:
-        """``strength * direction``: the smooth part's Hessian is a multiple
-        of the identity."""
-        return self.strength * direction
+        """``strength * f * direction``: the smooth part's Hessian is
+        diagonal."""
+        return self._l2 * direction
 
     def hessian_diagonal(self, coef: NDArray) -> NDArray:
-        """Diagonal of the smooth part's Hessian: ``strength`` everywhere."""
-        return np.full(coef.shape, self.strength)
+        """Diagonal of the smooth part's Hessian: ``strength * f``."""
+        return np.broadcast_to(self._l2, coef.shape).astype(np.float64)
 
     # -- the whole penalty -----------------------------------------------------
     def value(self, coef: NDArray) -> float:
-        """``strength / 2 * ||coef||^2 + l1_strength * R(coef)``."""
-        smooth = 0.5 * self.strength * float(np.vdot(coef, coef))
+        """``strength / 2 * sum f ||coef||^2 + l1_strength * R(coef)``."""
+        coef = np.ravel(coef)
+        smooth = 0.5 * float(np.vdot(coef, self._l2 * coef))
         if self.l1_strength == 0:
             return smooth
-        return smooth + self.l1_strength * self._r_value(coef)
+        return smooth + self._r_value(coef)
 
     def prox(self, coef: NDArray, step) -> NDArray:
         """The proximal operator of ``step * penalty``: ``R``'s at
-        ``step * l1_strength``, then the L2 shrinkage."""
-        return self._r_prox(coef, step) / (1.0 + step * self.strength)
+        ``step * l1_strength * f``, then the L2 shrinkage."""
+        return self._r_prox(coef, step) / (1.0 + step * self._l2)
 
     def min_norm_subgradient(self, coef: NDArray, loss_grad: NDArray) -> NDArray:
         """The minimal-norm element of ``loss_grad + d penalty(coef)``."""
-        return self._r_min_norm(coef, loss_grad + self.strength * coef)
+        return self._r_min_norm(coef, loss_grad + self._l2 * coef)
 
     def dual_norm(self, grad_coef: NDArray) -> float:
-        """The dual norm of ``R`` at the flat ``grad_coef``: the largest
-        absolute entry (entrywise ``R``)."""
-        return float(np.max(np.abs(grad_coef), initial=0.0))
+        """The dual norm of ``R`` (weighted by ``f``) at the flat
+        ``grad_coef``: the largest ``|g| / f`` over the entries (entrywise
+        ``R``); the unpenalised features (``f = 0``) are left out."""
+        return _largest_ratio(np.abs(grad_coef), self._entries)
 
     # -- R, by subclass --------------------------------------------------------
     def _r_value(self, coef: NDArray) -> float:
+        """``l1_strength * R(coef)``, weighted by the factors."""
         raise NotImplementedError
 
     def _r_prox(self, coef: NDArray, step) -> NDArray:
@@ -140,6 +170,14 @@ class Penalty:
 
     def _r_min_norm(self, coef: NDArray, smooth_grad: NDArray) -> NDArray:
         raise NotImplementedError
+
+
+def _largest_ratio(sizes: NDArray, factor: NDArray | None) -> float:
+    """``max sizes / factor`` over the entries with ``factor > 0``."""
+    if factor is None:
+        return float(np.max(sizes, initial=0.0))
+    penalised = factor > 0
+    return float(np.max(sizes[penalised] / factor[penalised], initial=0.0))
 
 
 class L2Penalty(Penalty):
@@ -158,13 +196,21 @@ class L2Penalty(Penalty):
     names = ("l2",)
     smooth = True
 
-    def __init__(self, strength: float) -> None:
-        super().__init__(strength)
+    def __init__(
+        self, strength: float, *, factor: NDArray | None = None, n_classes: int = 1
+    ) -> None:
+        super().__init__(strength, factor=factor, n_classes=n_classes)
 
     @classmethod
-    def from_params(cls, alpha: float, l1_ratio: float, n_classes: int) -> L2Penalty:
+    def from_params(
+        cls,
+        alpha: float,
+        l1_ratio: float,
+        n_classes: int,
+        factor: NDArray | None = None,
+    ) -> L2Penalty:
         """The L2 part of ``alpha`` and ``l1_ratio``."""
-        return cls(alpha * (1 - l1_ratio))
+        return cls(alpha * (1 - l1_ratio), factor=factor, n_classes=n_classes)
 
     def _r_value(self, coef: NDArray) -> float:
         return 0.0
@@ -199,9 +245,21 @@ class ElasticNetPenalty(Penalty):
     names = ("elasticnet", "l1")
     r_of_columns = False
 
-    def __init__(self, alpha: float, l1_ratio: float) -> None:
+    def __init__(
+        self,
+        alpha: float,
+        l1_ratio: float,
+        *,
+        factor: NDArray | None = None,
+        n_classes: int = 1,
+    ) -> None:
         _check_l1_ratio(l1_ratio)
-        super().__init__(alpha * (1 - l1_ratio), alpha * l1_ratio)
+        super().__init__(
+            alpha * (1 - l1_ratio),
+            alpha * l1_ratio,
+            factor=factor,
+            n_classes=n_classes,
+        )
         self.l1_ratio = float(l1_ratio)
 
     @property
@@ -210,22 +268,20 @@ class ElasticNetPenalty(Penalty):
         return "l1" if self.l1_ratio == 1 else "elasticnet"
 
     def _r_value(self, coef: NDArray) -> float:
-        return float(np.sum(np.abs(coef)))
+        return float(np.sum(self._l1 * np.abs(coef)))
 
     def _r_prox(self, coef: NDArray, step) -> NDArray:
-        """Soft-thresholding at ``step * l1_strength``."""
-        magnitude = np.maximum(np.abs(coef) - step * self.l1_strength, 0.0)
+        """Soft-thresholding at ``step * l1_strength * f``."""
+        magnitude = np.maximum(np.abs(coef) - step * self._l1, 0.0)
         return np.copysign(magnitude, coef)
 
     def _r_min_norm(self, coef: NDArray, smooth_grad: NDArray) -> NDArray:
         """Per entry: ``g + l1 * sign(w)`` where ``w != 0``, else ``g``
-        shrunk towards zero by ``l1``."""
+        shrunk towards zero by ``l1`` (``l1 = l1_strength * f``)."""
         shrunk = np.copysign(
-            np.maximum(np.abs(smooth_grad) - self.l1_strength, 0.0), smooth_grad
+            np.maximum(np.abs(smooth_grad) - self._l1, 0.0), smooth_grad
         )
-        return np.where(
-            coef != 0, smooth_grad + self.l1_strength * np.sign(coef), shrunk
-        )
+        return np.where(coef != 0, smooth_grad + self._l1 * np.sign(coef), shrunk)
 
 
 class GroupElasticNetPenalty(Penalty):
@@ -250,51 +306,74 @@ class GroupElasticNetPenalty(Penalty):
     option = "group"
     names = ("group",)
 
-    def __init__(self, alpha: float, l1_ratio: float, n_classes: int) -> None:
+    def __init__(
+        self,
+        alpha: float,
+        l1_ratio: float,
+        n_classes: int,
+        *,
+        factor: NDArray | None = None,
+    ) -> None:
         _check_l1_ratio(l1_ratio)
-        super().__init__(alpha * (1 - l1_ratio), alpha * l1_ratio)
-        self.n_classes = int(n_classes)
+        super().__init__(
+            alpha * (1 - l1_ratio),
+            alpha * l1_ratio,
+            factor=factor,
+            n_classes=n_classes,
+        )
 
     @classmethod
     def from_params(
-        cls, alpha: float, l1_ratio: float, n_classes: int
+        cls,
+        alpha: float,
+        l1_ratio: float,
+        n_classes: int,
+        factor: NDArray | None = None,
     ) -> GroupElasticNetPenalty:
         """The penalty of ``alpha`` and ``l1_ratio`` on ``n_classes`` rows."""
-        return cls(alpha, l1_ratio, n_classes)
+        return cls(alpha, l1_ratio, n_classes, factor=factor)
 
     def _columns(self, coef: NDArray) -> NDArray:
         return coef.reshape(self.n_classes, -1)
 
+    def _column_l1(self):
+        """``l1_strength * f_j`` per column (a scalar without factors)."""
+        return (
+            self.l1_strength if self.factor is None else self.l1_strength * self.factor
+        )
+
     def dual_norm(self, grad_coef: NDArray) -> float:
-        """The largest norm of a feature's column of ``grad_coef``."""
+        """The largest norm of a feature's column of ``grad_coef``, divided
+        by its factor (the unpenalised features left out)."""
         norms = np.linalg.norm(self._columns(grad_coef), axis=0)
-        return float(np.max(norms, initial=0.0))
+        return _largest_ratio(norms, self.factor)
 
     def _r_value(self, coef: NDArray) -> float:
-        return float(np.sum(np.linalg.norm(self._columns(coef), axis=0)))
+        norms = np.linalg.norm(self._columns(coef), axis=0)
+        return float(np.sum(self._column_l1() * norms))
 
     def _r_prox(self, coef: NDArray, step) -> NDArray:
-        """Block soft-thresholding of each column at ``step * l1_strength``."""
+        """Block soft-thresholding of each column at ``step * l1_strength *
+        f_j``."""
         columns = self._columns(coef)
         norms = np.linalg.norm(columns, axis=0)
         column_step = self._columns(np.asarray(step))[0] if np.ndim(step) else step
-        threshold = column_step * self.l1_strength
+        threshold = column_step * self._column_l1()
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = np.where(norms > threshold, 1.0 - threshold / norms, 0.0)
         return (columns * scale).reshape(coef.shape)
 
     def _r_min_norm(self, coef: NDArray, smooth_grad: NDArray) -> NDArray:
         """Per column: ``g + l1 * w / ||w||`` where ``w != 0``, else ``g``
-        with its norm shrunk by ``l1``."""
+        with its norm shrunk by ``l1`` (``l1 = l1_strength * f_j``)."""
         smooth_grad = self._columns(smooth_grad)
         columns = self._columns(coef)
         coef_norms = np.linalg.norm(columns, axis=0)
         grad_norms = np.linalg.norm(smooth_grad, axis=0)
+        l1 = self._column_l1()
         with np.errstate(divide="ignore", invalid="ignore"):
-            active = smooth_grad + self.l1_strength * columns / coef_norms
-            shrink = np.where(
-                grad_norms > self.l1_strength, 1.0 - self.l1_strength / grad_norms, 0.0
-            )
+            active = smooth_grad + l1 * columns / coef_norms
+            shrink = np.where(grad_norms > l1, 1.0 - l1 / grad_norms, 0.0)
         result = np.where(coef_norms > 0, active, smooth_grad * shrink)
         return result.reshape(coef.shape)
 
@@ -319,7 +398,11 @@ _BY_NAME: dict[str, type[Penalty]] = {
 
 
 def make_penalty(
-    penalty: str, alpha: float, l1_ratio: float, n_classes: int
+    penalty: str,
+    alpha: float,
+    l1_ratio: float,
+    n_classes: int,
+    factor: NDArray | None = None,
 ) -> Penalty:
     """The penalty object of the estimators' parameters.
 
@@ -336,6 +419,9 @@ def make_penalty(
         ``penalty`` says.
     n_classes : int
         Number of rows of ``W``.
+    factor : ndarray of shape (n_features,), default=None
+        The ``penalty_factor``: per feature, a multiplier >= 0 of both
+        parts (None: ones).
 
     Returns
     -------
@@ -346,7 +432,7 @@ def make_penalty(
             f"Unknown penalty {penalty!r}; the options are {list(PENALTY_OPTIONS)}."
         )
     cls = L2Penalty if l1_ratio == 0 or alpha == 0 else _BY_NAME[penalty]
-    return cls.from_params(alpha, l1_ratio, n_classes)
+    return cls.from_params(alpha, l1_ratio, n_classes, factor)
 
 
 def penalty_name(alpha: float, l1_ratio: float, penalty: str = "elasticnet") -> str:

@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import _check_sample_weight, check_array
 
 #: The sparse formats and dtypes every fit and prediction accepts without
 #: conversion (other numeric input is converted to float64).
@@ -465,3 +465,30 @@ def check_feature_scale_for_sgd(X) -> None:
             "sklearn.preprocessing.StandardScaler) or use a batch solver such as "
             "solver='newton-cg', which is insensitive to the scale."
         )
+
+
+def check_penalty_factor(penalty_factor, n_features: int) -> NDArray | None:
+    """``penalty_factor`` as a float64 array of one finite entry >= 0 per
+    feature (None stays None); a ValueError naming it otherwise."""
+    if penalty_factor is None:
+        return None
+    factor = check_array(
+        penalty_factor,
+        ensure_2d=False,
+        ensure_min_samples=0,
+        dtype=np.float64,
+        input_name="penalty_factor",
+    )
+    if factor.shape != (n_features,):
+        raise ValueError(
+            f"penalty_factor must have one entry per feature, shape "
+            f"({n_features},), but has shape {factor.shape}."
+        )
+    if np.any(factor < 0):
+        negative = np.flatnonzero(factor < 0)
+        raise ValueError(
+            "penalty_factor must be >= 0 (0 leaves a feature unpenalised), but "
+            f"feature {negative[0]} has {factor[negative[0]]:g}"
+            + (f" ({negative.size} negative entries)." if negative.size > 1 else ".")
+        )
+    return factor

@@ -15,7 +15,7 @@ from typing import ClassVar
 from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._available_if import available_if
-from sklearn.utils.validation import _check_feature_names, validate_data
+from sklearn.utils.validation import _check_feature_names
 
 from ._dask import (
     dask_objective,
@@ -27,10 +27,12 @@ from ._fitting import (
     FitConfig,
     Fitted,
     all_or_nothing,
+    check_warm_start,
     fit_objective,
     fitted_parameters,
     in_memory_objective,
     start_point,
+    warm_starts,
 )
 from ._parameters import PARAMETER_CONSTRAINTS
 from ._prediction import SoftmaxPredictionMixin
@@ -45,14 +47,12 @@ from ._streaming import (
     streaming_attributes,
 )
 from ._validation import (
-    ACCEPT_SPARSE,
-    FLOAT_DTYPES,
+    any_finite,
     check_feature_scale_for_sgd,
-    check_numeric_features,
     check_weighted_classes,
     encode_targets,
-    is_probability_target,
     stream_classes,
+    validate_X_y,
     weighted_targets,
 )
 
@@ -105,6 +105,17 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
         (e.g. a confounder to adjust for).  Entries >= 0, used as given
         (glmnet rescales them to sum to ``n_features``; this does not).
         None means ones.
+    lower_bound, upper_bound : float or array-like, default=None
+        glmnet's ``lower.limits`` / ``upper.limits``: bounds on each
+        coefficient ``W[k, j]`` (the intercepts stay free), a scalar, one
+        per feature ``(n_features,)`` or one per class and feature
+        ``(n_classes, n_features)``; ``-inf`` / ``inf`` (or None) for no
+        bound, e.g. ``lower_bound=0`` for non-negative coefficients.
+        Solvers ``"lbfgs"``, ``"newton-cholesky"``, ``"fista"`` and
+        ``"prox-newton"`` keep to them (``"auto"`` picks among them); not
+        with ``penalty="group"`` and ``l1_ratio > 0``.  What bounds mean in
+        the symmetric parameterisation: see "Coefficient bounds" in the
+        user guide.
     fit_intercept : bool, default=True
         Whether to fit the (unpenalised) intercepts ``b``.
     solver : {"auto", "fista", "lbfgs", "newton-cg", "newton-cholesky", \
@@ -217,15 +228,12 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
         for labels) becomes ``t = (1 - label_smoothing) * y +
         label_smoothing / n_classes``, for every solver.  Smoothing keeps
         the fitted probabilities away from 0 and 1.  With ``class_weight``
-        ``w``, the term of class c is weighted by ``w_c``, as in PyTorch's
-        ``CrossEntropyLoss(weight=w, label_smoothing=eps)``: the numerator
-        of ``F`` is PyTorch's ``sum_i s_i sum_c t_ic w_c (-log p_ic)``.
-        The denominator differs: ``F`` divides by the total weight
-        ``sum_i s_i sum_c t_ic w_c``, PyTorch by ``sum_i s_i w_{y_i}``, so
-        the data term of ``F`` is PyTorch's loss times ``rho = sum_i s_i
-        w_{y_i} / sum_i s_i sum_c t_ic w_c``: the same fit at ``alpha=0``,
-        and PyTorch's loss plus ``lam / 2 ||W||^2`` for ``alpha = rho *
-        lam``.  (Without class weights, or without smoothing, ``rho = 1``.)
+        ``w``, class c's term is weighted by ``w_c`` as in PyTorch's
+        ``CrossEntropyLoss(weight=w, label_smoothing=eps)``; its loss is
+        ``F``'s data term divided by ``rho = sum_i s_i w_{y_i} / sum_i s_i
+        sum_c t_ic w_c`` (PyTorch normalises by ``sum_i s_i w_{y_i}``):
+        the same fit at ``alpha=0``; PyTorch's loss plus ``lam / 2
+        ||W||^2`` is ``alpha = rho * lam`` (see the user guide).
 
     Attributes
     ----------
@@ -310,6 +318,8 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
         l1_ratio: float = 0.0,
         penalty: str = "elasticnet",
         penalty_factor=None,
+        lower_bound=None,
+        upper_bound=None,
         fit_intercept: bool = True,
         solver: str = "auto",
         tol: float = 1e-4,
@@ -336,6 +346,8 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
         self.l1_ratio = l1_ratio
         self.penalty = penalty
         self.penalty_factor = penalty_factor
+        self.lower_bound = lower_bound
+        self.upper_bound = upper_bound
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.tol = tol
@@ -363,8 +375,14 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
     _streams = True
 
     def _penalty_streams(self) -> bool:
-        """Whether the streaming optimiser can minimise this penalty; if not,
-        there is no :meth:`partial_fit`, and the AttributeError says why."""
+        """Whether the streaming optimiser can minimise this penalty without
+        bounds; if not, there is no :meth:`partial_fit`, and the
+        AttributeError says why."""
+        if any_finite(self.lower_bound) or any_finite(self.upper_bound):
+            raise AttributeError(
+                "partial_fit is not available with lower_bound / upper_bound: "
+                "the streaming optimiser cannot keep to bounds. Use fit."
+            )
         penalty = self._fit_config().make_penalty(2)
         if penalty_streams(penalty):
             return True
@@ -426,7 +444,7 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
         config = self._fit_config()
         if is_dask_collection(X):
             return self._fit_dask(config, X, y, sample_weight, classes)
-        X, y = self._validate_X_y(X, y, reset=True)
+        X, y = validate_X_y(self, X, y, reset=True)
         classes, target = encode_targets(y, classes)
         target, weight = weighted_targets(
             target, sample_weight, X, classes, self.class_weight, self.label_smoothing
@@ -507,7 +525,7 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
                 "sklearn.utils.class_weight.compute_class_weight('balanced', "
                 "classes=classes, y=y), and pass them as a dict."
             )
-        X, y = self._validate_X_y(X, y, reset=first_call)
+        X, y = validate_X_y(self, X, y, reset=first_call)
         classes = stream_classes(classes, y, None if first_call else self.classes_)
         classes, target = encode_targets(y, classes)
         target, weight = weighted_targets(
@@ -542,7 +560,10 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
 
     def _fit_objective(self, config, objective, classes, solver, options=None):
         """Solve from the warm start (if any); keep the fitted attributes."""
-        start = start_point(objective.layout, classes, self._previous_fit())
+        previous = self._previous_fit()
+        start = start_point(objective.layout, classes, previous)
+        if warm_starts(objective.layout, classes, previous):
+            check_warm_start(objective, start)
         fitted, _ = fit_objective(
             config, objective, classes, solver, start, options=options
         )
@@ -573,18 +594,3 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
                 self.__dict__.pop(name, None)
         else:
             self.__dict__.update(streaming_attributes(optimizer))
-
-    def _validate_X_y(self, X, y, *, reset: bool):
-        """``validate_data`` for labels, or for probability rows (2-D y)."""
-        check_numeric_features(X)
-        soft = is_probability_target(y)
-        return validate_data(
-            self,
-            X,
-            y,
-            reset=reset,
-            accept_sparse=ACCEPT_SPARSE,
-            dtype=FLOAT_DTYPES,
-            multi_output=soft,
-            y_numeric=soft,
-        )

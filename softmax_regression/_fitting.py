@@ -28,12 +28,13 @@ from numpy.typing import NDArray
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import ThreadpoolController
 
+from ._box import Box, check_bounds
 from ._fit_hooks import SolveReport, iteration_callback, report_solve
 from ._loss import MultinomialLoss, ParameterLayout, column_layout_pays
 from ._objective import Objective
 from ._penalty import Penalty, make_penalty
 from ._solvers import SOLVERS, SolverResult, resolve_solver
-from ._validation import check_penalty_factor
+from ._validation import any_finite, check_penalty_factor
 
 # What "tol" bounds, for the ConvergenceWarning.
 _STOPPING_RULE = {
@@ -54,6 +55,8 @@ class FitConfig:
     penalty_factor : array-like of shape (n_features,) or None
         Per feature, a multiplier >= 0 of the penalty (checked when the
         penalty is made for data of known width).
+    lower_bound, upper_bound : float, array-like or None
+        Bounds on the coefficients (see :func:`~._box.check_bounds`).
     fit_intercept : bool
         Whether the parameter vector ends with intercepts.
     solver : str
@@ -72,6 +75,8 @@ class FitConfig:
     l1_ratio: float = 0.0
     penalty: str = "elasticnet"
     penalty_factor: Any = None
+    lower_bound: Any = None
+    upper_bound: Any = None
     fit_intercept: bool = True
     solver: str = "auto"
     tol: float = 1e-4
@@ -105,17 +110,47 @@ class FitConfig:
             self.penalty, self.alpha, self.l1_ratio, n_classes, factor=factor
         )
 
+    def make_box(self, layout: ParameterLayout) -> Box | None:
+        """The box of ``lower_bound`` and ``upper_bound`` on ``layout``'s
+        coefficients, or None when every bound is infinite."""
+        bounds = self._bounds(layout.n_classes, layout.n_features)
+        return None if bounds is None else Box.on_coefficients(*bounds, layout.n_params)
+
+    def _bounds(self, n_classes: int, n_features: int):
+        bounds = check_bounds(self.lower_bound, self.upper_bound, n_classes, n_features)
+        if bounds is not None and not self.make_penalty(n_classes).r_separable:
+            raise ValueError(
+                "lower_bound / upper_bound cannot be combined with "
+                f"penalty={self.penalty!r} and l1_ratio > 0: its proximal "
+                "operator within a box has no closed form. Use "
+                "penalty='elasticnet', l1_ratio=0, or no bounds."
+            )
+        return bounds
+
     def resolve_solver(
-        self, n_samples: int, n_features: int, n_classes: int, **location
+        self, n_samples: int, n_features: int | None, n_classes: int, **location
     ) -> str:
         """The solver to run, ``"auto"`` resolved and checked against the
-        penalty and, through ``location`` (``loss_offers`` and ``where``),
-        the data's location (see
-        :func:`~softmax_regression._solvers.resolve_solver`)."""
-        penalty = self.make_penalty(n_classes)
+        penalty, the bounds and, through ``location`` (``loss_offers`` and
+        ``where``), the data's location (see
+        :func:`~softmax_regression._solvers.resolve_solver`).  With
+        ``n_features=None`` (data not read yet) the factors and bounds are
+        checked later, when the objective is made."""
+        if n_features is None:
+            penalty = self.make_penalty(n_classes)
+            bounded = any_finite(self.lower_bound) or any_finite(self.upper_bound)
+            n_features = 0
+        else:
+            penalty = self.make_penalty(n_classes, n_features)
+            bounded = self._bounds(n_classes, n_features) is not None
         shape = {"n_samples": n_samples, "n_features": n_features}
         return resolve_solver(
-            self.solver, penalty, **shape, n_classes=n_classes, **location
+            self.solver,
+            penalty,
+            **shape,
+            n_classes=n_classes,
+            bounded=bounded,
+            **location,
         )
 
 
@@ -175,7 +210,8 @@ def in_memory_objective(
 def penalised(config: FitConfig, loss) -> Objective:
     """``loss`` (in memory or on Dask) plus ``config``'s penalty."""
     layout = loss.layout
-    return Objective(loss, config.make_penalty(layout.n_classes, layout.n_features))
+    penalty = config.make_penalty(layout.n_classes, layout.n_features)
+    return Objective(loss, penalty, config.make_box(layout))
 
 
 def start_point(
@@ -183,13 +219,31 @@ def start_point(
 ) -> NDArray[np.float64]:
     """The flat starting vector: ``previous``'s parameters when it has the
     same classes and shape (a warm start), else zeros."""
-    if (
+    if warm_starts(layout, classes, previous):
+        return layout.pack(previous.coef, previous.intercept)
+    return layout.zeros()
+
+
+def warm_starts(
+    layout: ParameterLayout, classes: NDArray, previous: Fitted | None
+) -> bool:
+    """Whether :func:`start_point` starts from ``previous``."""
+    return (
         previous is not None
         and np.array_equal(previous.classes, classes)
         and previous.coef.shape == (layout.n_classes, layout.n_features)
-    ):
-        return layout.pack(previous.coef, previous.intercept)
-    return layout.zeros()
+    )
+
+
+def check_warm_start(objective: Objective, w0: NDArray) -> None:
+    """A ValueError when a warm start ``w0`` lies outside the objective's
+    box (a fit from zeros is projected onto it instead)."""
+    if objective.box is not None and not objective.box.contains(w0):
+        raise ValueError(
+            "warm_start: the previous coefficients lie outside lower_bound / "
+            "upper_bound. Refit with warm_start=False, or with bounds that "
+            "contain them."
+        )
 
 
 _Fit = TypeVar("_Fit", bound=Callable[..., Any])
@@ -289,13 +343,14 @@ def fitted_parameters(
     The softmax is invariant to a common shift of the classes' logits, so
     the intercepts are centred to sum to zero, and so are the columns of
     ``coef`` wherever that cannot raise the penalty (every penalty but an
-    L1 one): then every solver reports the same representative, the one
-    of least norm, whatever null-space component its iterations left
-    (Newton-CG's, at ``alpha=0``, can be of order one).
+    L1 one) nor leave the bounds (there are none): then every solver
+    reports the same representative, the one of least norm, whatever
+    null-space component its iterations left (Newton-CG's, at ``alpha=0``,
+    can be of order one).
     """
     coef, intercept = objective.layout.unpack(result.x, np.float64)
     value = result.fun
-    if objective.penalty.centring_never_raises():
+    if objective.box is None and objective.penalty.centring_never_raises():
         centred = coef - coef.mean(axis=0)
         penalty = objective.penalty
         value += penalty.value(centred) - penalty.value(coef)  # the loss is equal
@@ -361,7 +416,8 @@ def fit_objective(
     solver : str
         The resolved solver (see :meth:`FitConfig.resolve_solver`).
     w0 : ndarray
-        The flat starting vector (see :func:`start_point`).
+        The flat starting vector (see :func:`start_point`), projected onto
+        the objective's box if it has one.
     options : mapping, default=None
         The solver's own keyword options.
     check_separation : bool, default=True
@@ -374,7 +430,7 @@ def fit_objective(
         The solver's own result (its flat ``x`` starts the next point of a
         path).
     """
-    result = solve(config, objective, solver, w0, options)
+    result = solve(config, objective, solver, objective.project(w0), options)
     if check_separation:
         warn_if_separated(config, objective, result.x)
     return fitted_parameters(classes, objective, result, solver), result

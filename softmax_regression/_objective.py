@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from ._box import Box
 from ._penalty import Penalty
 
 #: F's own derivatives: an objective offers them only for a smooth penalty.
@@ -22,7 +23,9 @@ SMOOTH_METHODS = frozenset(
 PROXIMAL_METHODS = frozenset({"loss_value_and_grad", "prox", "optimality"})
 
 
-def objective_offers(loss_offers: frozenset[str], smooth: bool) -> frozenset[str]:
+def objective_offers(
+    loss_offers: frozenset[str], smooth: bool, bounded: bool = False
+) -> frozenset[str]:
     """The methods an :class:`Objective` offers a solver.
 
     Parameters
@@ -31,6 +34,8 @@ def objective_offers(loss_offers: frozenset[str], smooth: bool) -> frozenset[str
         What the loss computes (its class attribute ``OFFERS``).
     smooth : bool
         Whether the penalty is differentiable.
+    bounded : bool, default=False
+        Whether the coefficients are bounded (a :class:`~._box.Box`).
 
     Returns
     -------
@@ -38,9 +43,12 @@ def objective_offers(loss_offers: frozenset[str], smooth: bool) -> frozenset[str
         ``value`` and the proximal methods always; F's derivatives
         (:data:`SMOOTH_METHODS`) for a smooth penalty; ``loss_hessian``
         when the loss has a full Hessian; ``feature_moments``, ``take``
-        and ``separates`` as the loss offers them.
+        and ``separates`` as the loss offers them; ``"unconstrained"``
+        (what a solver that cannot keep to bounds needs) without bounds.
     """
     offers = {"value", *PROXIMAL_METHODS}
+    if not bounded:
+        offers.add("unconstrained")
     if smooth:
         offers |= loss_offers & SMOOTH_METHODS
     if "hessian" in loss_offers:
@@ -72,23 +80,43 @@ class Objective:
         ``weight_sum``.
     penalty : Penalty
         The regulariser on ``W`` (see :mod:`softmax_regression._penalty`).
+    box : Box, default=None
+        Bounds on the coefficients (see :mod:`softmax_regression._box`):
+        ``prox`` then projects onto it, ``min_norm_subgradient`` and
+        ``projected_gradient`` measure optimality on it, and solvers that
+        cannot keep to it (they need ``"unconstrained"``) are refused.
     """
 
-    def __init__(self, loss, penalty: Penalty) -> None:
+    def __init__(self, loss, penalty: Penalty, box: Box | None = None) -> None:
         self.loss = loss
         self.penalty = penalty
+        self.box = box
         self.layout = loss.layout
 
     @property
     def offers(self) -> frozenset[str]:
         """The methods this objective can compute (see
         :func:`objective_offers`)."""
-        return objective_offers(self.loss.OFFERS, self.penalty.smooth)
+        return objective_offers(
+            self.loss.OFFERS, self.penalty.smooth, self.box is not None
+        )
 
     def take(self, rows) -> Objective:
         """The objective of a subset of the rows (a mini-batch): the loss's
         weighted mean over those rows plus the full penalty."""
-        return Objective(self.loss.take(rows), self.penalty)
+        return Objective(self.loss.take(rows), self.penalty, self.box)
+
+    def project(self, w: NDArray) -> NDArray:
+        """The nearest point of the box (``w`` itself without bounds)."""
+        return w if self.box is None else self.box.project(w)
+
+    def projected_gradient(self, w: NDArray, grad: NDArray) -> NDArray:
+        """Of a smooth ``F`` with gradient ``grad`` at ``w``: ``grad``, less
+        the entries of coefficients at a bound that point out of the box;
+        zero exactly at the constrained optimum."""
+        if self.box is None:
+            return grad
+        return self.box.min_norm(w, grad, grad)
 
     @property
     def n_params(self) -> int:
@@ -159,7 +187,7 @@ class Objective:
         n_coef = self.layout.n_coef
         coef_step = step[:n_coef] if np.ndim(step) else step
         out[:n_coef] = self.penalty.prox(out[:n_coef], coef_step)
-        return out
+        return self.project(out)
 
     def feature_moments(self) -> tuple[NDArray, NDArray]:
         """Each feature's weighted centre and spread, for preconditioning
@@ -175,9 +203,17 @@ class Objective:
         """The minimal-norm subgradient of ``F`` at ``w`` (flat, float64).
 
         ``loss_grad`` is the loss's gradient at ``w``; the intercepts are
-        not penalised, so their part is ``loss_grad``'s.
+        not penalised, so their part is ``loss_grad``'s.  With a box, the
+        minimal-norm element of the subdifferential plus its normal cone.
         """
         n_coef = self.layout.n_coef
+        if self.box is not None:
+            low, high = self.penalty.subgradient_interval(
+                self._coef_block(w), loss_grad[:n_coef]
+            )
+            low = np.concatenate([np.ravel(low), loss_grad[n_coef:]])
+            high = np.concatenate([np.ravel(high), loss_grad[n_coef:]])
+            return self.box.min_norm(w, low, high)
         coef_part = self.penalty.min_norm_subgradient(
             self._coef_block(w), loss_grad[:n_coef]
         )

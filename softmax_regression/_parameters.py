@@ -16,6 +16,8 @@ PARAMETER_CONSTRAINTS: dict[str, list] = {
     "l1_ratio": [Interval(Real, 0, 1, closed="both")],
     "penalty": [StrOptions(set(PENALTY_OPTIONS))],
     "penalty_factor": ["array-like", None],
+    "lower_bound": [Real, "array-like", None],
+    "upper_bound": [Real, "array-like", None],
     "fit_intercept": ["boolean"],
     "solver": [StrOptions(set(SOLVER_OPTIONS))],
     "tol": [Interval(Real, 0, None, closed="left")],

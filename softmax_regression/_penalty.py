@@ -67,6 +67,12 @@ class Penalty:
         :meth:`centring_never_raises`).
     """
 
+    @property
+    def r_separable(self) -> bool:
+        """Whether ``R`` (with its strength) is a sum over the entries of
+        ``W``, as a box constraint needs: an entrywise norm, or none."""
+        return not self.r_of_columns or self.l1_strength == 0
+
     option: ClassVar[str | None] = None
     names: ClassVar[tuple[str, ...]] = ()
     smooth: ClassVar[bool] = False
@@ -154,6 +160,13 @@ class Penalty:
         """The minimal-norm element of ``loss_grad + d penalty(coef)``."""
         return self._r_min_norm(coef, loss_grad + self._l2 * coef)
 
+    def subgradient_interval(
+        self, coef: NDArray, loss_grad: NDArray
+    ) -> tuple[NDArray, NDArray]:
+        """Per entry, the ends of the interval ``loss_grad + d penalty``
+        (for a penalty separable over the entries; what a box needs)."""
+        return self._r_interval(coef, loss_grad + self._l2 * coef)
+
     def dual_norm(self, grad_coef: NDArray) -> float:
         """The dual norm of ``R`` (weighted by ``f``) at the flat
         ``grad_coef``: the largest ``|g| / f`` over the entries (entrywise
@@ -170,6 +183,11 @@ class Penalty:
 
     def _r_min_norm(self, coef: NDArray, smooth_grad: NDArray) -> NDArray:
         raise NotImplementedError
+
+    def _r_interval(self, coef: NDArray, smooth_grad: NDArray):
+        raise NotImplementedError(
+            f"the {self.name!r} penalty is not separable over the coefficients"
+        )
 
 
 def _largest_ratio(sizes: NDArray, factor: NDArray | None) -> float:
@@ -220,6 +238,9 @@ class L2Penalty(Penalty):
 
     def _r_min_norm(self, coef: NDArray, smooth_grad: NDArray) -> NDArray:
         return smooth_grad
+
+    def _r_interval(self, coef: NDArray, smooth_grad: NDArray):
+        return smooth_grad, smooth_grad
 
 
 def _check_l1_ratio(l1_ratio: float) -> None:
@@ -282,6 +303,14 @@ class ElasticNetPenalty(Penalty):
             np.maximum(np.abs(smooth_grad) - self._l1, 0.0), smooth_grad
         )
         return np.where(coef != 0, smooth_grad + self._l1 * np.sign(coef), shrunk)
+
+    def _r_interval(self, coef: NDArray, smooth_grad: NDArray):
+        """``g + l1 * sign(w)`` where ``w != 0``, else ``[g - l1, g + l1]``."""
+        point = smooth_grad + self._l1 * np.sign(coef)
+        zero = coef == 0
+        low = np.where(zero, smooth_grad - self._l1, point)
+        high = np.where(zero, smooth_grad + self._l1, point)
+        return low, high
 
 
 class GroupElasticNetPenalty(Penalty):

@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_array
+from sklearn.utils.validation import _check_sample_weight, check_array, validate_data
 
 #: The sparse formats and dtypes every fit and prediction accepts without
 #: conversion (other numeric input is converted to float64).
@@ -492,3 +492,31 @@ def check_penalty_factor(penalty_factor, n_features: int) -> NDArray | None:
             + (f" ({negative.size} negative entries)." if negative.size > 1 else ".")
         )
     return factor
+
+
+def validate_X_y(estimator, X, y, *, reset: bool):
+    """scikit-learn's ``validate_data`` on ``estimator`` for labels, or for
+    probability rows (2-D ``y``), after :func:`check_numeric_features`."""
+    check_numeric_features(X)
+    soft = is_probability_target(y)
+    return validate_data(
+        estimator,
+        X,
+        y,
+        reset=reset,
+        accept_sparse=ACCEPT_SPARSE,
+        dtype=FLOAT_DTYPES,
+        multi_output=soft,
+        y_numeric=soft,
+    )
+
+
+def any_finite(bound) -> bool:
+    """Whether a ``lower_bound`` / ``upper_bound`` setting bounds anything
+    (has a finite entry); None and infinite ones do not."""
+    if bound is None:
+        return False
+    try:
+        return bool(np.any(np.isfinite(np.asarray(bound, dtype=np.float64))))
+    except (TypeError, ValueError):
+        return True  # not numbers: fit says what is wrong

@@ -80,7 +80,10 @@ def _auto_candidates(
         # pendigits raw, L1 (170 parameters) 0.50 s prox-newton vs 5.3 s
         # fista; digits standardised, l1_ratio=0.5 (650) 0.92 s vs 0.14 s.
         return ("prox-newton", "fista") if small else ("fista",)
-    return ("newton-cholesky", "newton-cg") if small else ("newton-cg",)
+    # lbfgs (L-BFGS-B) last: where bounds rule out newton-cg.
+    if small:
+        return ("newton-cholesky", "newton-cg", "lbfgs")
+    return ("newton-cg", "lbfgs")
 
 
 def _able(offers: frozenset[str]) -> list[str]:
@@ -88,9 +91,20 @@ def _able(offers: frozenset[str]) -> list[str]:
 
 
 def _refusal(
-    solver: str, penalty: Penalty, loss_offers: frozenset[str], where: str
+    solver: str,
+    penalty: Penalty,
+    loss_offers: frozenset[str],
+    where: str,
+    bounded: bool = False,
 ) -> str:
     """Why ``solver`` cannot minimise ``penalty`` on this data, and the fix."""
+    if bounded and solver != "auto" and "unconstrained" in SOLVERS[solver].NEEDS:
+        able = _able(objective_offers(loss_offers, penalty.smooth, bounded=True))
+        fix = " or ".join(f"solver={name!r}" for name in [*able, "auto"])
+        return (
+            f"solver={solver!r} cannot keep the coefficients within lower_bound "
+            f"and upper_bound: use {fix}."
+        )
     anywhere = _able(objective_offers(loss_offers, smooth=True))
     if solver != "auto" and solver not in anywhere:
         names = ", ".join(repr(name) for name in anywhere)
@@ -127,6 +141,7 @@ def resolve_solver(
     n_classes: int,
     loss_offers: frozenset[str] = MultinomialLoss.OFFERS,
     where: str = IN_MEMORY,
+    bounded: bool = False,
 ) -> str:
     """The solver to run: ``"auto"`` resolved, its needs checked.
 
@@ -142,6 +157,9 @@ def resolve_solver(
         What the loss computes: in memory, or the Dask loss's ``OFFERS``.
     where : str, default=IN_MEMORY
         Where the data are, for the error message.
+    bounded : bool, default=False
+        Whether the coefficients are bounded: only the solvers that keep to
+        a box qualify (not those that need ``"unconstrained"``).
 
     Returns
     -------
@@ -150,7 +168,8 @@ def resolve_solver(
         is cheap to build and factor (up to 300 parameters),
         ``"newton-cholesky"`` (``"prox-newton"`` for a non-smooth penalty),
         otherwise ``"newton-cg"`` (``"fista"``), or the next of these the
-        objective can serve (on Dask, ``"newton-cg"``).
+        objective can serve (on Dask, ``"newton-cg"``; with bounds,
+        ``"lbfgs"`` instead of ``"newton-cg"``).
 
     Raises
     ------
@@ -158,7 +177,7 @@ def resolve_solver(
         When the solver's needs exceed what the objective offers: naming
         the solvers that can, or saying that none can.
     """
-    offers = objective_offers(loss_offers, penalty.smooth)
+    offers = objective_offers(loss_offers, penalty.smooth, bounded)
     if solver == "auto":
         candidates = _auto_candidates(n_samples, n_features, n_classes, penalty.smooth)
         for name in candidates:
@@ -166,7 +185,7 @@ def resolve_solver(
                 return name
     elif SOLVERS[solver].NEEDS <= offers:
         return solver
-    raise ValueError(_refusal(solver, penalty, loss_offers, where))
+    raise ValueError(_refusal(solver, penalty, loss_offers, where, bounded))
 
 
 def select_solver(

@@ -13,6 +13,11 @@ working precision (float32 data reaches this floor long before a tight
 the decrease a diagonal Newton step predicts there, ``sum g_i^2 / H_ii``, is
 below a few units in the last place of ``F`` (the rule of the Newton
 solvers); otherwise, as when the iterations run out, it has not converged.
+
+With bounds on the coefficients (the objective's ``box``), L-BFGS-B keeps
+to them, and the gradient measured against ``tol`` is the projected one
+(:meth:`Objective.projected_gradient`): at a bound, only its part pointing
+into the box counts.
 """
 
 from __future__ import annotations
@@ -64,7 +69,8 @@ def solve(
 
     def fun(w):
         value, grad = objective.value_and_grad(w)
-        last.update(value=value, grad_max=float(np.max(np.abs(grad), initial=0.0)))
+        measure = objective.projected_gradient(w, grad)
+        last.update(value=value, grad_max=float(np.max(np.abs(measure), initial=0.0)))
         return value, grad
 
     if max_iter == 0:
@@ -90,11 +96,15 @@ def solve(
             raise StopIteration
 
     eps = np.finfo(objective.dtype).eps
+    box = objective.box
     result = scipy.optimize.minimize(
         scaled_fun,
         w0 / scale,
         method="L-BFGS-B",
         jac=True,
+        bounds=None
+        if box is None
+        else scipy.optimize.Bounds(box.lower / scale, box.upper / scale),
         callback=on_iteration,
         options={
             "maxiter": max_iter,
@@ -106,6 +116,9 @@ def solve(
         },
     )
     w, value, grad = scale * result.x, float(result.fun), result.jac / scale
+    if box is not None:  # scale * (x / scale) may round off the bound
+        w = box.project(w)
+    grad = objective.projected_gradient(w, grad)
     grad_max = float(np.max(np.abs(grad), initial=0.0))
     converged = result.status in (0, 99) or grad_max <= tol
     message = str(result.message)

@@ -22,8 +22,8 @@ from numpy.typing import NDArray
 from ._newton import run_newton
 from ._result import IterationCallback, SolverResult
 
-#: What this solver needs of the objective (a smooth one).
-NEEDS = frozenset({"value", "gradient_hessp"})
+#: What this solver needs of the objective (a smooth one, without bounds).
+NEEDS = frozenset({"value", "gradient_hessp", "unconstrained"})
 _MAX_INNER = 250
 
 

@@ -14,6 +14,9 @@ there; the gradient is orthogonal to them, so adding ``U C U^T`` (``U``
 those directions, ``C`` each one's curvature scale) changes nothing but
 makes the system positive definite, and the step comes out orthogonal to
 them.
+
+With bounds on the coefficients (the objective's ``box``) it runs projected
+Newton instead (:mod:`._projected_newton`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import numpy as np
 import scipy.linalg
 from numpy.typing import NDArray
 
+from . import _projected_newton
 from ._newton import run_newton
 from ._result import IterationCallback, SolverResult
 
@@ -60,6 +64,10 @@ def solve(
     -------
     SolverResult
     """
+    if objective.box is not None:
+        return _projected_newton.solve(
+            objective, w0, tol=tol, max_iter=max_iter, callback=callback
+        )
     shifts = objective.shift_directions()
     state = {"factor": None, "grad_norm": np.inf}
 

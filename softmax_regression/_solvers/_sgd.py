@@ -33,8 +33,9 @@ from sklearn.utils import check_random_state
 
 from ._result import IterationCallback, SolverResult
 
-#: What this solver needs of the objective: smooth mini-batch objectives.
-NEEDS = frozenset({"value_and_grad", "take"})
+#: What this solver needs of the objective: smooth mini-batch objectives,
+#: without bounds.
+NEEDS = frozenset({"value_and_grad", "take", "unconstrained"})
 
 #: Adam's moment decays and denominator guard (Kingma & Ba's defaults, as in
 #: scikit-learn's MLPClassifier).

@@ -9,14 +9,13 @@ and keeps the fitted parameters they return.  It never computes a gradient.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import ClassVar
 
 from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import _check_feature_names
 
+from ._callbacks import CallbackSupportMixin
 from ._dask import (
     dask_objective,
     dask_solver,
@@ -29,35 +28,35 @@ from ._fitting import (
     all_or_nothing,
     check_warm_start,
     fit_objective,
-    fitted_parameters,
     in_memory_objective,
     start_point,
     warm_starts,
 )
 from ._parameters import PARAMETER_CONSTRAINTS
+from ._partial_fit import PartialFitMixin
 from ._prediction import SoftmaxPredictionMixin
 from ._streaming import (
     STREAMING_ATTRIBUTES,
     StreamingConfig,
-    partial_fit_pass,
-    penalty_streams,
-    resume,
-    row_sliceable,
     sgd_problem,
     streaming_attributes,
 )
 from ._validation import (
-    any_finite,
     check_feature_scale_for_sgd,
     check_weighted_classes,
     encode_targets,
-    stream_classes,
     validate_X_y,
     weighted_targets,
 )
 
 
-class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
+class SoftmaxRegression(
+    CallbackSupportMixin,
+    PartialFitMixin,
+    SoftmaxPredictionMixin,
+    ClassifierMixin,
+    BaseEstimator,
+):
     """Multinomial logistic (softmax) regression.
 
     Minimises the weighted mean cross-entropy of ``softmax(W x + b)`` plus an
@@ -370,29 +369,6 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
         self.average = average
         self.label_smoothing = label_smoothing
 
-    #: Whether :meth:`partial_fit` exists (not for the cross-validated
-    #: subclass, whose fit is a search).
-    _streams = True
-
-    def _penalty_streams(self) -> bool:
-        """Whether the streaming optimiser can minimise this penalty without
-        bounds; if not, there is no :meth:`partial_fit`, and the
-        AttributeError says why."""
-        if any_finite(self.lower_bound) or any_finite(self.upper_bound):
-            raise AttributeError(
-                "partial_fit is not available with lower_bound / upper_bound: "
-                "the streaming optimiser cannot keep to bounds. Use fit."
-            )
-        penalty = self._fit_config().make_penalty(2)
-        if penalty_streams(penalty):
-            return True
-        raise AttributeError(
-            f"partial_fit is not available with the {penalty.name!r} penalty "
-            f"(l1_ratio={self.l1_ratio}): the streaming optimiser only handles "
-            "l1_ratio=0. Set l1_ratio=0 to stream, or use fit with "
-            "solver='fista' or solver='prox-newton'."
-        )
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
@@ -441,6 +417,11 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
         weights, so it also reweights the rows.
         """
         self._validate_params()
+        with self._fit_task(X, y, sample_weight):
+            return self._fit(X, y, sample_weight, classes)
+
+    def _fit(self, X, y, sample_weight, classes):
+        """:meth:`fit`, its parameters validated."""
         config = self._fit_config()
         if is_dask_collection(X):
             return self._fit_dask(config, X, y, sample_weight, classes)
@@ -481,77 +462,6 @@ class SoftmaxRegression(SoftmaxPredictionMixin, ClassifierMixin, BaseEstimator):
             label_smoothing=self.label_smoothing,
         )
         return self._fit_objective(config, objective, classes, solver)
-
-    @available_if(lambda self: self._streams and self._penalty_streams())
-    def partial_fit(self, X, y, classes=None, sample_weight=None) -> SoftmaxRegression:
-        """One pass of mini-batch SGD over a batch of data.
-
-        Always uses the streaming optimiser of ``solver="sgd"`` (with
-        ``batch_size``, ``sgd_update`` and the learning-rate schedule),
-        whatever ``solver`` is, continuing from the current coefficients and
-        optimiser state: after :meth:`fit` it refines that fit.  As in
-        MLPClassifier, the optimiser is made with the settings of the first
-        call (or of the first call after :meth:`fit`); changing them later
-        with ``set_params`` takes effect at the next :meth:`fit`.
-        ``early_stopping`` and ``max_iter`` do not apply; ``n_iter_``
-        counts the calls.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            A batch of data, with the features of the first call.
-        y : array-like of shape (n_samples,) or (n_samples, n_classes)
-            Labels from ``classes`` (a batch may lack some of them), or rows
-            of class probabilities over ``classes``.
-        classes : array-like of shape (n_classes,), default=None
-            Every label the stream may contain.  Required on the first call
-            for labels (for probability rows it defaults to
-            ``range(n_classes)``); later calls may omit it or repeat it.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights; each mini-batch's weights are normalised
-            to sum to one.
-
-        Returns
-        -------
-        self : SoftmaxRegression
-            The updated estimator.
-        """
-        self._validate_params()
-        first_call = not hasattr(self, "classes_")
-        if self.class_weight == "balanced":
-            raise ValueError(
-                "class_weight='balanced' cannot be computed from one batch in "
-                "partial_fit. Compute the weights over the whole stream, e.g. "
-                "sklearn.utils.class_weight.compute_class_weight('balanced', "
-                "classes=classes, y=y), and pass them as a dict."
-            )
-        X, y = validate_X_y(self, X, y, reset=first_call)
-        classes = stream_classes(classes, y, None if first_call else self.classes_)
-        classes, target = encode_targets(y, classes)
-        target, weight = weighted_targets(
-            target, sample_weight, X, classes, self.class_weight, self.label_smoothing
-        )
-        n_classes = classes.shape[0]
-        check_feature_scale_for_sgd(X)
-        config = self._fit_config()
-        objective = in_memory_objective(
-            config, row_sliceable(X), target, weight, n_classes
-        )
-        previous = None if first_call else self._previous_fit(always=True)
-        optimizer, w = resume(
-            StreamingConfig.from_params(self.get_params()),
-            None if first_call else getattr(self, "_optimizer", None),
-            start_point(objective.layout, classes, previous),
-        )
-        n_iter = 1 if first_call else self.n_iter_ + 1
-        try:
-            result = partial_fit_pass(objective, optimizer, w, self.tol, n_iter)
-        except ValueError:
-            self._optimizer = None  # diverged: the next call restarts from coef_
-            raise
-        fitted = fitted_parameters(classes, objective, result, "sgd")
-        self._set_fitted(replace(fitted, converged=False), optimizer)
-        return self
 
     # -- the estimator's side of fitting -------------------------------------
     def _fit_config(self) -> FitConfig:

@@ -12,6 +12,12 @@ installed it, never stored on an estimator):
   resolved), for how many iterations, and whether it converged.  The
   command line prints it; nothing needs to read an estimator's private
   state for it.
+
+While a solve runs, :func:`solving` says what its iterates parameterise
+(:func:`current_model`: the classes and the flat layout), so an iteration
+observer can turn ``w`` into ``coef_`` and ``intercept_``; an observer may
+end the solve early by raising :class:`StopFit` (scikit-learn's callbacks
+do, when one asks to stop).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 #: ``callback(n_iter, w, value, grad_max)``, as the solvers call it.
 Callback = Callable[..., None]
@@ -66,8 +73,73 @@ def _installed(variable: ContextVar, callback) -> Iterator[None]:
 
 def observe_iterations(callback: Callback) -> AbstractContextManager[None]:
     """Call ``callback(n_iter, w, value, grad_max)`` on every iteration of
-    the fits run inside the ``with`` block."""
-    return _installed(_ITERATION_OBSERVER, callback)
+    the fits run inside the ``with`` block (after any observer installed
+    outside it)."""
+    outer = _ITERATION_OBSERVER.get()
+    if outer is None:
+        return _installed(_ITERATION_OBSERVER, callback)
+
+    def both(*args) -> None:
+        outer(*args)
+        callback(*args)
+
+    return _installed(_ITERATION_OBSERVER, both)
+
+
+@dataclass(frozen=True)
+class ModelShape:
+    """What the iterates of the running solve parameterise.
+
+    Attributes
+    ----------
+    classes : ndarray of shape (n_classes,)
+        The labels.
+    layout : ParameterLayout
+        The flat vector's layout (``unpack`` gives ``coef`` and
+        ``intercept``).
+    dtype : numpy.dtype
+        The data's dtype, that of the fitted attributes.
+    """
+
+    classes: Any
+    layout: Any
+    dtype: Any
+
+
+_SOLVING: ContextVar[ModelShape | None] = ContextVar(
+    "softmax_regression_solving", default=None
+)
+
+
+def solving(shape: ModelShape) -> AbstractContextManager[None]:
+    """Make ``shape`` the :func:`current_model` inside the ``with`` block."""
+    return _installed(_SOLVING, shape)
+
+
+def current_model() -> ModelShape | None:
+    """The :class:`ModelShape` of the solve running now (None outside one)."""
+    return _SOLVING.get()
+
+
+class StopFit(Exception):
+    """Raised by an iteration observer to end the solve at iterate ``w``.
+
+    The fitting core catches it and keeps ``w`` as the solution, not
+    converged, without a ConvergenceWarning (the stop was asked for).
+
+    Parameters
+    ----------
+    n_iter : int
+        The iteration that asked.
+    w : ndarray
+        The iterate to keep.
+    value : float
+        The objective there.
+    """
+
+    def __init__(self, n_iter: int, w, value: float) -> None:
+        super().__init__("a callback asked the fit to stop")
+        self.n_iter, self.w, self.value = n_iter, w, value
 
 
 def observe_solves(

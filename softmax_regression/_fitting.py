@@ -29,7 +29,14 @@ from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import ThreadpoolController
 
 from ._box import Box, check_bounds
-from ._fit_hooks import SolveReport, iteration_callback, report_solve
+from ._fit_hooks import (
+    ModelShape,
+    SolveReport,
+    StopFit,
+    iteration_callback,
+    report_solve,
+    solving,
+)
 from ._loss import MultinomialLoss, ParameterLayout, column_layout_pays
 from ._objective import Objective
 from ._penalty import Penalty, make_penalty
@@ -311,16 +318,30 @@ def solve(
 ) -> SolverResult:
     """Run ``solver`` from ``w0`` (with the solver's own keyword
     ``options``), report the solve (:mod:`~softmax_regression._fit_hooks`)
-    and warn when it does not converge."""
-    with single_threaded_blas():
-        result = SOLVERS[solver].solve(
-            objective,
-            w0,
-            tol=config.tol,
-            max_iter=config.max_iter,
-            callback=iteration_callback(print_iteration if config.verbose else None),
-            **(options or {}),
+    and warn when it does not converge, unless an iteration observer
+    stopped it (:class:`~softmax_regression._fit_hooks.StopFit`)."""
+    try:
+        with single_threaded_blas():
+            result = SOLVERS[solver].solve(
+                objective,
+                w0,
+                tol=config.tol,
+                max_iter=config.max_iter,
+                callback=iteration_callback(
+                    print_iteration if config.verbose else None
+                ),
+                **(options or {}),
+            )
+    except StopFit as stop:
+        result = SolverResult(
+            np.array(stop.w, dtype=np.float64),
+            float(stop.value),
+            stop.n_iter,
+            False,
+            "stopped by a callback",
         )
+        report_solve(SolveReport(solver, result.n_iter, False, result.message))
+        return result
     report_solve(SolveReport(solver, result.n_iter, result.converged, result.message))
     if not result.converged:
         warnings.warn(
@@ -430,7 +451,8 @@ def fit_objective(
         The solver's own result (its flat ``x`` starts the next point of a
         path).
     """
-    result = solve(config, objective, solver, objective.project(w0), options)
+    with solving(ModelShape(classes, objective.layout, objective.dtype)):
+        result = solve(config, objective, solver, objective.project(w0), options)
     if check_separation:
         warn_if_separated(config, objective, result.x)
     return fitted_parameters(classes, objective, result, solver), result

@@ -1,40 +1,61 @@
 """Safe model files: a zip of JSON metadata and ``.npy`` arrays.
 
 Nothing in a model file is ever executed, unpickled or imported: the
-estimator class is looked up by name in :data:`_ESTIMATORS`, an explicit
-allow-list; parameters and scalar attributes are plain JSON; arrays are
-``.npy`` members read with ``allow_pickle=False``.  The format is described
-in ``docs/model_files.rst``; bump :data:`FORMAT_VERSION` whenever a reader of
-the current version could misread a file of the new layout.
+estimator class is looked up by name in :data:`_ESTIMATORS`, and the class
+of a preprocessing step (a standardised model's scaler) in
+:data:`_TRANSFORMERS`, explicit allow-lists; parameters and scalar
+attributes are plain JSON; arrays are ``.npy`` members read with
+``allow_pickle=False`` (:mod:`._model_state` stores and reads each object's
+state).  The format is described on the documentation page "Model files
+and the command line"; bump :data:`FORMAT_VERSION` whenever a reader of the current
+version could misread a file of the new layout.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
-import lzma
-import math
 import re
 import sys
 import warnings
 import zipfile
-import zlib
 from pathlib import PurePosixPath
 from typing import Any
 
 import numpy as np
 import sklearn
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from ._atomic import atomic_write
 from ._estimator import SoftmaxRegression
+from ._model_state import (
+    ModelFileError,
+    array_member,
+    canonical_json,
+    declared_arrays,
+    decode_value,
+    encode_state,
+    encode_value,
+    needs_arrays,
+    read_member,
+    read_state,
+    sha256,
+)
 from ._search import SoftmaxRegressionCV
 from ._version import __version__
 
 FORMAT_NAME = "softmax_regression.model"
-#: The layout version this code writes and the newest it reads.
-FORMAT_VERSION = 1
+#: The newest layout version this code reads and writes.  A file is written
+#: in the oldest version that describes it: 1 for an estimator alone (which
+#: every release reads), 2 for a pipeline of preprocessing steps and an
+#: estimator (``fit --standardize``), 3 for an array-valued parameter
+#: (``penalty_factor``, ``lower_bound``, ``upper_bound``) or a sparse
+#: ``coef_`` (after ``sparsify()``); older readers refuse a newer file with
+#: a message naming the release needed.
+FORMAT_VERSION = 3
+_PIPELINE_VERSION = 2
+_ARRAYS_VERSION = 3
 
 #: The estimators a model file may hold, by class name: the only classes
 #: ``load_model`` ever instantiates.  A new estimator is one more line.
@@ -42,15 +63,13 @@ _ESTIMATORS: dict[str, type] = {
     "SoftmaxRegression": SoftmaxRegression,
     "SoftmaxRegressionCV": SoftmaxRegressionCV,
 }
+#: The preprocessing steps a model file may hold before its estimator.
+_TRANSFORMERS: dict[str, type] = {"StandardScaler": StandardScaler}
 
 _METADATA = "metadata.json"
-_ARRAY_DIR = "arrays"
+_STEP_DIR = "preprocessing"
+_STEP_NAME = re.compile(r"(?!.*__)[A-Za-z0-9_.-]{1,100}")
 _MAX_METADATA_BYTES = 16 * 2**20
-# np.lib.format refuses headers over 10,000 bytes; the preamble adds 12.
-_MAX_NPY_HEADER_BYTES = 10_000 + 16
-_ARRAY_KINDS = "biufcU"
-# Fitted attributes ("coef_") and private state ("_solver"), never dunders.
-_ATTRIBUTE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*_|_[A-Za-z][A-Za-z0-9_]*")
 _PICKLE_PROTOCOL_2_PLUS = b"\x80"
 #: Working state that is not part of the model: the streaming optimiser's
 #: moments (``solver="sgd"``, ``partial_fit``).  Not saved; a loaded model's
@@ -58,129 +77,58 @@ _PICKLE_PROTOCOL_2_PLUS = b"\x80"
 _TRANSIENT_ATTRIBUTES = frozenset({"_optimizer"})
 
 
-class ModelFileError(ValueError):
-    """A model file that :func:`load_model` refuses to read (or
-    :func:`save_model` cannot write): not a model file, truncated,
-    modified, from a newer format version, or holding something other than
-    plain parameters and numeric or string arrays."""
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _canonical_json(value) -> bytes:
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False
-    ).encode("ascii")
-
-
-# -- JSON values, losslessly --------------------------------------------------
-# Plain JSON for None, bools, ints, strings, finite floats and lists; a
-# {"$type": ...} object for everything else, so dict keys keep their type
-# (class_weight={0: 2.0} and {"0": 2.0} differ) and numpy scalars their dtype.
-
-
-def _encode(value, where: str):
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, np.generic):
-        if value.dtype.kind not in "biuf":
-            raise TypeError(f"{where}: numpy {value.dtype} scalars are refused")
-        return {
-            "$type": "numpy",
-            "dtype": value.dtype.str,
-            "value": _encode(value.item(), where),
-        }
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        if math.isfinite(value):
-            return value
-        return {"$type": "float", "value": repr(value)}
-    if isinstance(value, list):
-        return [_encode(item, where) for item in value]
-    if isinstance(value, tuple):
-        return {"$type": "tuple", "items": [_encode(item, where) for item in value]}
-    if isinstance(value, dict):
-        return {
-            "$type": "dict",
-            "items": [[_encode(k, where), _encode(v, where)] for k, v in value.items()],
-        }
-    raise TypeError(
-        f"{where} is a {type(value).__name__}, which a model file cannot hold "
-        "(only None, bools, numbers, strings, lists, tuples, dicts and numeric "
-        "or string arrays)"
-    )
-
-
-def _decode(value, where: str):
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, list):
-        return [_decode(item, where) for item in value]
-    if not isinstance(value, dict):
-        raise ModelFileError(f"{where}: unreadable value {value!r}")
-    kind = value.get("$type")
-    try:
-        if kind == "float" and value["value"] in ("inf", "-inf", "nan"):
-            return float(value["value"])
-        if kind == "numpy":
-            dtype = np.dtype(value["dtype"])
-            if dtype.kind not in "biuf":
-                raise ValueError(dtype)
-            return dtype.type(_decode(value["value"], where))
-        if kind == "tuple":
-            return tuple(_decode(item, where) for item in value["items"])
-        if kind == "dict":
-            return {_decode(k, where): _decode(v, where) for k, v in value["items"]}
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFileError(f"{where}: malformed {kind!r} value ({exc})") from None
-    raise ModelFileError(f"{where}: unknown value type {kind!r}")
-
-
-# -- arrays -------------------------------------------------------------------
-
-
-def _plain_array(array: np.ndarray, where: str) -> tuple[np.ndarray, bool]:
-    """``(array, was_object)``: object arrays of str (or of numbers) as the
-    equivalent str (or numeric) array, checked to convert back exactly."""
-    if array.dtype != object:
-        if array.dtype.kind not in _ARRAY_KINDS or array.dtype.fields is not None:
-            raise TypeError(f"{where}: arrays of dtype {array.dtype} are refused")
-        return array, False
-    items = array.ravel().tolist()
-    plain = np.asarray(items).reshape(array.shape) if items else array.astype(str)
-    back = plain.ravel().tolist()
-    exact = plain.dtype.kind in _ARRAY_KINDS and all(
-        type(a) is type(b) and a == b for a, b in zip(items, back, strict=True)
-    )
-    if not exact:
-        raise TypeError(
-            f"{where}: an object array must hold only strings or only numbers "
-            "of one type to be stored"
-        )
-    return plain, True
-
-
-def _npy_bytes(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    np.lib.format.write_array(buffer, array, allow_pickle=False)
-    return buffer.getvalue()
-
-
-def _array_member(name: str) -> str:
-    return f"{_ARRAY_DIR}/{name}.npy"
-
-
 # -- saving -------------------------------------------------------------------
 
 
-def _check_attribute_name(cls: type, name: str) -> None:
-    if not _ATTRIBUTE_NAME.fullmatch(name) or hasattr(cls, name):
-        raise ModelFileError(
-            f"attribute name {name!r} is not a fitted attribute of {cls.__name__}"
+def _step_folder(index: int) -> str:
+    return f"{_STEP_DIR}/{index}"
+
+
+def _split_pipeline(obj) -> tuple[list[tuple[str, Any]], str | None, Any]:
+    """``(preprocessing steps, final step's name, estimator)`` of ``obj``, a
+    Pipeline or an estimator alone (no steps, no name)."""
+    if not isinstance(obj, Pipeline):
+        return [], None, obj
+    names = [name for name, _ in obj.steps]
+    *steps, (final_name, estimator) = obj.steps
+    for name, step in steps:
+        cls = type(step)
+        if _TRANSFORMERS.get(cls.__name__) is not cls:
+            raise TypeError(
+                f"save_model stores a Pipeline only of "
+                f"{', '.join(sorted(_TRANSFORMERS))} steps before the estimator; "
+                f"step {name!r} is a {cls.__name__}"
+            )
+    bad = [name for name in names if not _STEP_NAME.fullmatch(name)]
+    if bad:
+        raise TypeError(
+            f"save_model stores Pipeline step names of letters, digits, '_', '.' "
+            f"and '-' only; got {bad[0]!r}"
         )
+    return steps, final_name, estimator
+
+
+def _pipeline_content(steps: list[tuple[str, Any]], final_name: str):
+    """The ``pipeline`` entry of the content, and the steps' array members."""
+    members: dict[str, bytes] = {}
+    entries = []
+    for index, (name, step) in enumerate(steps):
+        check_is_fitted(step)
+        params = step.get_params(deep=False)
+        attributes, arrays = encode_state(step, set(params), _step_folder(index))
+        members.update(arrays)
+        entries.append(
+            {
+                "name": name,
+                "class": type(step).__name__,
+                "params": {
+                    k: encode_value(v, f"step {name} parameter {k}")
+                    for k, v in params.items()
+                },
+                "attributes": attributes,
+            }
+        )
+    return {"final_step": final_name, "preprocessing": entries}, members
 
 
 def save_model(estimator, path, *, overwrite: bool = True) -> None:
@@ -194,12 +142,20 @@ def save_model(estimator, path, *, overwrite: bool = True) -> None:
     ``feature_names_in_`` ...).  It holds no pickle and no code;
     :func:`load_model` reads it back bit for bit.  The file is written to a
     temporary file in the same directory and renamed into place, so ``path``
-    never holds a partial model.  See :doc:`/model_files`.
+    never holds a partial model.  The format is described on the
+    documentation page "Model files and the command line".
+
+    A :class:`~sklearn.pipeline.Pipeline` of
+    :class:`~sklearn.preprocessing.StandardScaler` steps followed by an
+    estimator (``make_pipeline(StandardScaler(), SoftmaxRegression())``,
+    what the command line's ``fit --standardize`` fits) is stored too, the
+    scaler's mean and scale as arrays of the same file.
 
     Parameters
     ----------
-    estimator : SoftmaxRegression
-        A fitted estimator of a class :func:`load_model` accepts.
+    estimator : SoftmaxRegression, SoftmaxRegressionCV or Pipeline
+        A fitted estimator of a class :func:`load_model` accepts, or a
+        fitted Pipeline of StandardScaler steps and such an estimator.
     path : str or path-like
         Destination file, conventionally ending in ``.srm``.
     overwrite : bool, default=True
@@ -208,10 +164,10 @@ def save_model(estimator, path, *, overwrite: bool = True) -> None:
     Raises
     ------
     TypeError
-        If the estimator's class is not one a model file can hold, or a
-        parameter or attribute is of a type the format cannot store (for
-        example ``random_state=np.random.RandomState(0)``: set it to an int
-        or None first).
+        If the estimator's class (or a pipeline step's) is not one a model
+        file can hold, or a parameter or attribute is of a type the format
+        cannot store (for example ``random_state=np.random.RandomState(0)``:
+        set it to an int or None first).
     sklearn.exceptions.NotFittedError
         If the estimator is not fitted.
 
@@ -231,40 +187,24 @@ def save_model(estimator, path, *, overwrite: bool = True) -> None:
     >>> (load_model(path).predict_proba(X) == clf.predict_proba(X)).all()
     np.True_
     """
+    steps, final_name, estimator = _split_pipeline(estimator)
     cls = type(estimator)
     if _ESTIMATORS.get(cls.__name__) is not cls:
         known = ", ".join(sorted(_ESTIMATORS))
         raise TypeError(
-            f"save_model stores only {known} estimators, got {cls.__name__}; "
-            "use joblib or skops.io for other objects (see docs/model_files.rst)"
+            f"save_model stores only {known} estimators (alone or after "
+            f"StandardScaler steps in a Pipeline), got {cls.__name__}; use "
+            "joblib or skops.io for other objects (see the documentation page "
+            "'Model files and the command line', or help(save_model))"
         )
     check_is_fitted(estimator)
     params = estimator.get_params(deep=False)
-    members: dict[str, bytes] = {}
-    attributes: dict[str, Any] = {}
-    for name, value in vars(estimator).items():
-        if name in params or name in _TRANSIENT_ATTRIBUTES:
-            continue
-        _check_attribute_name(cls, name)
-        where = f"attribute {name}"
-        if isinstance(value, np.ndarray):
-            plain, was_object = _plain_array(value, where)
-            data = _npy_bytes(plain)
-            member = _array_member(name)
-            members[member] = data
-            attributes[name] = {
-                "$type": "ndarray",
-                "member": member,
-                "dtype": plain.dtype.str,
-                "shape": list(plain.shape),
-                "object": was_object,
-                "sha256": _sha256(data),
-            }
-        else:
-            attributes[name] = _encode(value, where)
+    attributes, members = encode_state(
+        estimator, set(params) | _TRANSIENT_ATTRIBUTES
+    )
     content = {
         "estimator": cls.__name__,
-        "params": {k: _encode(v, f"parameter {k}") for k, v in params.items()},
+        "params": {k: encode_value(v, f"parameter {k}") for k, v in params.items()},
         "attributes": attributes,
         "written_with": {
             "python": sys.version.split()[0],
@@ -272,12 +212,19 @@ def save_model(estimator, path, *, overwrite: bool = True) -> None:
             "scikit-learn": sklearn.__version__,
         },
     }
+    version = 1
+    if final_name is not None:
+        content["pipeline"], step_members = _pipeline_content(steps, final_name)
+        members.update(step_members)
+        version = _PIPELINE_VERSION
+    if needs_arrays(content):
+        version = _ARRAYS_VERSION
     metadata = {
         "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
+        "format_version": version,
         "package_version": __version__,
         "content": content,
-        "content_sha256": _sha256(_canonical_json(content)),
+        "content_sha256": sha256(canonical_json(content)),
     }
     with (
         atomic_write(path, overwrite=overwrite) as file,
@@ -334,33 +281,11 @@ def _check_member_names(path, archive: zipfile.ZipFile) -> None:
         )
 
 
-#: What zipfile raises on a damaged member: a bad CRC or header, a flipped
-#: compression method or "version needed" field, a broken deflate stream.
-_CORRUPT_MEMBER = (
-    zipfile.BadZipFile,
-    OSError,
-    EOFError,
-    RuntimeError,
-    NotImplementedError,
-    ValueError,
-    zlib.error,
-    lzma.LZMAError,
-)
-
-
-def _read_member(path, archive: zipfile.ZipFile, name: str, size: int) -> bytes:
-    try:
-        with archive.open(name) as member:
-            return member.read(size + 1)
-    except _CORRUPT_MEMBER as exc:
-        raise ModelFileError(f"{path}: member {name} is corrupted ({exc})") from None
-
-
 def _read_metadata(path, archive: zipfile.ZipFile) -> dict:
     info = archive.getinfo(_METADATA)
     if info.file_size > _MAX_METADATA_BYTES:
         raise ModelFileError(f"{path}: {_METADATA} is implausibly large")
-    raw = _read_member(path, archive, _METADATA, _MAX_METADATA_BYTES)
+    raw = read_member(path, archive, _METADATA, _MAX_METADATA_BYTES)
     try:
         metadata = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
@@ -373,7 +298,7 @@ def _read_metadata(path, archive: zipfile.ZipFile) -> dict:
     return metadata
 
 
-def _check_version(path, metadata: dict) -> None:
+def _check_version(path, metadata: dict) -> int:
     version = metadata.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ModelFileError(f"{path}: invalid format_version {version!r}")
@@ -389,6 +314,7 @@ def _check_version(path, metadata: dict) -> None:
             f"versions up to {FORMAT_VERSION}. Upgrade: pip install --upgrade "
             f"'softmax-regression{needed}'"
         )
+    return version
 
 
 def _checked_content(path, metadata: dict) -> dict:
@@ -398,7 +324,7 @@ def _checked_content(path, metadata: dict) -> dict:
     ):
         raise ModelFileError(f"{path}: metadata lacks its content or checksum")
     try:
-        digest = _sha256(_canonical_json(content))
+        digest = sha256(canonical_json(content))
     except ValueError:
         digest = None
     if digest != metadata["content_sha256"]:
@@ -419,105 +345,105 @@ def _estimator_class(path, content: dict) -> type:
     return _ESTIMATORS[name]
 
 
-def _array_spec(path, name: str, spec: dict) -> tuple[str, np.dtype, tuple, str]:
-    try:
-        member, dtype, shape, digest = (
-            spec["member"],
-            np.dtype(spec["dtype"]),
-            tuple(spec["shape"]),
-            spec["sha256"],
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFileError(f"{path}: malformed array entry {name} ({exc})") from None
-    if dtype.kind == "O":
-        raise ModelFileError(f"{path}: array {name} has object dtype; refused")
-    if dtype.kind not in _ARRAY_KINDS or dtype.fields is not None:
-        raise ModelFileError(f"{path}: array {name} has refused dtype {dtype}")
-    if member != _array_member(name):
-        raise ModelFileError(f"{path}: array {name} names member {member!r}")
-    if not all(type(n) is int and n >= 0 for n in shape):
-        raise ModelFileError(f"{path}: array {name} has invalid shape {shape}")
-    return member, dtype, shape, digest
-
-
-def _read_array(path, archive: zipfile.ZipFile, name: str, spec: dict) -> np.ndarray:
-    member, dtype, shape, digest = _array_spec(path, name, spec)
-    n_bytes = math.prod(shape) * dtype.itemsize
-    size = archive.getinfo(member).file_size
-    if not n_bytes <= size <= n_bytes + _MAX_NPY_HEADER_BYTES:
+def _pipeline_steps(path, content: dict, version: int) -> tuple[list[dict], Any]:
+    """The preprocessing entries and the final step's name (None: no pipeline)."""
+    pipeline = content.get("pipeline")
+    if pipeline is None:
+        return [], None
+    if version < _PIPELINE_VERSION:
         raise ModelFileError(
-            f"{path}: member {member} holds {size} bytes, but an array of shape "
-            f"{shape} and dtype {dtype} needs {n_bytes} plus a header"
+            f"{path}: format version {version} files hold no pipeline, but this "
+            "one declares one"
         )
-    data = _read_member(path, archive, member, size)
-    if _sha256(data) != digest:
-        raise ModelFileError(
-            f"{path}: checksum mismatch in {member} (the file was modified or "
-            "corrupted)"
-        )
-    try:
-        array = np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
-    except ValueError as exc:
-        raise ModelFileError(f"{path}: member {member} refused ({exc})") from None
-    if array.dtype != dtype or array.shape != shape:
-        raise ModelFileError(
-            f"{path}: member {member} holds dtype {array.dtype} shape "
-            f"{array.shape}, the metadata declares {dtype} {shape}"
-        )
-    if spec.get("object"):
-        array = np.array(array.tolist(), dtype=object).reshape(shape)
-    return array
+    steps = pipeline.get("preprocessing") if isinstance(pipeline, dict) else None
+    final = pipeline.get("final_step") if isinstance(pipeline, dict) else None
+    names = [step.get("name") for step in steps or () if isinstance(step, dict)]
+    if (
+        not isinstance(steps, list)
+        or len(names) != len(steps)
+        or not all(isinstance(n, str) and _STEP_NAME.fullmatch(n) for n in names)
+        or not isinstance(final, str)
+        or not _STEP_NAME.fullmatch(final)
+        or len({*names, final}) != len(names) + 1
+    ):
+        raise ModelFileError(f"{path}: malformed pipeline entry in {_METADATA}")
+    for step in steps:
+        if step.get("class") not in _TRANSFORMERS:
+            raise ModelFileError(
+                f"{path}: pipeline step class {step.get('class')!r} is not one "
+                f"load_model creates ({', '.join(sorted(_TRANSFORMERS))})"
+            )
+        if not isinstance(step.get("attributes"), dict):
+            raise ModelFileError(f"{path}: step {step['name']} lacks its attributes")
+    return steps, final
 
 
-def _read_attributes(path, archive: zipfile.ZipFile, cls: type, content: dict):
-    attributes = content.get("attributes")
-    if not isinstance(attributes, dict):
-        raise ModelFileError(f"{path}: metadata lacks the fitted attributes")
-    specs = {
-        name: value
-        for name, value in attributes.items()
-        if isinstance(value, dict) and value.get("$type") == "ndarray"
-    }
-    expected = {_METADATA} | {_array_member(name) for name in specs}
+def _check_members(
+    path, archive: zipfile.ZipFile, attributes: dict, steps: list[dict]
+) -> None:
+    expected = {_METADATA} | {array_member(name) for name in attributes}
+    for index, step in enumerate(steps):
+        folder = _step_folder(index)
+        expected |= {array_member(name, folder) for name in step}
     present = set(archive.namelist())
     if present != expected:
         extra, missing = sorted(present - expected), sorted(expected - present)
         raise ModelFileError(
             f"{path}: unexpected members {extra} / missing members {missing}"
         )
-    values = {}
-    for name, value in attributes.items():
-        _check_attribute_name(cls, name)
-        values[name] = (
-            _read_array(path, archive, name, value)
-            if name in specs
-            else _decode(value, f"{path}: attribute {name}")
-        )
-    return values
 
 
-def _set_params(path, estimator, content: dict) -> None:
-    params = content.get("params")
+def _set_params(path, estimator, params, what: str = "") -> None:
     if not isinstance(params, dict):
-        raise ModelFileError(f"{path}: metadata lacks the parameters")
+        raise ModelFileError(f"{path}: metadata lacks the parameters{what}")
     known = estimator.get_params(deep=False)
     unknown = sorted(set(params) - set(known))
     if unknown:
         warnings.warn(
-            f"{path} sets parameters this softmax_regression "
+            f"{path} sets parameters{what} this softmax_regression "
             f"{__version__} does not know: {', '.join(unknown)} (written "
             "by a newer version?). They are ignored: the model predicts as "
             "saved, but a refit would use this version's behaviour.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     estimator.set_params(
         **{
-            name: _decode(value, f"{path}: parameter {name}")
+            name: decode_value(value, f"{path}: parameter {name}")
             for name, value in params.items()
             if name in known
         }
     )
+
+
+def _new(path, cls: type, params, values: dict, what: str = ""):
+    obj = cls()
+    _set_params(path, obj, params, what)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    return obj
+
+
+def _check_scaler(path, scaler, name: str, n_features: Any) -> None:
+    """Refuse a scaler whose arrays cannot standardise the model's features."""
+    for attribute in ("mean_", "var_", "scale_"):
+        value = getattr(scaler, attribute, None)
+        if value is None:
+            continue
+        if (
+            not isinstance(value, np.ndarray)
+            or value.dtype.kind != "f"
+            or value.shape != (n_features,)
+        ):
+            raise ModelFileError(
+                f"{path}: step {name} attribute {attribute} must be a float array "
+                f"of shape ({n_features},), the model's features"
+            )
+    if getattr(scaler, "n_features_in_", None) != n_features:
+        raise ModelFileError(
+            f"{path}: step {name} takes {getattr(scaler, 'n_features_in_', None)!r} "
+            f"features, the estimator {n_features!r}"
+        )
 
 
 def load_model(path):
@@ -525,10 +451,11 @@ def load_model(path):
 
     Reading never unpickles, never imports and never executes anything the
     file names: the estimator class must be in an allow-list
-    (``SoftmaxRegression``), arrays are read with ``allow_pickle=False``
-    after their declared size, dtype and SHA-256 are checked.  The loaded
-    estimator equals the saved one bit for bit (``coef_``,
-    ``intercept_``, ``classes_`` and every prediction).
+    (``SoftmaxRegression``, ``SoftmaxRegressionCV``; ``StandardScaler``
+    for a pipeline's preprocessing steps), arrays are read with
+    ``allow_pickle=False`` after their declared size, dtype and SHA-256 are
+    checked.  The loaded estimator equals the saved one bit for bit
+    (``coef_``, ``intercept_``, ``classes_`` and every prediction).
 
     Parameters with names this version does not know (a file from a newer
     version) are dropped with a ``UserWarning``: they do not affect
@@ -542,8 +469,11 @@ def load_model(path):
 
     Returns
     -------
-    estimator : SoftmaxRegression
-        The fitted estimator.
+    estimator : SoftmaxRegression, SoftmaxRegressionCV or Pipeline
+        The fitted estimator; a :class:`~sklearn.pipeline.Pipeline` of the
+        fitted StandardScaler and estimator when the file holds a
+        standardised model (``fit --standardize`` on the command line), so
+        that ``predict`` and ``predict_proba`` standardise their input.
 
     Raises
     ------
@@ -563,12 +493,40 @@ def load_model(path):
     with _open_archive(path) as archive:
         _check_member_names(path, archive)
         metadata = _read_metadata(path, archive)
-        _check_version(path, metadata)
+        version = _check_version(path, metadata)
         content = _checked_content(path, metadata)
         cls = _estimator_class(path, content)
-        attributes = _read_attributes(path, archive, cls, content)
-    estimator = cls()
-    _set_params(path, estimator, content)
-    for name, value in attributes.items():
-        setattr(estimator, name, value)
-    return estimator
+        attributes = content.get("attributes")
+        if not isinstance(attributes, dict):
+            raise ModelFileError(f"{path}: metadata lacks the fitted attributes")
+        steps, final_name = _pipeline_steps(path, content, version)
+        _check_members(
+            path,
+            archive,
+            declared_arrays(attributes),
+            [declared_arrays(step["attributes"]) for step in steps],
+        )
+        values = read_state(path, archive, cls, attributes, "arrays")
+        step_values = [
+            read_state(
+                path,
+                archive,
+                _TRANSFORMERS[step["class"]],
+                step["attributes"],
+                _step_folder(index),
+            )
+            for index, step in enumerate(steps)
+        ]
+    estimator = _new(path, cls, content.get("params"), values)
+    if final_name is None:
+        return estimator
+    fitted = []
+    for step, state in zip(steps, step_values, strict=True):
+        name = step["name"]
+        scaler = _new(
+            path, _TRANSFORMERS[step["class"]], step.get("params"), state,
+            f" of step {name}",
+        )  # fmt: skip
+        _check_scaler(path, scaler, name, getattr(estimator, "n_features_in_", None))
+        fitted.append((name, scaler))
+    return Pipeline([*fitted, (final_name, estimator)])

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from pathlib import Path
 
 import pytest
 from sklearn.datasets import load_digits, load_iris, load_wine
@@ -24,7 +23,6 @@ from softmax_regression.datasets import DatasetNotFoundError
 REQUIRE_DATA = "SOFTMAX_REGRESSION_REQUIRE_DATA"
 #: The pendigits files that ship with the package (LIBSVM format).
 PENDIGITS = datasets.pendigits_folder()
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 _BUNDLED = {"iris": load_iris, "wine": load_wine, "digits": load_digits}

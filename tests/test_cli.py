@@ -19,7 +19,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
-from _datasets import SHARED_DATA, load_pendigits
+from _datasets import PENDIGITS, load_pendigits
 from sklearn.datasets import load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, log_loss
@@ -28,11 +28,9 @@ from sklearn.model_selection import train_test_split
 from softmax_regression import SoftmaxRegression, __version__, load_model
 from softmax_regression._cli import _data_io as data_io
 from softmax_regression._cli import main
-from softmax_regression._cli._demo import run_demo
 from softmax_regression._cli._progress import fit_progress
 
 SCRIPT = Path(sys.executable).with_name("softmax-regression")
-PENDIGITS = SHARED_DATA / "pendigits"
 CULTIVARS = np.array(["barolo", "grignolino", "barbera"])
 
 
@@ -79,7 +77,7 @@ def test_csv_fit_predict_evaluate(tmp_path, wine):
         X, y, test_size=0.25, stratify=y, random_state=1
     )
     assert "178 samples (133 train, 45 test), 13 features" in fit.stdout
-    assert "classes    3: barbera barolo grignolino" in fit.stdout
+    assert "classes    3: 'barbera', 'barolo', 'grignolino'" in fit.stdout
     test_row = fit.stdout.splitlines()[-2].split()
     assert test_row == [
         "test",
@@ -91,11 +89,15 @@ def test_csv_fit_predict_evaluate(tmp_path, wine):
     out = tmp_path / "proba.csv"
     predict = _run("predict", model_path, csv, "-o", out, "--proba")
     assert predict.returncode == 0, predict.stderr
-    assert "wrote 178 rows of probabilities" in predict.stdout
+    assert "wrote 178 rows of labels and probabilities" in predict.stdout
     header = out.read_text().splitlines()[0]
-    assert header == ",".join(f"proba_{c}" for c in model.classes_)
-    proba = np.loadtxt(out, delimiter=",", skiprows=1)  # exact float parsing
-    np.testing.assert_array_equal(proba, model.predict_proba(X))
+    assert header == ",".join(["prediction", *(f"proba_{c}" for c in model.classes_)])
+    written = pd.read_csv(out)
+    np.testing.assert_array_equal(written["prediction"], model.predict(X))
+    # six significant digits by default
+    np.testing.assert_allclose(
+        written.iloc[:, 1:].to_numpy(), model.predict_proba(X), rtol=5e-6, atol=0
+    )
     # the label column in DATA is ignored; --force replaces the output
     assert main(["predict", str(model_path), str(csv), "-o", str(out), "--force"]) == 0
     labels = pd.read_csv(out)
@@ -123,7 +125,7 @@ def test_svmlight_fit_and_evaluate_on_pendigits(tmp_path, capsys):
     )  # fmt: skip
     assert fit.returncode == 0 and fit.stderr == "", fit.stderr  # no bar off a tty
     assert "7494 samples, 16 features" in fit.stdout
-    assert "classes    10: 0 1 2 3 4 5 6 7 8 9" in fit.stdout
+    assert "classes    10: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9" in fit.stdout
     model = load_model(model_path)
     assert model.classes_.dtype.kind == "i"
     test = str(PENDIGITS / "pendigits.t.gz")
@@ -155,7 +157,8 @@ def test_npz_and_parquet(tmp_path, wine):
     )
     X = pd.read_parquet(parquet).drop(columns="cultivar")
     np.testing.assert_array_equal(
-        pd.read_parquet(out).to_numpy(), load_model(model_path).predict_proba(X)
+        pd.read_parquet(out).iloc[:, 1:].to_numpy(),
+        load_model(model_path).predict_proba(X),
     )
 
 
@@ -238,8 +241,9 @@ USER_ERRORS = [
     ),
     (
         "fit @text.csv --target cultivar -o @m.srm",
-        r"feature column 'hue' of .*text.csv is not numeric \(e.g. 'high'\); encode "
-        "it as numbers or drop it",
+        r"feature column 'hue' of .*text.csv is not numeric: 'high' in data row 1, "
+        "and 177 more non-numeric values; fix the value, or encode the column as "
+        "numbers or drop it",
     ),
     ("predict @wine.srm @text.csv -o @o.csv", "column 'hue' of .* is not numeric"),
     (
@@ -483,19 +487,6 @@ def test_progress_bar_only_on_a_terminal(wine):
     with fit_progress(pipe, delay=0):
         SoftmaxRegression().fit(X, y)
     assert pipe.getvalue() == ""
-
-
-def test_demo_prints_both_models(capsys):
-    assert main(["demo"]) == 0
-    out = capsys.readouterr().out
-    assert "SoftmaxRegression" in out and "sklearn LogisticRegression" in out
-    assert "accuracy" in out and "log loss" in out and "fit (s)" in out
-
-
-def test_demo_models_agree():
-    ours, theirs = run_demo()
-    assert ours["accuracy"] > 0.9
-    assert abs(ours["log_loss"] - theirs["log_loss"]) < 1e-3
 
 
 def test_python_dash_m_reports_version():

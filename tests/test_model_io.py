@@ -376,7 +376,8 @@ def test_newer_format_version_names_the_version_needed(saved):
     with pytest.raises(
         ModelFileError,
         match=r"written by softmax_regression 9\.1\.0 in model-file format version "
-        rf"2; this softmax_regression {__version__} reads format versions up to 1\. "
+        rf"{_model_io.FORMAT_VERSION + 1}; this softmax_regression {__version__} "
+        rf"reads format versions up to {_model_io.FORMAT_VERSION}\. "
         r"Upgrade: pip install --upgrade 'softmax-regression>=9\.1\.0'",
     ):
         load_model(saved)

@@ -16,9 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from sklearn.pipeline import Pipeline
 
 from ._data_io import (
     DataError,
+    check_header,
+    check_numeric,
+    csv_errors,
     data_format,
     require_pandas,
     require_parquet,
@@ -35,9 +39,11 @@ _SAMPLE_LINES = 1000
 def frame_chunks(path: Path, fmt: str, chunksize: int) -> Iterator:
     """The file's rows as pandas DataFrames of at most ``chunksize`` rows."""
     if fmt == "csv":
-        yield from require_pandas("reading CSV files").read_csv(
-            path, chunksize=chunksize
-        )
+        pd = require_pandas("reading CSV files")
+        with csv_errors(path):
+            for frame in pd.read_csv(path, chunksize=chunksize):
+                check_header(path, frame.columns)
+                yield frame
         return
     require_parquet("reading Parquet files")
     import pyarrow.parquet
@@ -47,9 +53,13 @@ def frame_chunks(path: Path, fmt: str, chunksize: int) -> Iterator:
 
 
 def labelled_chunks(path: Path, fmt: str, target: str, chunksize: int) -> Iterator:
-    """``(X, y)`` of each chunk, ``y`` the ``target`` column."""
+    """``(X, y)`` of each chunk, ``y`` the ``target`` column, its features
+    checked to be numbers (the messages count data rows over the file)."""
+    first_row = 1
     for frame in frame_chunks(path, fmt, chunksize):
         data = split_frame(path, frame, target)
+        check_numeric(data, first_row=first_row)
+        first_row += len(frame)
         yield data.X, data.y
 
 
@@ -88,12 +98,28 @@ def check_streamable(path: Path, fmt: str | None, target: str | None) -> str:
     return fmt
 
 
-def _stream_sgd(model, path: Path, fmt: str, target: str, chunksize: int) -> None:
-    """``max_iter`` passes of ``partial_fit`` over the file's chunks."""
-    labels = [np.unique(y) for _, y in labelled_chunks(path, fmt, target, chunksize)]
+def _fit_scaler(scaler, path: Path, fmt: str, target: str, chunksize: int) -> list:
+    """One pass over the file: the scaler fitted (when there is one), and
+    each chunk's distinct labels."""
+    labels = []
+    for X, y in labelled_chunks(path, fmt, target, chunksize):
+        labels.append(np.unique(y))
+        if scaler is not None:
+            scaler.partial_fit(X)
+    return labels
+
+
+def _stream_sgd(
+    model, scaler, path: Path, fmt: str, target: str, chunksize: int
+) -> None:
+    """``max_iter`` passes of ``partial_fit`` over the file's chunks,
+    standardised by ``scaler`` (fitted in a first pass) unless it is None."""
+    labels = _fit_scaler(scaler, path, fmt, target, chunksize)
     classes = np.unique(np.concatenate(labels))
     for _ in range(model.max_iter):
         for X, y in labelled_chunks(path, fmt, target, chunksize):
+            if scaler is not None:
+                X = scaler.transform(X)
             model.partial_fit(X, y, classes=classes)
 
 
@@ -106,7 +132,9 @@ def _csv_blocksize(path: Path, chunksize: int) -> int:
     return max(int(row_bytes * chunksize), 1)
 
 
-def _fit_on_dask(model, path: Path, fmt: str, target: str, chunksize: int) -> None:
+def _fit_on_dask(
+    model, scaler, path: Path, fmt: str, target: str, chunksize: int
+) -> None:
     try:
         import dask
         import dask.dataframe as dd
@@ -125,12 +153,34 @@ def _fit_on_dask(model, path: Path, fmt: str, target: str, chunksize: int) -> No
             f"{path} has no column {target!r} (--target); its columns are "
             f"{list(frame.columns)}"
         )
+    features, labels = frame.drop(columns=[target]), frame[target]
+    if len(features.columns) == 0:
+        raise DataError(f"{path} has no feature columns besides the target {target!r}")
+    numeric = all(kind.kind in "biuf" for kind in features.dtypes)
+    if scaler is not None or not numeric:
+        # a pass over the file in pandas chunks: fits the scaler, and names
+        # the first value that is not a number (with its data row)
+        _fit_scaler(scaler, path, fmt, target, chunksize)
     with dask.config.set(scheduler="threads"):
-        model.fit(frame.drop(columns=[target]), frame[target])
+        if scaler is not None:
+            # as the pipeline's scaler will at prediction: an array, no names
+            features = features.to_dask_array(lengths=True).astype(np.float64)
+            features = (features - scaler.mean_) / scaler.scale_
+        try:
+            model.fit(features, labels)
+        except ValueError:
+            # Dask guesses the dtypes from the first rows; a value further on
+            # that is not a number fails inside Dask: name it, with its row.
+            _fit_scaler(None, path, fmt, target, chunksize)
+            raise
 
 
 def fit_chunked(
-    model: SoftmaxRegression, path: Path, fmt: str, target: str, chunksize: int
+    model: SoftmaxRegression | Pipeline,
+    path: Path,
+    fmt: str,
+    target: str,
+    chunksize: int,
 ) -> dict:
     """Fit ``model`` to the file in chunks; return the training summary.
 
@@ -140,9 +190,11 @@ def fit_chunked(
 
     Parameters
     ----------
-    model : SoftmaxRegression
-        The unfitted estimator; ``model.solver == "sgd"`` streams the file
-        through ``partial_fit``, any other solver fits it with Dask.
+    model : SoftmaxRegression or Pipeline
+        The unfitted estimator, or a Pipeline of a StandardScaler and the
+        estimator (``--standardize``: the scaler is fitted in a first pass
+        over the file); ``solver="sgd"`` streams the file through
+        ``partial_fit``, any other solver fits it with Dask.
     path : Path
         The CSV or Parquet file.
     fmt : {"csv", "parquet"}
@@ -158,10 +210,13 @@ def fit_chunked(
         ``n_samples``, ``n_features``, ``accuracy`` and ``log_loss`` on the
         whole file, accumulated over the chunks.
     """
-    if model.solver == "sgd":
-        _stream_sgd(model, path, fmt, target, chunksize)
+    scaler, estimator = None, model
+    if isinstance(model, Pipeline):
+        scaler, estimator = model[0], model[-1]
+    if estimator.solver == "sgd":
+        _stream_sgd(estimator, scaler, path, fmt, target, chunksize)
     else:
-        _fit_on_dask(model, path, fmt, target, chunksize)
+        _fit_on_dask(estimator, scaler, path, fmt, target, chunksize)
     return _training_scores(model, path, fmt, target, chunksize)
 
 

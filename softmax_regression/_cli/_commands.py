@@ -10,7 +10,10 @@ User errors (missing file or column, non-numeric feature, unknown labels,
 feature mismatch, existing output, bad model file) end with exit status 2 and
 one line ``softmax-regression: error: ...`` on stderr; an interrupt ends
 with status 130.  Outputs are written atomically and never replace an
-existing file without ``--force``.
+existing file without ``--force``.  ``fit --standardize`` fits a Pipeline
+of a StandardScaler and the estimator, which the model file stores and
+``predict`` and ``evaluate`` apply.  ``predict`` without ``-o`` (or with
+``-o -``) writes CSV to stdout, and its other lines to stderr.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
+import scipy.sparse
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from .._estimator import SoftmaxRegression
 from .._fit_hooks import SolveReport, observe_solves
@@ -36,6 +42,7 @@ from ._data_io import (
     check_known_labels,
     check_numeric,
     model_features,
+    output_format,
     read_data,
     write_table,
 )
@@ -64,7 +71,9 @@ _T = TypeVar("_T")
 # -- helpers ------------------------------------------------------------------
 
 
-def _check_output(path: Path, force: bool) -> None:
+def _check_output(path: Path | None, force: bool) -> None:
+    if path is None:  # standard output
+        return
     if path.is_dir():
         raise DataError(f"{path} is a directory; name the output file")
     if path.exists() and not force:
@@ -74,19 +83,20 @@ def _check_output(path: Path, force: bool) -> None:
 
 
 @contextlib.contextmanager
-def _writing(path: Path) -> Iterator[None]:
+def _writing(path: Path | None) -> Iterator[None]:
     """Name the output file in an operating-system error while writing it
     (a full disk, a lost permission): the partial file is already gone."""
     try:
         yield
-    except FileExistsError:
+    except (FileExistsError, BrokenPipeError):
         raise
     except OSError as exc:
         reason = exc.strerror or str(exc) or type(exc).__name__
-        raise DataError(f"could not write {path}: {reason}") from exc
+        where = "standard output" if path is None else path
+        raise DataError(f"could not write {where}: {reason}") from exc
 
 
-def _load(path: Path) -> SoftmaxRegression:
+def _load(path: Path) -> SoftmaxRegression | Pipeline:
     if path.is_dir():
         raise DataError(f"MODEL {path} is a directory, not a model file")
     if not path.is_file():
@@ -113,10 +123,29 @@ def _scores(model, X, y) -> tuple[float, float, np.ndarray]:
     return accuracy_score(y, predicted), loss, predicted
 
 
-def _new_model(args: argparse.Namespace) -> SoftmaxRegression:
-    return SoftmaxRegression(
+def _new_model(
+    args: argparse.Namespace, sparse: bool = False
+) -> SoftmaxRegression | Pipeline:
+    """The estimator of ``fit``'s options; after a StandardScaler in a
+    Pipeline with ``--standardize`` (scaling only, for sparse data)."""
+    model = SoftmaxRegression(
         solver=args.solver, **{name: getattr(args, name) for name in ESTIMATOR_OPTIONS}
     )
+    if not args.standardize:
+        return model
+    return make_pipeline(StandardScaler(with_mean=not sparse), model)
+
+
+def _final(model: SoftmaxRegression | Pipeline) -> SoftmaxRegression:
+    """The estimator itself: the last step of a standardised model."""
+    return model[-1] if isinstance(model, Pipeline) else model
+
+
+def _standardized(model: SoftmaxRegression | Pipeline) -> str | None:
+    """How a model standardises its features, for the fit summary."""
+    if not isinstance(model, Pipeline):
+        return None
+    return "standardised" if model[0].with_mean else "scaled (sparse: not centred)"
 
 
 def _observed_fit(fit: Callable[[], _T]) -> tuple[_T, str, float]:
@@ -154,11 +183,12 @@ def _fit_chunked(args: argparse.Namespace) -> None:
         n_features=summary["n_features"],
         classes=model.classes_,
         solver=solver,
-        n_iter=model.n_iter_,
+        n_iter=_final(model).n_iter_,
         seconds=seconds,
         scores=[("train", summary["accuracy"], summary["log_loss"])],
         output=args.output,
         chunksize=args.chunksize,
+        standardized=_standardized(model),
     )
     print(fit_text(fitted))
 
@@ -170,6 +200,8 @@ def _fit(args: argparse.Namespace) -> None:
         return
     data = _labelled(read_data(args.data, target=args.target, fmt=args.format), "fit")
     check_numeric(data)
+    if data.X.shape[1] == 0:
+        raise DataError(f"{data.path} has no feature columns")
     X_train, y_train, X_test, y_test = data.X, data.y, None, None
     if args.test_size is not None:
         from sklearn.model_selection import train_test_split
@@ -181,7 +213,7 @@ def _fit(args: argparse.Namespace) -> None:
             stratify=data.y,
             random_state=args.seed,
         )
-    model = _new_model(args)
+    model = _new_model(args, sparse=scipy.sparse.issparse(data.X))
     _, solver, seconds = _observed_fit(lambda: model.fit(X_train, y_train))
     with _writing(args.output):
         save_model(model, args.output, overwrite=args.force)
@@ -196,28 +228,32 @@ def _fit(args: argparse.Namespace) -> None:
         n_features=X_train.shape[1],
         classes=model.classes_,
         solver=solver,
-        n_iter=model.n_iter_,
+        n_iter=_final(model).n_iter_,
         seconds=seconds,
         scores=scores,
         output=args.output,
         n_test=None if X_test is None else X_test.shape[0],
+        standardized=_standardized(model),
     )
     print(fit_text(fitted))
 
 
 def _predict(args: argparse.Namespace) -> None:
     _check_output(args.output, args.force)
+    output_format(args.output)
     model = _load(args.model)
     data = read_data(args.data, fmt=args.format, n_features=model.n_features_in_)
     X = model_features(data, model)
-    if args.proba:
-        proba = model.predict_proba(X)
-        columns = {f"proba_{c}": proba[:, k] for k, c in enumerate(model.classes_)}
-    else:
-        columns = {"prediction": model.predict(X)}
+    labels = model.predict(X)
+    proba = model.predict_proba(X) if args.proba else None
     with _writing(args.output):
-        write_table(args.output, columns, overwrite=args.force)
-    print(predict_text(X.shape[0], args.proba, args.output))
+        write_table(
+            args.output, labels, proba, model.classes_,
+            precision=args.precision, overwrite=args.force,
+        )  # fmt: skip
+    # with the predictions on stdout, every other line goes to stderr
+    stream = sys.stderr if args.output is None else sys.stdout
+    print(predict_text(X.shape[0], args.proba, args.output), file=stream)
 
 
 def _evaluate(args: argparse.Namespace) -> None:
@@ -276,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             _COMMANDS[args.command](args)
-        for line in warning_lines(w.message for w in caught):
+        hint = args.command == "fit" and not args.standardize
+        for line in warning_lines((w.message for w in caught), standardize=hint):
             print(line, file=sys.stderr)
     except KeyboardInterrupt:
         print(interrupted_line(), file=sys.stderr)

@@ -7,8 +7,12 @@ fix; the command line prints it as one line.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import re
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any, NamedTuple
@@ -112,13 +116,76 @@ def require_parquet(what: str) -> ModuleType:
     return pd
 
 
+@contextlib.contextmanager
+def csv_errors(path: Path) -> Iterator[None]:
+    """Turn pandas' and the codec's errors on a CSV file into a
+    :class:`DataError` naming the file.
+
+    Parameters
+    ----------
+    path : Path
+        The CSV file read inside the block.
+    """
+    pd = require_pandas("reading CSV files")
+    try:
+        yield
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path} is empty: no header, no rows") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+            f"offset {exc.start}); save it as UTF-8 CSV"
+        ) from None
+    except pd.errors.ParserError as exc:
+        raise DataError(f"{path} is not a well-formed CSV file: {exc}") from None
+
+
+def check_header(path: Path, columns) -> None:
+    """Refuse a CSV file whose header repeats a column name.
+
+    pandas reads a repeated name ``label`` as ``label.1``; when the columns
+    read show such a pair, the header line itself is read again to tell a
+    repeated name from a column really called ``label.1``.
+
+    Parameters
+    ----------
+    path : Path
+        The CSV file.
+    columns : sequence of str
+        The column names pandas read.
+
+    Raises
+    ------
+    DataError
+        Naming the repeated column and its positions.
+    """
+    names = set(map(str, columns))
+    renamed = (re.fullmatch(r"(.+)\.\d+", name) for name in names)
+    if not any(match and match.group(1) in names for match in renamed):
+        return
+    pd = require_pandas("reading CSV files")
+    with csv_errors(path):
+        header = pd.read_csv(
+            path, header=None, nrows=1, dtype=str, keep_default_na=False
+        ).iloc[0]
+    seen: dict[str, list[int]] = {}
+    for position, name in enumerate(header.tolist(), start=1):
+        seen.setdefault(name, []).append(position)
+    for name, positions in seen.items():
+        if name and len(positions) > 1:
+            raise DataError(
+                f"column name {name!r} is duplicated in the header of {path} "
+                f"(columns {', '.join(map(str, positions))}); rename or drop "
+                "the copies"
+            )
+
+
 def _read_frame(path: Path, fmt: str):
     if fmt == "csv":
         pd = require_pandas("reading CSV files")
-        try:
+        with csv_errors(path):
             frame = pd.read_csv(path)
-        except pd.errors.EmptyDataError:
-            raise DataError(f"{path} is empty: no header, no rows") from None
+        check_header(path, frame.columns)
     else:
         frame = require_parquet("reading Parquet files").read_parquet(path)
     if frame.shape[0] == 0:
@@ -148,6 +215,12 @@ def split_frame(path: Path, frame: Any, target: str | None) -> Dataset:
     DataError
         When ``target`` is not a column, or a label is missing.
     """
+    duplicated = frame.columns[frame.columns.duplicated()]
+    if len(duplicated):
+        raise DataError(
+            f"column name {duplicated[0]!r} is duplicated in {path}; rename or "
+            "drop the copies"
+        )
     if target is None:
         return Dataset(frame, None, path)
     if target not in frame.columns:
@@ -161,6 +234,10 @@ def split_frame(path: Path, frame: Any, target: str | None) -> Dataset:
         raise DataError(
             f"label column {target!r} of {path} has a missing value in data row "
             f"{row + 1}; drop unlabelled rows first"
+        )
+    if frame.shape[1] == 1:
+        raise DataError(
+            f"{path} has no feature columns besides the target {target!r}"
         )
     return Dataset(frame.drop(columns=[target]), labels.to_numpy(), path)
 
@@ -239,9 +316,42 @@ def read_data(
     return _read_svmlight(path, target, n_features)
 
 
-def check_numeric(data: Dataset) -> None:
+def _not_numeric(name, column, path: Path, first_row: int) -> DataError:
+    """The error for a non-numeric column: its first value that is not a
+    number, that value's data row, and how many more there are."""
+    import pandas as pd
+
+    parsed = pd.to_numeric(column, errors="coerce")
+    bad = (parsed.isna() & column.notna()).to_numpy()
+    where = f"feature column {name!r} of {path} is not numeric"
+    if not bad.any():
+        return DataError(f"{where} (dtype {column.dtype}); encode it as numbers")
+    position = int(np.argmax(bad))
+    more = int(bad.sum()) - 1
+    others = f", and {more} more non-numeric value{'s' * (more > 1)}" if more else ""
+    return DataError(
+        f"{where}: {column.iloc[position]!r} in data row {first_row + position}"
+        f"{others}; fix the value, or encode the column as numbers or drop it"
+    )
+
+
+def check_numeric(data: Dataset, first_row: int = 1) -> None:
     """Refuse non-numeric feature columns, and missing or infinite values,
-    naming the first column and row."""
+    naming the first column, the offending value and its data row.
+
+    Parameters
+    ----------
+    data : Dataset
+        The features to check (only a DataFrame's columns are checked).
+    first_row : int, default=1
+        The data row number of the first row (of a chunk), counted from 1
+        after the header, as the messages give it.
+
+    Raises
+    ------
+    DataError
+        For the first column with a non-numeric, missing or infinite value.
+    """
     if not hasattr(data.X, "columns"):
         return
     from pandas.api.types import is_bool_dtype, is_numeric_dtype
@@ -249,11 +359,7 @@ def check_numeric(data: Dataset) -> None:
     for name in data.X.columns:
         column = data.X[name]
         if not (is_numeric_dtype(column) or is_bool_dtype(column)):
-            example = column.dropna().iloc[0] if column.notna().any() else None
-            raise DataError(
-                f"feature column {name!r} of {data.path} is not numeric (e.g. "
-                f"{example!r}); encode it as numbers or drop it"
-            )
+            raise _not_numeric(name, column, data.path, first_row)
         values = column.to_numpy(dtype=np.float64, na_value=np.nan)
         bad = ~np.isfinite(values)
         if bad.any():
@@ -261,7 +367,7 @@ def check_numeric(data: Dataset) -> None:
             what = "a missing value" if np.isnan(values[row]) else "an infinite value"
             raise DataError(
                 f"feature column {name!r} of {data.path} has {what} in data row "
-                f"{row + 1}; fill or drop such rows first"
+                f"{first_row + row}; fill or drop such rows first"
             )
 
 
@@ -302,13 +408,17 @@ def check_known_labels(y: np.ndarray, classes: np.ndarray, path: Path) -> None:
         )
 
 
-def _write_csv(file, columns: dict[str, np.ndarray]) -> None:
-    text = io.TextIOWrapper(file, encoding="utf-8", newline="")
-    writer = csv.writer(text)
+def _csv_rows(text, columns: dict[str, np.ndarray]) -> None:
+    writer = csv.writer(text, lineterminator="\n")
     writer.writerow(columns)
     writer.writerows(
         zip(*(column.tolist() for column in columns.values()), strict=True)
     )
+
+
+def _write_csv(file, columns: dict[str, np.ndarray]) -> None:
+    text = io.TextIOWrapper(file, encoding="utf-8", newline="")
+    _csv_rows(text, columns)
     text.flush()
     text.detach()
 
@@ -317,33 +427,93 @@ def _no_objects(column: np.ndarray) -> np.ndarray:
     return column.astype(str) if column.dtype == object else column
 
 
-def write_table(path, columns: dict[str, np.ndarray], *, overwrite: bool) -> None:
-    """Write named columns to CSV, npz or Parquet (by suffix), atomically.
+def output_format(path: Path | None) -> str:
+    """The format of ``predict``'s output: ``"stdout"`` (CSV) for None,
+    else ``"csv"``, ``"npz"`` or ``"parquet"`` by the file's suffix.
 
     Parameters
     ----------
-    path : str or path-like
-        Output file, ``.csv``, ``.npz`` or ``.parquet``.
-    columns : dict of str to ndarray
-        Equal-length columns, written in order with their names as header.
-    overwrite : bool
-        Whether an existing file may be replaced.
+    path : Path or None
+        The output file; None for standard output.
+
+    Returns
+    -------
+    str
+        The format.
+
+    Raises
+    ------
+    DataError
+        When the suffix is none of them.
     """
-    path = Path(path)
+    if path is None:
+        return "stdout"
     fmt = TABLE_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise DataError(
             f"cannot tell the output format of {path}: name it "
-            f"*{', *'.join(TABLE_FORMATS)}"
+            f"*{', *'.join(TABLE_FORMATS)}, or pass -o - for CSV on standard output"
         )
-    if fmt == "parquet":
+    return fmt
+
+
+def write_table(
+    path: Path | None,
+    labels: np.ndarray,
+    proba: np.ndarray | None = None,
+    classes: np.ndarray | None = None,
+    *,
+    precision: int = 6,
+    overwrite: bool = False,
+) -> None:
+    """Write predicted labels, and probabilities, one row per sample.
+
+    CSV (a file, or standard output when ``path`` is None) and Parquet get a
+    ``prediction`` column and, with probabilities, one ``proba_<class>``
+    column per class; CSV writes the probabilities with ``precision``
+    significant digits.  An npz file gets the array ``prediction`` and, with
+    probabilities, the 2-D array ``proba`` of shape ``(n_samples,
+    n_classes)`` and ``classes``, its columns' labels.  Files are written
+    atomically.
+
+    Parameters
+    ----------
+    path : Path or None
+        ``.csv``, ``.npz`` or ``.parquet`` file; None for standard output.
+    labels : ndarray of shape (n_samples,)
+        The predicted labels.
+    proba : ndarray of shape (n_samples, n_classes), default=None
+        The probabilities; None writes labels only.
+    classes : ndarray of shape (n_classes,), default=None
+        The labels of ``proba``'s columns.
+    precision : int, default=6
+        Significant digits of the probabilities in CSV.
+    overwrite : bool, default=False
+        Whether an existing file may be replaced.
+    """
+    fmt = output_format(path)
+    if fmt == "npz":
+        arrays = {"prediction": labels}
+        if proba is not None:
+            arrays.update(proba=proba, classes=classes)
+        with atomic_write(path, overwrite=overwrite) as file:
+            # labels as a str array, never a pickled object array
+            np.savez(file, **{k: _no_objects(v) for k, v in arrays.items()})
+        return
+    columns = {"prediction": labels}
+    if proba is not None:
+        for k, label in enumerate(classes.tolist()):
+            column = proba[:, k]
+            if fmt != "parquet":
+                column = np.char.mod(f"%.{precision}g", column)
+            columns[f"proba_{label}"] = column
+    if fmt == "stdout":
+        _csv_rows(sys.stdout, columns)
+        sys.stdout.flush()
+    elif fmt == "parquet":
         frame = require_parquet("writing Parquet files").DataFrame(columns)
         with atomic_write(path, overwrite=overwrite) as file:
             frame.to_parquet(file, index=False)
-        return
-    with atomic_write(path, overwrite=overwrite) as file:
-        if fmt == "csv":
+    else:
+        with atomic_write(path, overwrite=overwrite) as file:
             _write_csv(file, columns)
-        else:
-            # labels as a str array, never a pickled object array
-            np.savez(file, **{k: _no_objects(v) for k, v in columns.items()})

@@ -51,6 +51,51 @@ def fraction(text: str) -> float:
     return value
 
 
+def positive_int(text: str) -> int:
+    """Argument type of a whole number from 1 to 17 (significant digits).
+
+    Parameters
+    ----------
+    text : str
+        The argument as typed.
+
+    Returns
+    -------
+    int
+        Its value.
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        When the value is not a whole number from 1 to 17.
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 17:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 1 to 17, got {text}"
+        )
+    return value
+
+
+def output_path(text: str) -> Path | None:
+    """Argument type of an output file; ``-`` means standard output.
+
+    Parameters
+    ----------
+    text : str
+        The argument as typed.
+
+    Returns
+    -------
+    Path or None
+        The file, or None for standard output.
+    """
+    return None if text == "-" else Path(text)
+
+
 def _add_data(parser: argparse.ArgumentParser, *, with_target: bool) -> None:
     parser.add_argument(
         "data",
@@ -100,7 +145,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data(fit, with_target=True)
     fit.add_argument(
         "-o", "--output", metavar="MODEL", type=Path, required=True,
-        help="model file to write (see docs/model_files.rst), e.g. model.srm",
+        help="model file to write, e.g. model.srm (a safe format, described "
+        "on the documentation page 'Model files and the command line')",
+    )  # fmt: skip
+    fit.add_argument(
+        "--standardize", action="store_true",
+        help="standardise each feature to mean 0, variance 1 before fitting; "
+        "the mean and scale are stored in the model file and applied by "
+        "predict and evaluate (sparse data are scaled, not centred)",
     )  # fmt: skip
     for name, (kind, text) in ESTIMATOR_OPTIONS.items():
         fit.add_argument(
@@ -129,12 +181,20 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("model", metavar="MODEL", type=Path)
     _add_data(predict, with_target=False)
     predict.add_argument(
-        "-o", "--output", metavar="OUT", type=Path, required=True,
-        help="predictions, one row per DATA row in order (.csv, .npz, .parquet)",
+        "-o", "--output", metavar="OUT", type=output_path, default=None,
+        help="predictions, one row per DATA row in order (.csv, .npz, .parquet); "
+        "'-' or no -o writes CSV to standard output (messages go to stderr)",
     )  # fmt: skip
     predict.add_argument(
         "--proba", action="store_true",
-        help="write one probability column proba_<class> per class",
+        help="also write the probabilities: one column proba_<class> per class "
+        "beside the predicted label (CSV, Parquet), or arrays proba "
+        "(n_samples x n_classes) and classes (npz)",
+    )  # fmt: skip
+    predict.add_argument(
+        "--precision", type=positive_int, default=6, metavar="DIGITS",
+        help="significant digits of the probabilities in CSV (default "
+        "%(default)s; 17 round-trips float64 exactly)",
     )  # fmt: skip
     _add_force(predict)
 

@@ -54,6 +54,9 @@ class FitSummary:
         Rows per chunk of a chunked fit; None for a fit in memory.
     n_test : int or None, default=None
         Rows held out by ``--test-size``; None when none were.
+    standardized : str or None, default=None
+        How ``--standardize`` transformed the features (``"standardised"``);
+        None without it.
     """
 
     data: Path
@@ -67,10 +70,12 @@ class FitSummary:
     output: Path
     chunksize: int | None = None
     n_test: int | None = None
+    standardized: str | None = None
 
 
 def classes_text(classes: np.ndarray) -> str:
-    """The classes, space-separated, the first 20 and a count of the rest.
+    """The classes, as Python writes them (strings quoted, so a label with
+    spaces reads as one), the first 20 and a count of the rest.
 
     Parameters
     ----------
@@ -80,9 +85,9 @@ def classes_text(classes: np.ndarray) -> str:
     Returns
     -------
     str
-        E.g. ``"barbera barolo grignolino"``.
+        E.g. ``"'barbera', 'barolo', 'grignolino'"`` or ``"0, 1, 2"``.
     """
-    shown = " ".join(str(c) for c in classes[:_MAX_CLASSES_SHOWN])
+    shown = ", ".join(repr(c) for c in classes[:_MAX_CLASSES_SHOWN].tolist())
     more = len(classes) - _MAX_CLASSES_SHOWN
     return shown + (f" ... ({more} more)" if more > 0 else "")
 
@@ -110,7 +115,8 @@ def fit_text(summary: FitSummary) -> str:
         rows = ""
     lines = [
         f"{'data':{_LABEL}} {s.data}: {s.n_samples} samples{rows}, "
-        f"{s.n_features} features",
+        f"{s.n_features} features"
+        + (f", {s.standardized}" if s.standardized else ""),
         f"{'classes':{_LABEL}} {len(s.classes)}: {classes_text(s.classes)}",
         f"{'solver':{_LABEL}} {s.solver}, {s.n_iter} iterations, {s.seconds:.2f} s",
         f"{'':{_LABEL}} {'accuracy':>9} {'log loss':>9}",
@@ -123,7 +129,7 @@ def fit_text(summary: FitSummary) -> str:
     return "\n".join(lines)
 
 
-def predict_text(n_rows: int, proba: bool, output: Path) -> str:
+def predict_text(n_rows: int, proba: bool, output: Path | None) -> str:
     """The line ``predict`` prints.
 
     Parameters
@@ -131,17 +137,18 @@ def predict_text(n_rows: int, proba: bool, output: Path) -> str:
     n_rows : int
         Rows predicted.
     proba : bool
-        Whether probabilities (else labels) were written.
-    output : Path
-        The file written.
+        Whether probabilities were written beside the labels.
+    output : Path or None
+        The file written; None for standard output.
 
     Returns
     -------
     str
         E.g. ``"wrote 178 rows of labels to p.csv"``.
     """
-    kind = "probabilities" if proba else "labels"
-    return f"wrote {n_rows} rows of {kind} to {output}"
+    kind = "labels and probabilities" if proba else "labels"
+    where = "standard output" if output is None else output
+    return f"wrote {n_rows} rows of {kind} to {where}"
 
 
 def confusion_text(matrix: np.ndarray, classes: np.ndarray) -> str:
@@ -226,6 +233,47 @@ def evaluate_text(
     )
 
 
+@dataclass(frozen=True)
+class DemoSummary:
+    """What ``demo`` measured, for :func:`demo_table`.
+
+    Attributes
+    ----------
+    n_train, n_test, n_features, n_classes : int
+        The digits split's sizes.
+    alpha : float
+        The penalty strength; ``C`` is LogisticRegression's equivalent.
+    C : float
+        ``1 / (alpha * n_train)``.
+    reference : str
+        The estimator that computed the reference optimum.
+    f_star : float
+        The reference objective ``F*``.
+    target_gap : float
+        The relative objective gap each timed fit was to reach.
+    repeats : int
+        Fits timed per library (the median is shown).
+    blas : str
+        The BLAS libraries loaded, with their versions.
+    rows : sequence of dict
+        One per library: model, solver, tol, n_iter, gap, reached,
+        fit_seconds, accuracy, log_loss.
+    """
+
+    n_train: int
+    n_test: int
+    n_features: int
+    n_classes: int
+    alpha: float
+    C: float
+    reference: str
+    f_star: float
+    target_gap: float
+    repeats: int
+    blas: str
+    rows: Sequence[dict]
+
+
 def demo_title() -> str:
     """The line ``demo`` prints before it fits.
 
@@ -234,30 +282,53 @@ def demo_title() -> str:
     str
         What the demo fits, and on what.
     """
-    return "Digits (1,347 train / 450 test, standardised), same objective:"
+    return (
+        "Digits, standardised: SoftmaxRegression beside scikit-learn's "
+        "LogisticRegression on the same objective"
+    )
 
 
-def demo_table(rows: Iterable[dict]) -> str:
-    """The table ``demo`` prints once it has fitted.
+def demo_table(summary: DemoSummary) -> str:
+    """The set-up and the table ``demo`` prints once it has fitted.
 
     Parameters
     ----------
-    rows : iterable of dict
-        One row per model, as :func:`._demo.run_demo` returns them: model,
-        accuracy, log_loss, fit_seconds, n_iter.
+    summary : DemoSummary
+        As :func:`._demo.run_demo` returns it.
 
     Returns
     -------
     str
-        The header and one line per model.
+        The data, the objective and its reference optimum, how the fits
+        were matched and timed, the threads, then one line per library.
     """
+    s = summary
     lines = [
-        f"{'model':<28} {'accuracy':>9} {'log loss':>9} {'fit (s)':>9} {'iters':>6}"
+        f"data       {s.n_train} train / {s.n_test} test samples, "
+        f"{s.n_features} features, {s.n_classes} classes",
+        f"objective  F = mean cross-entropy + alpha/2 ||W||^2, alpha = {s.alpha:g} "
+        f"(LogisticRegression C = {s.C:.4g})",
+        f"reference  F* = {s.f_star:.10f} from {s.reference}",
+        f"matched    each library at its loosest tol reaching (F - F*)/F* <= "
+        f"{s.target_gap:.0e}",
+        f"timed      median of {s.repeats} fits, BLAS and OpenMP limited to one "
+        "thread (threadpoolctl)",
+        f"BLAS       {s.blas}",
+        "",
+        f"{'model':<27} {'solver':<16} {'tol':>7} {'iters':>5} {'(F-F*)/F*':>9} "
+        f"{'fit (s)':>8} {'accuracy':>8} {'log loss':>8}",
     ]
-    for row in rows:
+    for row in s.rows:
+        gap = f"{row['gap']:.1e}" + ("" if row["reached"] else "!")
         lines.append(
-            f"{row['model']:<28} {row['accuracy']:>9.4f} {row['log_loss']:>9.4f} "
-            f"{row['fit_seconds']:>9.3f} {row['n_iter']:>6d}"
+            f"{row['model']:<27} {row['solver']:<16} {row['tol']:>7.0e} "
+            f"{row['n_iter']:>5d} {gap:>9} {row['fit_seconds']:>8.3f} "
+            f"{row['accuracy']:>8.4f} {row['log_loss']:>8.4f}"
+        )
+    if not all(row["reached"] for row in s.rows):
+        lines.append(
+            f"! did not reach {s.target_gap:.0e} at the tightest tol tried: "
+            "its time is not comparable"
         )
     return "\n".join(lines)
 
@@ -266,20 +337,31 @@ def _one_line(message: object) -> str:
     return " ".join(str(message).split())
 
 
-def warning_lines(messages: Iterable[object]) -> list[str]:
+def warning_lines(messages: Iterable[object], standardize: bool = False) -> list[str]:
     """One stderr line per distinct warning message, in order.
 
     Parameters
     ----------
     messages : iterable
         The warnings' messages (``Warning`` instances or text).
+    standardize : bool, default=False
+        Whether a message advising to scale the features should name
+        ``fit --standardize`` (a fit without it).
 
     Returns
     -------
     list of str
         ``"softmax-regression: warning: ..."``, each message on one line.
     """
-    distinct = dict.fromkeys(_one_line(message) for message in messages)
+    lines = (_one_line(message) for message in messages)
+    if standardize:
+        lines = (
+            f"{line} On the command line: fit --standardize."
+            if "scale the features" in line
+            else line
+            for line in lines
+        )
+    distinct = dict.fromkeys(lines)
     return [f"{PROG}: warning: {message}" for message in distinct]
 
 

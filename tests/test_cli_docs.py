@@ -62,7 +62,7 @@ def _commands_shown() -> list[str]:
 
 def test_command_line_section_shows_every_command():
     shown = " ".join(_commands_shown())
-    for command in ("fit", "predict", "evaluate"):
+    for command in ("fit", "predict", "evaluate", "summary"):
         assert f"softmax-regression {command} " in shown
     for option in ("--standardize", "--proba", "--test-size", "--chunksize"):
         assert option in shown

@@ -1,4 +1,5 @@
-"""The command line's commands (fit, predict, evaluate, demo) and :func:`main`.
+"""The command line's commands (fit, predict, evaluate, summary, demo) and
+:func:`main`.
 
 Each command reads its inputs, fits or scores, writes its output and hands
 the figures to :mod:`._report`, which formats every line printed.  Which
@@ -57,6 +58,7 @@ from ._report import (
     fit_text,
     interrupted_line,
     predict_text,
+    summary_text,
     warning_lines,
 )
 
@@ -280,6 +282,46 @@ def _evaluate(args: argparse.Namespace) -> None:
     print(text)
 
 
+def _summary(args: argparse.Namespace) -> None:
+    from .._inference import inference
+
+    model = _load(args.model)
+    data = read_data(
+        args.data, target=args.target, fmt=args.format, n_features=model.n_features_in_
+    )
+    _labelled(data, "summarise")
+    check_known_labels(data.y, model.classes_, data.path)
+    X = model_features(data, model)
+    estimator, standardized = model, isinstance(model, Pipeline)
+    if standardized:
+        estimator, X = model[-1], model[:-1].transform(X)
+    result = inference(
+        estimator,
+        X,
+        data.y,
+        reference=_reference_class(args.reference, estimator.classes_),
+        cov_type=args.cov_type,
+    )
+    names = getattr(model, "feature_names_in_", None)
+    if standardized and names is not None:
+        result.feature_names = [str(name) for name in names]
+    text = summary_text(
+        result, data=data.path, standardized=standardized, alpha=1 - args.confidence
+    )
+    print(text)
+
+
+def _reference_class(name: str | None, classes: np.ndarray):
+    """The class ``--reference`` names (labels are compared as text)."""
+    if name is None:
+        return None
+    for label in classes:
+        if str(label) == name:
+            return label
+    shown = ", ".join(repr(str(label)) for label in classes)
+    raise DataError(f"--reference {name!r} is not a class of the model ({shown})")
+
+
 def _demo(args: argparse.Namespace) -> None:
     from ._demo import run_demo
 
@@ -287,7 +329,13 @@ def _demo(args: argparse.Namespace) -> None:
     print(demo_table(run_demo(alpha=args.alpha, random_state=args.seed)))
 
 
-_COMMANDS = {"fit": _fit, "predict": _predict, "evaluate": _evaluate, "demo": _demo}
+_COMMANDS = {
+    "fit": _fit,
+    "predict": _predict,
+    "evaluate": _evaluate,
+    "summary": _summary,
+    "demo": _demo,
+}
 
 
 # -- entry point --------------------------------------------------------------

@@ -126,13 +126,13 @@ def _add_force(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The parser of ``softmax-regression`` and its four commands.
+    """The parser of ``softmax-regression`` and its five commands.
 
     Returns
     -------
     argparse.ArgumentParser
         Parses into a namespace whose ``command`` is ``"fit"``,
-        ``"predict"``, ``"evaluate"`` or ``"demo"``.
+        ``"predict"``, ``"evaluate"``, ``"summary"`` or ``"demo"``.
     """
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -203,6 +203,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("model", metavar="MODEL", type=Path)
     _add_data(evaluate, with_target=True)
+
+    summary = commands.add_parser(
+        "summary",
+        help="standard errors, tests and fit statistics of a saved model on "
+        "its labelled training DATA (a statsmodels-style table)",
+    )
+    summary.add_argument("model", metavar="MODEL", type=Path)
+    _add_data(summary, with_target=True)
+    summary.add_argument(
+        "--reference", metavar="CLASS",
+        help="report contrasts against this class (as statsmodels' MNLogit "
+        "does against its first); default: the sum-to-zero parameters",
+    )  # fmt: skip
+    summary.add_argument(
+        "--cov-type", choices=("nonrobust", "HC0", "HC1"), default="nonrobust",
+        help="covariance: inverse information, or the sandwich (default "
+        "%(default)s)",
+    )  # fmt: skip
+    summary.add_argument(
+        "--confidence", type=fraction, default=0.95, metavar="LEVEL",
+        help="level of the confidence intervals (default %(default)s)",
+    )  # fmt: skip
 
     demo = commands.add_parser(
         "demo",

@@ -396,3 +396,31 @@ def interrupted_line() -> str:
         ``"softmax-regression: interrupted"``.
     """
     return f"{PROG}: interrupted"
+
+
+def summary_text(result, *, data: Path, standardized: bool, alpha: float) -> str:
+    """The report ``summary`` prints: the data, then the inference table.
+
+    Parameters
+    ----------
+    result : InferenceResult
+        From :func:`~softmax_regression.inference`.
+    data : Path
+        The DATA file.
+    standardized : bool
+        Whether the model standardises its features (``fit --standardize``):
+        its coefficients are then per standard deviation.
+    alpha : float
+        1 - the confidence level.
+
+    Returns
+    -------
+    str
+    """
+    lines = [f"data       {data}"]
+    if standardized:
+        lines.append(
+            "features   standardised by the model (fit --standardize): "
+            "coefficients per standard deviation"
+        )
+    return "\n".join([*lines, "", result.summary(alpha=alpha)])

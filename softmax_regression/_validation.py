@@ -476,9 +476,18 @@ def check_penalty_factor(penalty_factor, n_features: int) -> NDArray | None:
         penalty_factor,
         ensure_2d=False,
         ensure_min_samples=0,
+        ensure_all_finite=False,
         dtype=np.float64,
         input_name="penalty_factor",
     )
+    if np.isnan(factor).any():
+        raise ValueError("penalty_factor contains NaN.")
+    if np.isinf(factor).any():
+        raise ValueError(
+            "penalty_factor must be finite. To leave a feature out (glmnet's "
+            "Inf), drop its column, or bound its coefficients to 0 with "
+            "lower_bound and upper_bound."
+        )
     if factor.shape != (n_features,):
         raise ValueError(
             f"penalty_factor must have one entry per feature, shape "

@@ -115,7 +115,7 @@ def test_streaming_applies_the_factor(wine_scaled):
         (np.ones((13, 1)), r"shape \(13,\), but has shape \(13, 1\)"),
         (-np.ones(13), r"penalty_factor must be >= 0 .* feature 0 has -1 \(13 "),
         (np.r_[np.ones(12), np.nan], "penalty_factor contains NaN"),
-        (np.r_[np.ones(12), np.inf], "penalty_factor contains infinity"),
+        (np.r_[np.ones(12), np.inf], "penalty_factor must be finite. To leave"),
         (["a"] * 13, "could not convert"),
     ],
 )

@@ -20,8 +20,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._loss import MultinomialLoss, ParameterLayout
-from .._validation import smooth_targets
-from ._reduce import broadcast, compute, per_chunk, persist, tree_sum
+from .._validation import apply_class_factors, smooth_targets
+from ._reduce import (
+    LostWorkError,
+    broadcast,
+    compute,
+    per_chunk,
+    persist,
+    tree_sum,
+)
 
 
 # -- the loss of one chunk, on its worker ----------------------------------------
@@ -80,14 +87,15 @@ class _ChunkLoss:
 
 def _build_chunk(X, y, sample_weight, problem: dict) -> _ChunkLoss:
     """Build one chunk's loss on its worker: labels encoded against the
-    classes, class weights folded in, label smoothing applied."""
+    classes, label smoothing applied, then the class weights folded in (as
+    :func:`~softmax_regression._validation.weighted_targets` does)."""
     classes = problem["classes"]
     target = np.searchsorted(classes, y).astype(np.intp)
-    weight = np.asarray(sample_weight, dtype=np.float64)
-    if problem["class_factors"] is not None:
-        weight = weight * problem["class_factors"][target]
+    weight = np.array(sample_weight, dtype=np.float64)
     n_classes = classes.shape[0]
     target = smooth_targets(target, problem["label_smoothing"], n_classes)
+    if problem["class_factors"] is not None:
+        target, weight = apply_class_factors(target, weight, problem["class_factors"])
     loss = MultinomialLoss(
         np.ascontiguousarray(X, dtype=problem["dtype"]),
         target,
@@ -191,25 +199,69 @@ class DaskMultinomialLoss:
         Each chunk's state (its probabilities at ``w``) is persisted on its
         worker; ``hessp(v)`` is then one pass over the chunks, and the
         states are released when ``hessp`` is dropped.
+
+        A worker lost between the products takes its chunks' states with
+        it.  ``hessp`` keeps the broadcast ``w``, so Dask recomputes them
+        from their lineage, as it does the chunks of any evaluation; if
+        they cannot be recovered so (the scheduler forgot a part of it),
+        the states are evaluated again at ``w`` and the product is
+        retried once.  Only a second loss in a row, or a cluster that lost
+        the data itself (``client.restart()``), raises the RuntimeError of
+        :func:`~softmax_regression._dask._reduce.compute`.
         """
-        shared = broadcast(np.asarray(w))
-        states = list(
+        w = np.array(w, dtype=np.float64)  # the point the states belong to
+        kept = _KeptStates(self.chunks, w)
+        value, grad, diagonal = _once_more_if_lost(kept.head, kept.evaluate)
+
+        def hessp(v: NDArray) -> NDArray:
+            return _once_more_if_lost(lambda: kept.product(v), kept.evaluate)
+
+        return float(value), grad, diagonal, hessp
+
+
+class _KeptStates:
+    """The chunks' :meth:`_ChunkLoss.gradient_hessp` states at one point,
+    persisted on the workers, with the broadcast point they are computed
+    from (their lineage: while it is held, Dask can recompute a lost
+    state)."""
+
+    def __init__(self, chunks: list, w: NDArray) -> None:
+        self.chunks = chunks
+        self.w = w
+        self.evaluate()
+
+    def evaluate(self) -> None:
+        """(Re)compute the states at ``w`` on the workers."""
+        self.point = broadcast(self.w)
+        self.states = list(
             persist(
                 *per_chunk(
-                    _call, self.chunks, args=("gradient_hessp", shared), pure=False
+                    _call, self.chunks, args=("gradient_hessp", self.point), pure=False
                 )
             )
         )
-        value, grad, diagonal = compute(tree_sum(per_chunk(_head, states)))[0]
 
-        def hessp(v: NDArray) -> NDArray:
-            direction = broadcast(np.asarray(v))
-            parts = per_chunk(
-                _apply, self.chunks, states, args=(direction,), pure=False
-            )
-            return compute(tree_sum(parts))[0]
+    def head(self):
+        """The summed value, gradient and Hessian diagonal."""
+        return compute(tree_sum(per_chunk(_head, self.states)))[0]
 
-        return float(value), grad, diagonal, hessp
+    def product(self, v: NDArray) -> NDArray:
+        """``H(w) v`` summed over the chunks' states."""
+        direction = broadcast(np.asarray(v))
+        parts = per_chunk(
+            _apply, self.chunks, self.states, args=(direction,), pure=False
+        )
+        return compute(tree_sum(parts))[0]
+
+
+def _once_more_if_lost(step, recover):
+    """``step()``; if the cluster lost work it needs, ``recover()`` and
+    ``step()`` once more (a second loss raises)."""
+    try:
+        return step()
+    except LostWorkError:
+        recover()
+        return step()
 
 
 def dask_loss(

@@ -21,6 +21,7 @@ from .._validation import (
     check_weighted_classes,
     class_weight_factors,
     encode_labels,
+    smoothed_weight_total,
 )
 from ._chunk_loss import DaskMultinomialLoss, dask_loss
 from ._collections import is_dask_collection
@@ -280,7 +281,7 @@ def weighted_loss(
         weight,
         classes=classes,
         class_factors=factors,
-        weight_total=float(weighted.sum()),
+        weight_total=smoothed_weight_total(totals, factors, label_smoothing),
         fit_intercept=fit_intercept,
         label_smoothing=label_smoothing,
     )

@@ -66,14 +66,25 @@ def _lost_work_errors() -> tuple[type[BaseException], ...]:
     return (*errors, KilledWorker, CommClosedError)
 
 
+class LostWorkError(RuntimeError):
+    """Workers or data of the Dask cluster were lost during a fit, and what
+    was lost could not be recomputed from its lineage.
+
+    Raised by :func:`compute` and :func:`persist` (a RuntimeError, whose
+    message tells the user the fit was abandoned); the Dask loss catches it
+    where it can evaluate again what was lost (see
+    :meth:`~softmax_regression._dask.DaskMultinomialLoss.gradient_hessp`).
+    """
+
+
 @contextlib.contextmanager
 def reporting_lost_work():
     """Turn Dask's reports of workers or data lost mid-fit (in a scatter or
-    a compute) into one clear RuntimeError."""
+    a compute) into one clear RuntimeError, a :class:`LostWorkError`."""
     try:
         yield
     except _lost_work_errors() as error:
-        raise RuntimeError(
+        raise LostWorkError(
             "The Dask cluster lost workers or data during the fit "
             f"({type(error).__name__}: {error}); the fit was abandoned and "
             "no model was set. Fit again once the cluster is stable."

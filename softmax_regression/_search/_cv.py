@@ -8,14 +8,19 @@ from typing import ClassVar
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.metrics import get_scorer, get_scorer_names
+from sklearn.metrics import get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_feature_names, check_array, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
 
 from .._dask import dask_solver, is_dask_collection
 from .._estimator import SoftmaxRegression
-from .._fitting import FitConfig
+from .._fitting import FitConfig, all_or_nothing
 from .._loss import ParameterLayout
 from .._penalty import PENALTY_OPTIONS
 from .._validation import (
@@ -29,7 +34,7 @@ from .._validation import (
 )
 from ._dask_search import DaskSearch
 from ._path import PathProblem, check_alphas, default_alphas, solve_path
-from ._scoring import neg_log_loss, path_scores
+from ._scoring import path_scores, search_scorer
 
 
 def _check_l1_ratios(l1_ratios) -> np.ndarray:
@@ -152,7 +157,11 @@ class SoftmaxRegressionCV(SoftmaxRegression):
         Validation score, higher is better: a scorer name
         (:func:`sklearn.metrics.get_scorer_names`) or a callable
         ``scorer(estimator, X, y)``.  None is the negative log loss over all
-        the classes of ``y`` (also those a validation fold lacks).  When
+        the classes of ``y`` (also those a validation fold lacks); a name
+        whose metric takes ``labels`` (``"neg_log_loss"``,
+        ``"neg_brier_score"``, ``"roc_auc_ovr"``, ``"f1_macro"``, ...) is
+        given all the classes too, as in ``LogisticRegressionCV``.  ``score``
+        uses it as well (accuracy when None).  When
         ``fit`` gets ``sample_weight``, the scorer is called with the
         validation part as ``sample_weight=`` (class weights are not
         applied to scores).  On Dask input the default score is computed
@@ -331,8 +340,14 @@ n_classes)
         self.random_state = random_state
         self.verbose = verbose
 
+    @all_or_nothing
     def fit(self, X, y, sample_weight=None) -> SoftmaxRegressionCV:
         """Cross-validate the grid, then fit the best point.
+
+        The fitted attributes are set together once everything has been
+        computed: if the fit raises (in the folds, the refit, or on Dask,
+        a cluster that lost its data), the estimator is left exactly as it
+        was before the call.
 
         Parameters
         ----------
@@ -367,17 +382,18 @@ n_classes)
                 self.cv, self.class_weight, self.fit_intercept, X, y, sample_weight
             )
             _check_feature_names(self, search.data.meta, reset=True)
-            self.n_features_in_ = search.data.X.shape[1]
+            n_features = search.data.X.shape[1]
         else:
             check_numeric_features(X)
             X, y = validate_data(
                 self, X, y, accept_sparse=ACCEPT_SPARSE, dtype=FLOAT_DTYPES
             )
             search = _InMemorySearch(self.cv, self.class_weight, X, y, sample_weight)
+            n_features = self.n_features_in_
         alphas = np.array(
             [self._grid(template, search.problem) for template in templates]
         )
-        scorer = self._scorer()
+        scorer = search_scorer(self.scoring, search.problem.classes)
         results = Parallel(
             n_jobs=self.n_jobs, verbose=self.verbose, require=search.require
         )(
@@ -390,9 +406,53 @@ n_classes)
             np.stack(part).reshape(*shape, *part[0].shape)
             for part in zip(*results, strict=True)
         )
-        self._set_search_results(l1_ratios, alphas, scores, coefs, intercepts, n_iters)
-        self._set_best(search.problem)
+        found, best = _search_results(
+            l1_ratios, alphas, scores, coefs, intercepts, n_iters
+        )
+        fitted = {
+            **found,
+            **self._refitted(search.problem, found, best),
+            "n_features_in_": n_features,
+        }
+        # all at once, after every step that may fail: a failed fit leaves
+        # no result of this search beside those of an earlier one
+        for name, value in fitted.items():
+            setattr(self, name, value)
         return self
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Score the model on ``(X, y)`` by ``scoring``, as
+        ``LogisticRegressionCV.score`` does.
+
+        With ``scoring=None`` the score is the mean accuracy (that of
+        :class:`SoftmaxRegression`, and of ``LogisticRegressionCV`` with
+        ``scoring=None``), although the search itself scores by the negative
+        log loss.  A scorer name whose metric takes ``labels`` (such as
+        ``"neg_log_loss"``) is given all of ``classes_``, as in the search,
+        so ``y`` may lack some of them; a callable is called as
+        ``scoring(self, X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,)
+            True labels of ``X``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights, passed to the scorer as ``sample_weight=`` when
+            given.
+
+        Returns
+        -------
+        score : float
+            The score of the model on ``X`` (higher is better).
+        """
+        if self.scoring is None:
+            return super().score(X, y, sample_weight=sample_weight)
+        check_is_fitted(self)
+        scorer = search_scorer(self.scoring, self.classes_)
+        params = {} if sample_weight is None else {"sample_weight": sample_weight}
+        return float(scorer(self, X, y, **params))
 
     def _template(self, l1_ratio: float, n_jobs: int | None) -> SoftmaxRegression:
         """The unfitted configuration every fit of the search shares."""
@@ -416,46 +476,51 @@ n_classes)
             return default_alphas(config, problem, self.alphas, self.eps)
         return check_alphas(self.alphas)
 
-    def _scorer(self):
-        if self.scoring is None:
-            return neg_log_loss
-        return get_scorer(self.scoring)
-
-    def _set_search_results(
-        self, l1_ratios, alphas, scores, coefs, intercepts, n_iters
-    ) -> None:
-        self.l1_ratios_ = l1_ratios
-        self.alphas_ = alphas
-        self.scores_ = scores
-        self.coefs_paths_ = coefs
-        self.intercepts_paths_ = intercepts
-        self.n_iter_ = n_iters
-        mean_scores = scores.mean(axis=0)
-        if np.all(np.isnan(mean_scores)):
-            raise ValueError(
-                "Every point of the grid has a NaN validation score; check that "
-                "the scoring applies to this data."
-            )
-        best = np.unravel_index(np.nanargmax(mean_scores), mean_scores.shape)
-        self._best_index = best
-        self.best_score_ = float(mean_scores[best])
-        self.l1_ratio_ = float(l1_ratios[best[0]])
-        self.alpha_ = float(alphas[best])
-
-    def _set_best(self, problem) -> None:
-        """``coef_`` and ``intercept_``: the refit, or the folds' mean."""
-        l1_index, alpha_index = self._best_index
-        coef = self.coefs_paths_[:, l1_index, alpha_index].mean(axis=0)
-        intercept = self.intercepts_paths_[:, l1_index, alpha_index].mean(axis=0)
-        self.classes_ = problem.classes
-        self.refit_n_iter_ = 0
+    def _refitted(self, problem, found: dict, best: tuple) -> dict:
+        """``coef_``, ``intercept_``, ``classes_`` and ``refit_n_iter_``:
+        the refit at the ``best`` point of the search results ``found``, or
+        the folds' mean there."""
+        l1_index, alpha_index = best
+        coef = found["coefs_paths_"][:, l1_index, alpha_index].mean(axis=0)
+        intercept = found["intercepts_paths_"][:, l1_index, alpha_index].mean(axis=0)
+        n_iter = 0
         if self.refit:
-            template = self._template(self.l1_ratio_, n_jobs=self.n_jobs)
+            template = self._template(found["l1_ratio_"], n_jobs=self.n_jobs)
             config = FitConfig.from_params(template.get_params())
             layout = ParameterLayout(*coef.shape, self.fit_intercept)
             start = layout.pack(coef, intercept)
-            path = solve_path(config, problem, np.array([self.alpha_]), start)
+            path = solve_path(config, problem, np.array([found["alpha_"]]), start)
             coef, intercept = path.coefs[0], path.intercepts[0]
-            self.refit_n_iter_ = int(path.n_iters[0])
-        self.coef_ = coef
-        self.intercept_ = intercept
+            n_iter = int(path.n_iters[0])
+        return {
+            "classes_": problem.classes,
+            "refit_n_iter_": n_iter,
+            "coef_": coef,
+            "intercept_": intercept,
+        }
+
+
+def _search_results(
+    l1_ratios, alphas, scores, coefs, intercepts, n_iters
+) -> tuple[dict, tuple[int, int]]:
+    """The fitted attributes of the search, and the index ``(l1_ratio,
+    alpha)`` of its best point (the best mean score over the folds)."""
+    mean_scores = scores.mean(axis=0)
+    if np.all(np.isnan(mean_scores)):
+        raise ValueError(
+            "Every point of the grid has a NaN validation score; check that "
+            "the scoring applies to this data."
+        )
+    best = np.unravel_index(np.nanargmax(mean_scores), mean_scores.shape)
+    found = {
+        "l1_ratios_": l1_ratios,
+        "alphas_": alphas,
+        "scores_": scores,
+        "coefs_paths_": coefs,
+        "intercepts_paths_": intercepts,
+        "n_iter_": n_iters,
+        "best_score_": float(mean_scores[best]),
+        "l1_ratio_": float(l1_ratios[best[0]]),
+        "alpha_": float(alphas[best]),
+    }
+    return found, (int(best[0]), int(best[1]))

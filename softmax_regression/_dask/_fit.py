@@ -35,7 +35,8 @@ def dask_solver(config: FitConfig) -> str:
     the L2 penalty.  ``"auto"`` comes out as ``"newton-cg"`` whatever the
     data's shape (unknown yet, so none is passed): its other candidate,
     ``"newton-cholesky"``, needs the full Hessian the Dask loss does not
-    offer.
+    offer; with bounds, ``"lbfgs"``.  The penalty factors and bounds are
+    checked against the data's width when the objective is made.
 
     Raises
     ------
@@ -43,7 +44,7 @@ def dask_solver(config: FitConfig) -> str:
         For another solver, or a non-smooth penalty.
     """
     return config.resolve_solver(
-        0, 0, 2, loss_offers=DaskMultinomialLoss.OFFERS, where=DASK
+        0, None, 2, loss_offers=DaskMultinomialLoss.OFFERS, where=DASK
     )
 
 

@@ -169,6 +169,12 @@ class SoftmaxRegressionCV(SoftmaxRegression):
         of ``X`` as a lazy Dask array and their labels and weights gathered
         to the client, and the model's predictions on those rows (one label
         or ``n_classes`` values per row) are computed to the client too.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature multipliers of the penalty, as in
+        :class:`SoftmaxRegression`; the default grid's top accounts for them
+        (see :func:`softmax_regression_path`).
+    lower_bound, upper_bound : float or array-like, default=None
+        Bounds on the coefficients, as in :class:`SoftmaxRegression`.
     fit_intercept : bool, default=True
         Whether to fit the (unpenalised) intercepts.
     solver : {"auto", "fista", "lbfgs", "newton-cg", "newton-cholesky", \
@@ -233,6 +239,13 @@ n_classes)
         Solver iterations of each fold's fit at each point.
     refit_n_iter_ : int
         Solver iterations of the refit (0 when ``refit=False``).
+    converged_ : bool
+        Whether the refit met its stopping rule (False when
+        ``refit=False``: ``coef_`` is then the folds' mean, no solver's
+        stopping point).
+    objective_ : float
+        The objective at ``coef_`` and ``intercept_`` on the whole data, at
+        ``alpha_``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -291,6 +304,9 @@ n_classes)
         **{
             name: SoftmaxRegression._parameter_constraints[name]
             for name in (
+                "penalty_factor",
+                "lower_bound",
+                "upper_bound",
                 "fit_intercept",
                 "solver",
                 "tol",
@@ -311,6 +327,9 @@ n_classes)
         alphas=10,
         l1_ratios=(0.0,),
         penalty: str = "elasticnet",
+        penalty_factor=None,
+        lower_bound=None,
+        upper_bound=None,
         eps: float | None = None,
         cv=None,
         scoring=None,
@@ -327,6 +346,9 @@ n_classes)
         self.alphas = alphas
         self.l1_ratios = l1_ratios
         self.penalty = penalty
+        self.penalty_factor = penalty_factor
+        self.lower_bound = lower_bound
+        self.upper_bound = upper_bound
         self.eps = eps
         self.cv = cv
         self.scoring = scoring
@@ -367,6 +389,11 @@ n_classes)
             The fitted estimator.
         """
         self._validate_params()
+        with self._fit_task(X, y, sample_weight):
+            return self._search(X, y, sample_weight)
+
+    def _search(self, X, y, sample_weight) -> SoftmaxRegressionCV:
+        """:meth:`fit`, its parameters validated."""
         if is_probability_target(y):
             raise ValueError(
                 "SoftmaxRegressionCV fits class labels only, but y has shape "
@@ -459,6 +486,9 @@ n_classes)
         return SoftmaxRegression(
             l1_ratio=float(l1_ratio),
             penalty=self.penalty,
+            penalty_factor=self.penalty_factor,
+            lower_bound=self.lower_bound,
+            upper_bound=self.upper_bound,
             fit_intercept=self.fit_intercept,
             solver=self.solver,
             tol=self.tol,
@@ -483,18 +513,23 @@ n_classes)
         l1_index, alpha_index = best
         coef = found["coefs_paths_"][:, l1_index, alpha_index].mean(axis=0)
         intercept = found["intercepts_paths_"][:, l1_index, alpha_index].mean(axis=0)
-        n_iter = 0
+        template = self._template(found["l1_ratio_"], n_jobs=self.n_jobs)
+        config = FitConfig.from_params(template.get_params()).at(found["alpha_"])
+        layout = ParameterLayout(*coef.shape, self.fit_intercept)
+        start = layout.pack(coef, intercept)
+        n_iter, converged = 0, False
         if self.refit:
-            template = self._template(found["l1_ratio_"], n_jobs=self.n_jobs)
-            config = FitConfig.from_params(template.get_params())
-            layout = ParameterLayout(*coef.shape, self.fit_intercept)
-            start = layout.pack(coef, intercept)
-            path = solve_path(config, problem, np.array([found["alpha_"]]), start)
+            path = solve_path(config, problem, np.array([config.alpha]), start)
             coef, intercept = path.coefs[0], path.intercepts[0]
-            n_iter = int(path.n_iters[0])
+            n_iter, converged = int(path.n_iters[0]), bool(path.converged[0])
+            objective = float(path.objectives[0])
+        else:
+            objective = problem.objective(config).value(start)
         return {
             "classes_": problem.classes,
             "refit_n_iter_": n_iter,
+            "converged_": converged,
+            "objective_": objective,
             "coef_": coef,
             "intercept_": intercept,
         }

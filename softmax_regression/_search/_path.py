@@ -14,14 +14,17 @@ Dask workers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, replace
 from numbers import Integral, Real
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array, check_X_y
 
+from .._box import check_bounds
 from .._fitting import FitConfig, fit_objective, in_memory_objective
 from .._loss import column_layout_pays
 from .._objective import Objective
@@ -30,6 +33,7 @@ from .._solvers import SOLVER_OPTIONS
 from .._validation import (
     ACCEPT_SPARSE,
     FLOAT_DTYPES,
+    check_penalty_factor,
     check_weighted_classes,
     class_totals,
     encode_labels,
@@ -111,11 +115,17 @@ class PathResult:
     coefs : ndarray of shape (n_alphas, n_classes, n_features)
     intercepts : ndarray of shape (n_alphas, n_classes)
     n_iters : ndarray of shape (n_alphas,)
+    converged : ndarray of shape (n_alphas,)
+        Whether each solve met its stopping rule.
+    objectives : ndarray of shape (n_alphas,)
+        The objective at each solution.
     """
 
     coefs: NDArray
     intercepts: NDArray
     n_iters: NDArray[np.intp]
+    converged: NDArray[np.bool_]
+    objectives: NDArray[np.float64]
 
 
 def _extrapolate(history: list[tuple[float, NDArray]], t: float) -> NDArray:
@@ -191,6 +201,8 @@ def solve_path(
     coefs = np.empty((len(alphas), n_classes, problem.n_features), problem.dtype)
     intercepts = np.empty((len(alphas), n_classes), dtype=problem.dtype)
     n_iters = np.empty(len(alphas), dtype=np.intp)
+    converged = np.empty(len(alphas), dtype=bool)
+    objectives = np.empty(len(alphas))
     w = w0
     history: list[tuple[float, NDArray]] = []
     for index, alpha in enumerate(alphas):
@@ -212,30 +224,76 @@ def solve_path(
         coefs[index] = fitted.coef
         intercepts[index] = fitted.intercept
         n_iters[index] = fitted.n_iter
+        converged[index] = fitted.converged
+        objectives[index] = fitted.objective
         w = result.x
-    return PathResult(coefs, intercepts, n_iters)
+    return PathResult(coefs, intercepts, n_iters, converged, objectives)
 
 
 def max_gradient_at_null(config: FitConfig, problem: PathProblem) -> float:
     """The size of the loss gradient in ``W`` at the null model.
 
     The null model is ``W = 0`` with, when ``config.fit_intercept``, the
-    intercepts at their optimum, the log of the weighted class frequencies.
-    The size is the dual norm of the non-smooth part that ``penalty``
-    names (:meth:`Penalty.dual_norm`: the largest absolute entry for
-    ``"elasticnet"``, the largest norm of a feature's column for
-    ``"group"``): with that part of weight ``alpha * l1_ratio``, ``W = 0``
-    is optimal exactly when ``alpha * l1_ratio`` is at least this value.
+    intercepts at their optimum, the log of the weighted class frequencies;
+    with unpenalised features (``penalty_factor`` 0), those features'
+    coefficients and the intercepts at their optimum, the others 0.  The
+    size is the dual norm of the non-smooth part that ``penalty`` names,
+    weighted by the factors (:meth:`Penalty.dual_norm`: the largest
+    ``|g| / f`` for ``"elasticnet"``, the largest column norm over ``f``
+    for ``"group"``): with that part of weight ``alpha * l1_ratio``, the
+    null model is optimal exactly when ``alpha * l1_ratio`` is at least
+    this value.
     """
     objective = problem.objective(config)
     layout = objective.layout
-    w = layout.zeros()
-    if config.fit_intercept:
-        prior = problem.class_totals()
-        w[layout.n_coef :] = np.log(np.maximum(prior / prior.sum(), 1e-300))
+    factor = check_penalty_factor(config.penalty_factor, layout.n_features)
+    if factor is not None and np.any(factor == 0):
+        w = _unpenalised_fit(config, problem, factor == 0)
+    else:
+        w = layout.zeros()
+        if config.fit_intercept:
+            prior = problem.class_totals()
+            w[layout.n_coef :] = np.log(np.maximum(prior / prior.sum(), 1e-300))
     _, grad = objective.loss_value_and_grad(w)
-    shape = make_penalty(config.penalty, 1.0, 1.0, layout.n_classes)
+    shape = make_penalty(config.penalty, 1.0, 1.0, layout.n_classes, factor)
     return shape.dual_norm(grad[: layout.n_coef])
+
+
+def _unpenalised_fit(config: FitConfig, problem, free: NDArray[np.bool_]):
+    """The flat solution with only the ``free`` (unpenalised) features'
+    coefficients and the intercepts fitted, the others held at 0 (bounds
+    of 0 on them), unpenalised."""
+    lower = np.where(free, -np.inf, 0.0)
+    upper = np.where(free, np.inf, 0.0)
+    if config.lower_bound is not None or config.upper_bound is not None:
+        n_classes = problem.classes.shape[0]
+        bounds = check_bounds(
+            config.lower_bound, config.upper_bound, n_classes, len(free)
+        )
+        if bounds is not None:
+            lower = np.where(free, bounds[0], 0.0)
+            upper = np.where(free, bounds[1], 0.0)
+    null = replace(
+        config.at(0.0),
+        penalty_factor=None,
+        lower_bound=lower,
+        upper_bound=upper,
+        solver="auto",
+        verbose=0,
+    )
+    objective = problem.objective(null)
+    with warnings.catch_warnings():
+        # unpenalised, it may not converge (separable): the top of a grid
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        _, result = fit_objective(
+            null,
+            objective,
+            problem.classes,
+            problem.solver(null),
+            objective.layout.zeros(),
+            check_separation=False,
+        )
+    return result.x
 
 
 def default_alphas(
@@ -287,6 +345,9 @@ def check_path_problem(X, y, sample_weight, class_weight) -> PathProblem:
         "alphas": ["array-like", None],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "penalty": [StrOptions(set(PENALTY_OPTIONS))],
+        "penalty_factor": ["array-like", None],
+        "lower_bound": [Real, "array-like", None],
+        "upper_bound": [Real, "array-like", None],
         "sample_weight": ["array-like", None],
         "n_alphas": [Interval(Integral, 1, None, closed="left")],
         "eps": [Interval(Real, 0, 1, closed="neither"), None],
@@ -307,6 +368,9 @@ def softmax_regression_path(
     *,
     l1_ratio: float = 0.0,
     penalty: str = "elasticnet",
+    penalty_factor: ArrayLike | None = None,
+    lower_bound=None,
+    upper_bound=None,
     sample_weight: ArrayLike | None = None,
     n_alphas: int = 100,
     eps: float | None = None,
@@ -351,6 +415,13 @@ def softmax_regression_path(
         The shape of the L1 part, as in :class:`SoftmaxRegression`: single
         entries, or whole feature columns (then ``G`` above is the largest
         column norm of the gradient).
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature multipliers of the penalty, as in
+        :class:`SoftmaxRegression`.  ``G`` above is then the largest
+        ``|gradient| / penalty_factor`` over the penalised features, at the
+        null model in which the unpenalised features (factor 0) are fitted.
+    lower_bound, upper_bound : float or array-like, default=None
+        Bounds on the coefficients, as in :class:`SoftmaxRegression`.
     sample_weight : array-like of shape (n_samples,), default=None
         Non-negative weights; integer weights give the path of the data
         with rows repeated.
@@ -420,6 +491,9 @@ def softmax_regression_path(
     config = FitConfig(
         l1_ratio=l1_ratio,
         penalty=penalty,
+        penalty_factor=penalty_factor,
+        lower_bound=lower_bound,
+        upper_bound=upper_bound,
         fit_intercept=fit_intercept,
         solver=solver,
         tol=tol,

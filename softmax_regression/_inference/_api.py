@@ -119,7 +119,7 @@ def _quasi_separated(problem, passes, solution) -> bool:
 def _check_solution(problem, passes, solution, step, se, notes) -> None:
     """Warn about separation, near-singular information, a fit away from
     the optimum and unconverged conjugate gradients."""
-    penalised = problem.alpha > 0
+    penalised = bool(problem.penalised.all())
     if passes.separated and not penalised:
         _warn(
             "The model separates the classes completely on these data: the "
@@ -174,7 +174,13 @@ def _notes(problem: InferenceProblem) -> list[str]:
             "inverse of the penalised information, the Laplace approximation "
             "to the posterior under the Gaussian prior N(0, "
             f"{prior_sd:.3g}^2) on each coefficient that the penalty implies "
-            "(flat on the intercepts). Its standard errors are posterior "
+            + (
+                "(the variance divided by penalty_factor[j] for feature j; "
+                "flat where it is 0, and on the intercepts). "
+                if np.any(problem.penalty_factor != 1)
+                else "(flat on the intercepts). "
+            )
+            + "Its standard errors are posterior "
             "standard deviations, not frequentist standard errors; the "
             "log-likelihood, LLR test, AIC and BIC are at the penalised "
             "estimate."
@@ -304,9 +310,11 @@ def inference(
     passes = DataPasses(problem.X, problem.target, problem.weight, layout, theta)
     n_obs = problem.n_obs
     penalty = np.zeros(layout.n_params)
-    penalty[: layout.n_coef] = problem.alpha * n_obs
+    penalty[: layout.n_coef] = np.tile(
+        problem.alpha * n_obs * problem.penalty_factor, layout.n_classes
+    )
     parameterisation = Parameterisation(
-        layout, problem.reference, problem.alpha > 0, problem.features
+        layout, problem.reference, problem.penalised, problem.features
     )
     L = parameterisation.matrix()
     N = parameterisation.null_directions()

@@ -17,7 +17,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._loss import ParameterLayout
 from .._validation import (
     ACCEPT_SPARSE,
+    any_finite,
     check_numeric_features,
+    check_penalty_factor,
     check_weighted_classes,
     encode_targets,
     is_probability_target,
@@ -48,6 +50,8 @@ class InferenceProblem:
     fit_intercept : bool
     alpha : float
         The L2 penalty strength (0 when the fit is unpenalised).
+    penalty_factor : ndarray of shape (n_features,)
+        The fit's per-feature multipliers of ``alpha`` (ones by default).
     reference : int or None
         Index in ``classes`` of the reference class.
     features : ndarray of int
@@ -69,6 +73,7 @@ class InferenceProblem:
     intercept: NDArray
     fit_intercept: bool
     alpha: float
+    penalty_factor: NDArray
     reference: int | None
     features: NDArray
     feature_names: list
@@ -87,6 +92,12 @@ class InferenceProblem:
     def theta(self) -> NDArray:
         """The fitted flat parameter vector (coefficients, then intercepts)."""
         return self.layout.pack(self.coef, self.intercept)
+
+    @property
+    def penalised(self) -> NDArray:
+        """Per feature, whether the penalty identifies its coefficients
+        (``alpha > 0`` and a positive factor)."""
+        return (self.alpha > 0) & (self.penalty_factor > 0)
 
     @property
     def n_obs(self) -> float:
@@ -111,6 +122,9 @@ def _model_parameters(estimator) -> dict:
         "fit_intercept": bool(params.get("fit_intercept", True)),
         "class_weight": params.get("class_weight"),
         "label_smoothing": float(params.get("label_smoothing", 0.0)),
+        "penalty_factor": params.get("penalty_factor"),
+        "bounded": any_finite(params.get("lower_bound"))
+        or any_finite(params.get("upper_bound")),
     }
 
 
@@ -123,12 +137,23 @@ def _check_penalty(params: dict) -> None:
             "errors ignore that selection; inference after selection is out of "
             "scope. Refit with l1_ratio=0 (an L2 penalty) or alpha=0."
         )
+    if params["bounded"]:
+        raise ValueError(
+            "inference is not available for a fit with lower_bound / upper_bound: "
+            "at an active bound the estimate is not approximately normal, and "
+            "the usual standard errors do not apply. Refit without bounds."
+        )
     if params["label_smoothing"] > 0:
         raise ValueError(
             f"inference is not available with label_smoothing="
             f"{params['label_smoothing']:g}: the fit did not maximise the "
             "likelihood of the labels. Refit with label_smoothing=0."
         )
+
+
+def _factor(penalty_factor, n_features: int) -> NDArray:
+    factor = check_penalty_factor(penalty_factor, n_features)
+    return np.ones(n_features) if factor is None else factor
 
 
 def _reference_index(reference, classes: NDArray) -> int | None:
@@ -252,7 +277,8 @@ def check_inputs(
         estimator, X, reset=False, accept_sparse=ACCEPT_SPARSE, dtype=np.float64
     )
     classes = np.asarray(estimator.classes_)
-    coef = np.asarray(estimator.coef_, dtype=np.float64)
+    coef = estimator.coef_
+    coef = np.asarray(coef.toarray() if sp.issparse(coef) else coef, dtype=np.float64)
     if coef.shape != (classes.shape[0], X.shape[1]):
         raise ValueError(
             f"The estimator's coef_ has shape {coef.shape}, expected "
@@ -285,6 +311,7 @@ def check_inputs(
         intercept=intercept,
         fit_intercept=params["fit_intercept"],
         alpha=params["alpha"],
+        penalty_factor=_factor(params["penalty_factor"], X.shape[1]),
         reference=_reference_index(reference, classes),
         features=indices,
         feature_names=names,

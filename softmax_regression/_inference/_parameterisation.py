@@ -9,8 +9,9 @@ to every intercept) changes no probability.  The reported parameters are
   (statsmodels' MNLogit parameters);
 * ``reference=None``: the projection onto the sum-to-zero subspace,
   ``theta_k - mean_l theta_l``, of every shift direction that is
-  unidentified (all of them at ``alpha=0``; only the intercepts' when an L2
-  penalty pins the coefficients down).
+  unidentified (all of them at ``alpha=0``; only the intercepts' and those
+  of unpenalised features, ``penalty_factor`` 0, when an L2 penalty pins
+  the other coefficients down).
 
 The information matrix ``I`` is singular along the unidentified directions
 ``N``; ``A = I + N C N^T`` (``C`` a positive diagonal of scales like
@@ -36,9 +37,9 @@ class Parameterisation:
         The model's flat vector.
     reference : int or None
         Index of the reference class, or None for sum-to-zero.
-    penalised : bool
-        Whether an L2 penalty identifies the coefficients (then only the
-        intercepts' shift is unidentified).
+    penalised : bool or ndarray of shape (n_features,)
+        Whether an L2 penalty identifies the coefficients (of each feature):
+        the shifts of the others and of the intercepts are unidentified.
     features : ndarray of int
         The features reported.
 
@@ -60,7 +61,9 @@ class Parameterisation:
     ) -> None:
         self.layout = layout
         self.reference = reference
-        self.penalised = penalised
+        self.penalised = np.broadcast_to(
+            np.asarray(penalised, dtype=bool), (layout.n_features,)
+        )
         self.features = np.asarray(features, dtype=np.intp)
         classes = np.arange(layout.n_classes)
         self.rows = classes if reference is None else classes[classes != reference]
@@ -71,7 +74,9 @@ class Parameterisation:
     def _columns(self) -> list[tuple[int, bool]]:
         """The model's columns: ``(feature index or -1 for the intercept,
         whether its shift is unidentified)``."""
-        columns = [(int(f), not self.penalised) for f in range(self.layout.n_features)]
+        columns = [
+            (int(f), not self.penalised[f]) for f in range(self.layout.n_features)
+        ]
         if self.layout.fit_intercept:
             columns.append((-1, True))
         return columns

@@ -351,17 +351,6 @@ class GroupElasticNetPenalty(Penalty):
             n_classes=n_classes,
         )
 
-    @classmethod
-    def from_params(
-        cls,
-        alpha: float,
-        l1_ratio: float,
-        n_classes: int,
-        factor: NDArray | None = None,
-    ) -> GroupElasticNetPenalty:
-        """The penalty of ``alpha`` and ``l1_ratio`` on ``n_classes`` rows."""
-        return cls(alpha, l1_ratio, n_classes, factor=factor)
-
     def _columns(self, coef: NDArray) -> NDArray:
         return coef.reshape(self.n_classes, -1)
 

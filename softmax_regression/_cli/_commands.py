@@ -258,16 +258,21 @@ def _predict(args: argparse.Namespace) -> None:
     print(predict_text(X.shape[0], args.proba, args.output), file=stream)
 
 
-def _evaluate(args: argparse.Namespace) -> None:
-    from sklearn.metrics import confusion_matrix
-
+def _model_and_labelled_data(args: argparse.Namespace, what: str):
+    """The saved model, its labelled DATA and their features in its order."""
     model = _load(args.model)
     data = read_data(
         args.data, target=args.target, fmt=args.format, n_features=model.n_features_in_
     )
-    _labelled(data, "evaluate")
+    _labelled(data, what)
     check_known_labels(data.y, model.classes_, data.path)
-    X = model_features(data, model)
+    return model, data, model_features(data, model)
+
+
+def _evaluate(args: argparse.Namespace) -> None:
+    from sklearn.metrics import confusion_matrix
+
+    model, data, X = _model_and_labelled_data(args, "evaluate")
     accuracy, loss, predicted = _scores(model, X, data.y)
     labels = model.classes_
     text = evaluate_text(
@@ -285,13 +290,7 @@ def _evaluate(args: argparse.Namespace) -> None:
 def _summary(args: argparse.Namespace) -> None:
     from .._inference import inference
 
-    model = _load(args.model)
-    data = read_data(
-        args.data, target=args.target, fmt=args.format, n_features=model.n_features_in_
-    )
-    _labelled(data, "summarise")
-    check_known_labels(data.y, model.classes_, data.path)
-    X = model_features(data, model)
+    model, data, X = _model_and_labelled_data(args, "summarise")
     estimator, standardized = model, isinstance(model, Pipeline)
     if standardized:
         estimator, X = model[-1], model[:-1].transform(X)

@@ -15,6 +15,8 @@ digits         1797 x 64              dense   10       sklearn load_digits
 pendigits      7494 x 16              dense   10       raw, badly scaled
 fashion-mnist  60000 x 784            dense   10       pixels / 255
 synthetic      200000 x 100           dense   10       Gaussian, seed 0
+synthetic-s..  20000 x 50             dense   5        "-small": Gaussian
+synthetic-raw  20000 x 50             dense   5        raw scales, offsets
 20newsgroups   11314 x 130107         CSR     20       TF-IDF, train split
 sector         6412 x 55197           CSR     105      TF-IDF, unit rows
 =============  =====================  ======  =======  =================
@@ -33,7 +35,14 @@ import scipy.sparse as sp
 from softmax_regression import datasets
 
 #: Data sets stored as dense arrays (the others are CSR matrices).
-DENSE = ("digits", "pendigits", "fashion-mnist", "synthetic")
+DENSE = (
+    "digits",
+    "pendigits",
+    "fashion-mnist",
+    "synthetic",
+    "synthetic-small",
+    "synthetic-raw",
+)
 SPARSE = ("20newsgroups", "sector")
 
 
@@ -114,11 +123,28 @@ def load_sector():
     return X, y.astype(np.int64)
 
 
+def load_synthetic_small():
+    """:func:`load_synthetic` at 20,000 x 50, 5 classes: well conditioned
+    and few parameters (255), where the full Hessian used to be chosen."""
+    return load_synthetic(20_000, 50, 5)
+
+
+def load_synthetic_raw():
+    """:func:`load_synthetic_small` with raw scales and offsets: each
+    feature times a log-normal scale (sigma 2) plus a normal offset (sd
+    50), like raw tabular measurements (badly conditioned)."""
+    X, y = load_synthetic_small()
+    rng = np.random.default_rng(1)
+    return X * rng.lognormal(0, 2, X.shape[1]) + rng.normal(0, 50, X.shape[1]), y
+
+
 LOADERS: dict[str, Callable[[], tuple]] = {
     "digits": load_digits,
     "pendigits": load_pendigits,
     "fashion-mnist": load_fashion_mnist,
     "synthetic": load_synthetic,
+    "synthetic-small": load_synthetic_small,
+    "synthetic-raw": load_synthetic_raw,
     "20newsgroups": load_20newsgroups,
     "sector": load_sector,
 }

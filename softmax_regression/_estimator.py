@@ -32,6 +32,7 @@ from ._fitting import (
     start_point,
     warm_starts,
 )
+from ._loss import scaled_gram_condition
 from ._parameters import PARAMETER_CONSTRAINTS
 from ._partial_fit import PartialFitMixin
 from ._prediction import SoftmaxPredictionMixin
@@ -432,7 +433,11 @@ class SoftmaxRegression(
         )
         check_weighted_classes(weight, target, classes)
         n_classes = classes.shape[0]
-        solver = config.resolve_solver(*X.shape, n_classes)
+        solver = config.resolve_solver(
+            *X.shape,
+            n_classes,
+            conditioning=lambda: scaled_gram_condition(X, weight, self.fit_intercept),
+        )
         options = {}
         if solver == "sgd":
             check_feature_scale_for_sgd(X)

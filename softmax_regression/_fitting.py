@@ -135,12 +135,18 @@ class FitConfig:
         return bounds
 
     def resolve_solver(
-        self, n_samples: int, n_features: int | None, n_classes: int, **location
+        self,
+        n_samples: int,
+        n_features: int | None,
+        n_classes: int,
+        conditioning: Callable[[], float] | None = None,
+        **location,
     ) -> str:
         """The solver to run, ``"auto"`` resolved and checked against the
         penalty, the bounds and, through ``location`` (``loss_offers`` and
         ``where``), the data's location (see
-        :func:`~softmax_regression._solvers.resolve_solver`).  With
+        :func:`~softmax_regression._solvers.resolve_solver`, which calls
+        ``conditioning()`` where the features' conditioning decides).  With
         ``n_features=None`` (data not read yet) the factors and bounds are
         checked later, when the objective is made."""
         if n_features is None:
@@ -157,6 +163,7 @@ class FitConfig:
             **shape,
             n_classes=n_classes,
             bounded=bounded,
+            conditioning=conditioning,
             **location,
         )
 

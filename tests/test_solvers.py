@@ -112,10 +112,13 @@ def test_newton_solvers_are_insensitive_to_feature_scale(name):
     assert gap < 1e-6
 
 
-def test_auto_resolves_by_shape_into_a_private_attribute():
+def test_auto_resolves_by_shape_and_conditioning_into_a_private_attribute():
     rng = np.random.default_rng(0)
-    small = SoftmaxRegression().fit(rng.normal(size=(50, 3)), np.arange(50) % 3)
+    uncentred = rng.normal(loc=100.0, size=(50, 3))  # ill-conditioned
+    small = SoftmaxRegression().fit(uncentred, np.arange(50) % 3)
     assert small.solver == "auto" and small._solver == "newton-cholesky"
+    centred = SoftmaxRegression().fit(uncentred - 100.0, np.arange(50) % 3)
+    assert centred._solver == "newton-cg"
     assert select_solver(60_000, 784, 10) == "newton-cg"
     assert select_solver(7_494, 16, 10) == "newton-cholesky"
 

@@ -13,14 +13,23 @@ _multinomial
 _layout
     :class:`ParameterLayout`: the flat parameter vector (``W`` row-major,
     then the intercepts), packing, unpacking and the softmax's null space.
+_conditioning
+    :func:`scaled_gram_condition`: how well conditioned the features are,
+    for ``solver="auto"``.
 _kernels
     Module-level helpers: the thread pool, the sparse in-place products,
     the tiled transpose, :func:`column_layout_pays` and the block-size
     constants.
 """
 
+from ._conditioning import scaled_gram_condition
 from ._kernels import column_layout_pays
 from ._layout import ParameterLayout
 from ._multinomial import MultinomialLoss
 
-__all__ = ["MultinomialLoss", "ParameterLayout", "column_layout_pays"]
+__all__ = [
+    "MultinomialLoss",
+    "ParameterLayout",
+    "column_layout_pays",
+    "scaled_gram_condition",
+]

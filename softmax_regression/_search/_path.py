@@ -15,7 +15,7 @@ Dask workers.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_array, check_X_y
 
 from .._box import check_bounds
 from .._fitting import FitConfig, fit_objective, in_memory_objective
-from .._loss import column_layout_pays
+from .._loss import column_layout_pays, scaled_gram_condition
 from .._objective import Objective
 from .._penalty import PENALTY_OPTIONS, make_penalty
 from .._solvers import SOLVER_OPTIONS
@@ -74,6 +74,7 @@ class PathProblem:
     target: NDArray[np.intp]
     weight: NDArray[np.float64]
     classes: NDArray
+    _conditions: dict = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Every point's loss reads wide sparse X by columns: convert it once
@@ -97,7 +98,21 @@ class PathProblem:
 
     def solver(self, config: FitConfig) -> str:
         """The solver ``config`` runs on this data (``"auto"`` resolved)."""
-        return config.resolve_solver(*self.X.shape, self.classes.shape[0])
+        return config.resolve_solver(
+            *self.X.shape,
+            self.classes.shape[0],
+            conditioning=lambda: self.conditioning(config.fit_intercept),
+        )
+
+    def conditioning(self, fit_intercept: bool) -> float:
+        """The features' scaled condition number (see
+        :func:`~softmax_regression._loss.scaled_gram_condition`), computed
+        once for every point of the path."""
+        if fit_intercept not in self._conditions:
+            self._conditions[fit_intercept] = scaled_gram_condition(
+                self.X, self.weight, fit_intercept
+            )
+        return self._conditions[fit_intercept]
 
     def objective(self, config: FitConfig) -> Objective:
         """``config``'s objective (its loss and penalty) on this data."""

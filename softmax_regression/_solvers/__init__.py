@@ -19,6 +19,7 @@ architecture page of the documentation).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
 
 from .._loss import MultinomialLoss
@@ -63,18 +64,35 @@ __all__ = [
 # 1.7x sooner with newton-cg (0.23 vs 0.39 s).  The crossover lies between.
 _CHOLESKY_MAX_PARAMS = 300
 _CHOLESKY_MAX_COST = 5e9
+# On few parameters the full Hessian still loses to Newton-CG when the
+# features are well conditioned: CG then needs a handful of products per
+# step.  Measured (BLAS one thread, time to a 1e-6 gap, 2026-11-30): a
+# standard Gaussian 20,000 x 50, 5 classes (scaled condition 1.19)
+# newton-cg 0.048 s vs newton-cholesky 0.256 s; 50,000 x 20, 10 classes
+# (1.08) 0.129 vs 0.253 s; standardised pendigits (162) 0.104 vs 0.053 s;
+# the same Gaussian with raw scales and offsets (6e8) 44 s vs 0.26 s.
+# Below this condition number (of the diagonally scaled second-moment
+# matrix, see _loss.scaled_gram_condition) "auto" takes Newton-CG.
+_WELL_CONDITIONED = 10.0
 
 
 def _auto_candidates(
-    n_samples: int, n_features: int, n_classes: int, smooth: bool
+    n_samples: int,
+    n_features: int,
+    n_classes: int,
+    smooth: bool,
+    conditioning: Callable[[], float] | None = None,
 ) -> tuple[str, ...]:
     """The solvers ``"auto"`` prefers for a problem, best first; the first
-    whose needs the objective meets is chosen."""
+    whose needs the objective meets is chosen.  ``conditioning`` (called
+    only where it decides) gives the features' scaled condition number."""
     n_params = n_classes * (n_features + 1)
     small = (
         n_params <= _CHOLESKY_MAX_PARAMS
         and n_samples * n_params**2 <= _CHOLESKY_MAX_COST
     )
+    if small and smooth and conditioning is not None:
+        small = not conditioning() <= _WELL_CONDITIONED
     if not smooth:
         # alpha=1e-3, tol=1e-8 (benchmarks/results_sparse.md, 2026-11-23):
         # pendigits raw, L1 (170 parameters) 0.50 s prox-newton vs 5.3 s
@@ -142,6 +160,7 @@ def resolve_solver(
     loss_offers: frozenset[str] = MultinomialLoss.OFFERS,
     where: str = IN_MEMORY,
     bounded: bool = False,
+    conditioning: Callable[[], float] | None = None,
 ) -> str:
     """The solver to run: ``"auto"`` resolved, its needs checked.
 
@@ -160,13 +179,20 @@ def resolve_solver(
     bounded : bool, default=False
         Whether the coefficients are bounded: only the solvers that keep to
         a box qualify (not those that need ``"unconstrained"``).
+    conditioning : callable, default=None
+        ``conditioning()`` is the condition number of the diagonally scaled
+        second-moment matrix of the features
+        (:func:`~softmax_regression._loss.scaled_gram_condition`), asked
+        for only when it decides: on few parameters, well-conditioned
+        features (below 10) go to ``"newton-cg"``, not the full Hessian.
 
     Returns
     -------
     str
         A key of :data:`SOLVERS`.  ``"auto"`` means, when the full Hessian
-        is cheap to build and factor (up to 300 parameters),
-        ``"newton-cholesky"`` (``"prox-newton"`` for a non-smooth penalty),
+        is cheap to build and factor (up to 300 parameters) and the
+        features are not well conditioned, ``"newton-cholesky"``
+        (``"prox-newton"`` for a non-smooth penalty),
         otherwise ``"newton-cg"`` (``"fista"``), or the next of these the
         objective can serve (on Dask, ``"newton-cg"``; with bounds,
         ``"lbfgs"`` instead of ``"newton-cg"``).
@@ -179,7 +205,9 @@ def resolve_solver(
     """
     offers = objective_offers(loss_offers, penalty.smooth, bounded)
     if solver == "auto":
-        candidates = _auto_candidates(n_samples, n_features, n_classes, penalty.smooth)
+        candidates = _auto_candidates(
+            n_samples, n_features, n_classes, penalty.smooth, conditioning
+        )
         for name in candidates:
             if SOLVERS[name].NEEDS <= offers:
                 return name

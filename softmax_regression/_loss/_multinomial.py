@@ -158,6 +158,8 @@ class MultinomialLoss:
         if sp.issparse(self.X):
             return self._sparse_row_blocks()
         row_bytes = (self.n_features + 2 * self.n_classes) * self.dtype.itemsize
+        # the same blocks whatever n_threads: the same sums, nearly the same
+        # bits (see the note on BLOCK_BYTES)
         rows = max(_kernels.MIN_BLOCK_ROWS, _kernels.BLOCK_BYTES // max(row_bytes, 1))
         return [
             slice(start, min(start + rows, self.n_samples))

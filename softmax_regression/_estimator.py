@@ -191,10 +191,11 @@ class SoftmaxRegression(
         - ``"adaptive"``: ``learning_rate_init`` while the epochs improve
           (see ``tol``); each time ``n_iter_no_change`` epochs in a row do
           not, divided by 5, stopping once it falls below 1e-6.
-    learning_rate_init : float, default=1e-3
-        Initial step size of ``solver="sgd"``.  Adam's steps are about this
-        large in every coordinate whatever the gradient's scale; momentum
-        steps are this times the gradient.
+    learning_rate_init : float, default=1e-2
+        Initial step size of ``solver="sgd"`` (earlier releases' default was
+        1e-3).  Adam's steps are about this large in every coordinate
+        whatever the gradient's scale; momentum steps are this times the
+        gradient.
     power_t : float, default=0.5
         Exponent of the ``"invscaling"`` schedule.
     sgd_update : {"adam", "momentum"}, default="adam"
@@ -217,12 +218,15 @@ class SoftmaxRegression(
     n_iter_no_change : int, default=10
         Epochs without improvement tolerated by ``solver="sgd"`` before it
         stops (see ``tol``).
-    average : bool or int, default=False
-        For ``solver="sgd"`` and :meth:`partial_fit`, as in SGDClassifier:
-        ``True`` reports the mean of all iterates (Polyak-Ruppert
-        averaging), which removes most of the noise of the last iterate;
-        an int ``a`` starts the mean once ``a`` samples have been seen.
-        The iterates themselves carry on between calls.
+    average : bool, int or "polynomial", default="polynomial"
+        For ``solver="sgd"`` and :meth:`partial_fit`: the reported
+        coefficients are a running mean of the iterates, which removes most
+        of the noise of the last one.  ``"polynomial"`` weighs recent
+        iterates more (Shamir and Zhang's polynomial-decay average), so the
+        defaults approach the optimum without tuning; ``True`` is
+        SGDClassifier's uniform mean, an int ``a`` starts it once ``a``
+        samples have been seen, False reports the last iterate (earlier
+        releases' default).  The iterates carry on between calls.
     label_smoothing : float, default=0.0
         In [0, 1), with PyTorch's meaning: each target row ``y`` (one-hot
         for labels) becomes ``t = (1 - label_smoothing) * y +
@@ -331,7 +335,7 @@ class SoftmaxRegression(
         n_jobs: int | None = None,
         batch_size: int | str = "auto",
         learning_rate: str = "constant",
-        learning_rate_init: float = 1e-3,
+        learning_rate_init: float = 1e-2,
         power_t: float = 0.5,
         sgd_update: str = "adam",
         momentum: float = 0.9,
@@ -339,7 +343,7 @@ class SoftmaxRegression(
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
-        average: bool | int = False,
+        average: bool | int | str = "polynomial",
         label_smoothing: float = 0.0,
     ) -> None:
         self.alpha = alpha

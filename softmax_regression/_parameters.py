@@ -40,6 +40,10 @@ PARAMETER_CONSTRAINTS: dict[str, list] = {
     "early_stopping": ["boolean"],
     "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-    "average": ["boolean", Interval(Integral, 1, None, closed="left")],
+    "average": [
+        "boolean",
+        Interval(Integral, 1, None, closed="left"),
+        StrOptions({"polynomial"}),
+    ],
     "label_smoothing": [Interval(Real, 0, 1, closed="left")],
 }

@@ -47,7 +47,7 @@ class StreamingConfig:
 
     batch_size: int | str = "auto"
     learning_rate: str = "constant"
-    learning_rate_init: float = 1e-3
+    learning_rate_init: float = 1e-2
     power_t: float = 0.5
     sgd_update: str = "adam"
     momentum: float = 0.9
@@ -55,7 +55,7 @@ class StreamingConfig:
     early_stopping: bool = False
     validation_fraction: float = 0.1
     n_iter_no_change: int = 10
-    average: bool | int = False
+    average: bool | int | str = "polynomial"
     random_state: Any = None
 
     @classmethod

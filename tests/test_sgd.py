@@ -34,8 +34,10 @@ def _stream(clf, X, y, n_batches, classes=(0, 1, 2), **kwargs):
 @pytest.mark.parametrize(
     "settings",
     [
-        dict(learning_rate_init=1e-2, batch_size=32),
-        dict(sgd_update="momentum", learning_rate_init=0.1, batch_size=32),
+        dict(learning_rate_init=1e-2, batch_size=32, average=False),
+        dict(
+            sgd_update="momentum", learning_rate_init=0.1, batch_size=32, average=False
+        ),
     ],
     ids=["adam", "momentum"],
 )
@@ -228,7 +230,7 @@ def test_averaging_reports_the_mean_of_the_iterates(iris_scaled):
     X, y = iris_scaled
     settings = dict(batch_size=1000, shuffle=False, learning_rate_init=0.1)
     averaged = SoftmaxRegression(average=True, **settings)
-    plain = SoftmaxRegression(**settings)
+    plain = SoftmaxRegression(average=False, **settings)
     iterates = []
     for _ in range(4):
         averaged.partial_fit(X, y, classes=[0, 1, 2])
@@ -246,7 +248,7 @@ def test_invscaling_decays_with_samples_seen():
     optimizer = StochasticOptimizer(learning_rate="invscaling", power_t=0.5)
     optimizer.n_samples_seen = 99
     optimizer.end_epoch(1.0, np.zeros(2), tol=1e-4)
-    assert optimizer.learning_rate_value == pytest.approx(1e-3 / 10)
+    assert optimizer.learning_rate_value == pytest.approx(1e-2 / 10)
 
 
 def test_divergence_is_reported(iris_scaled):
@@ -296,18 +298,13 @@ def test_verbose_sgd_prints_each_epoch(iris_scaled, capsys):
 
 @pytest.mark.slow
 def test_one_pass_of_partial_fit_over_fashion_mnist_nears_the_batch_fit():
-    """60 batches of 1,000 images, each seen once, against the full fit."""
+    """60 batches of 1,000 images, each seen once, with the default settings
+    (Adam at 1e-2, the polynomial-decay average), against the full fit."""
     from _datasets import load_fashion_mnist
 
     X, y = load_fashion_mnist("train")
     X_test, y_test = load_fashion_mnist("test")
-    streamed = SoftmaxRegression(
-        alpha=1e-4,
-        batch_size=100,
-        learning_rate_init=1e-2,
-        average=True,
-        random_state=0,
-    )
+    streamed = SoftmaxRegression(alpha=1e-4, random_state=0)
     for start in range(0, len(y), 1000):
         streamed.partial_fit(
             X[start : start + 1000], y[start : start + 1000], classes=np.arange(10)
@@ -317,10 +314,31 @@ def test_one_pass_of_partial_fit_over_fashion_mnist_nears_the_batch_fit():
     streamed_accuracy = streamed.score(X_test, y_test)
     batch_accuracy = batch.score(X_test, y_test)
     assert batch_accuracy > 0.84
-    assert streamed_accuracy > batch_accuracy - 0.02, (
+    assert streamed_accuracy > batch_accuracy - 0.01, (
         streamed_accuracy,
         batch_accuracy,
     )
+
+
+def test_default_partial_fit_approaches_the_batch_optimum(wine_scaled):
+    """300 epochs of 6 batches on standardised wine, default settings: the
+    probabilities within 1e-2 of the batch optimum's (the uniform mean
+    and no averaging, the old default, stay further away)."""
+    X, y = wine_scaled
+    optimum = SoftmaxRegression(alpha=1e-2, tol=1e-12).fit(X, y).predict_proba(X)
+
+    def streamed(**settings):
+        rng = np.random.default_rng(0)
+        model = SoftmaxRegression(alpha=1e-2, random_state=0, **settings)
+        for _ in range(300):
+            for rows in np.array_split(rng.permutation(len(y)), 6):
+                model.partial_fit(X[rows], y[rows], classes=[0, 1, 2])
+        return np.abs(model.predict_proba(X) - optimum).max()
+
+    default = streamed()
+    assert default < 1e-2
+    assert streamed(learning_rate_init=1e-3, average=False) > 5 * default
+    assert streamed(average=True) > default
 
 
 # -- bad input ----------------------------------------------------------------

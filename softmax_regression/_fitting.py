@@ -23,6 +23,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, TypeVar
 
 import numpy as np
+import scipy.sparse as sp
 from joblib import effective_n_jobs
 from numpy.typing import NDArray
 from sklearn.exceptions import ConvergenceWarning
@@ -200,15 +201,25 @@ class Fitted:
 
 
 def in_memory_objective(
-    config: FitConfig, X, target: NDArray, weight: NDArray, n_classes: int
+    config: FitConfig,
+    X,
+    target: NDArray,
+    weight: NDArray,
+    n_classes: int,
+    *,
+    by_rows: bool = False,
 ) -> Objective:
     """The loss on in-memory ``(X, target, weight)`` plus the penalty.
 
     Wide sparse X is read by columns (see
-    :func:`~softmax_regression._loss.column_layout_pays`); the loss runs on
-    ``config.n_jobs`` threads.
+    :func:`~softmax_regression._loss.column_layout_pays`), unless
+    ``by_rows``: a stochastic solver slices mini-batches of rows, so sparse
+    X is then kept (or made) CSR.  The loss runs on ``config.n_jobs``
+    threads.
     """
-    if column_layout_pays(X, n_classes):
+    if sp.issparse(X) and by_rows:
+        X = X.tocsr()
+    elif column_layout_pays(X, n_classes):
         X = X.tocsc()
     loss = MultinomialLoss(
         X,

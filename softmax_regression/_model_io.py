@@ -30,6 +30,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._atomic import atomic_write
 from ._estimator import SoftmaxRegression
 from ._model_state import (
+    ARRAY_DIR,
     ModelFileError,
     array_member,
     canonical_json,
@@ -506,7 +507,7 @@ def load_model(path):
             declared_arrays(attributes),
             [declared_arrays(step["attributes"]) for step in steps],
         )
-        values = read_state(path, archive, cls, attributes, "arrays")
+        values = read_state(path, archive, cls, attributes, ARRAY_DIR)
         step_values = [
             read_state(
                 path,

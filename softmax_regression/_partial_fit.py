@@ -20,7 +20,6 @@ from ._streaming import (
     partial_fit_pass,
     penalty_streams,
     resume,
-    row_sliceable,
 )
 from ._validation import (
     any_finite,
@@ -111,7 +110,7 @@ class PartialFitMixin:
         check_feature_scale_for_sgd(X)
         config = self._fit_config()
         objective = in_memory_objective(
-            config, row_sliceable(X), target, weight, n_classes
+            config, X, target, weight, n_classes, by_rows=True
         )
         previous = None if first_call else self._previous_fit(always=True)
         optimizer, w = resume(

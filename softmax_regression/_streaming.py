@@ -88,11 +88,6 @@ def penalty_streams(penalty: Penalty) -> bool:
     return SOLVERS["sgd"].NEEDS <= offers
 
 
-def row_sliceable(X):
-    """``X``, as CSR if it is a CSC matrix: mini-batches slice rows."""
-    return X.tocsr() if sp.issparse(X) and X.format == "csc" else X
-
-
 def sgd_problem(
     config: FitConfig,
     streaming: StreamingConfig,
@@ -112,7 +107,8 @@ def sgd_problem(
         ``optimizer`` and ``validation_score``, the solver's keywords.
     """
     random_state = check_random_state(streaming.random_state)
-    X = row_sliceable(X)
+    if sp.issparse(X):
+        X = X.tocsr()  # the split and the mini-batches slice rows
     validation_score = None
     if streaming.early_stopping:
         labels = target if target.ndim == 1 else np.argmax(target, axis=1)
@@ -131,13 +127,15 @@ def sgd_problem(
         )
         train, held_out = np.sort(train), np.sort(held_out)
         objective = in_memory_objective(
-            config, X[train], target[train], weight[train], n_classes
+            config, X[train], target[train], weight[train], n_classes, by_rows=True
         )
         validation_score = accuracy_scorer(
             X[held_out], labels[held_out], weight[held_out], objective.layout
         )
     else:
-        objective = in_memory_objective(config, X, target, weight, n_classes)
+        objective = in_memory_objective(
+            config, X, target, weight, n_classes, by_rows=True
+        )
     options = {
         "optimizer": streaming.new_optimizer(random_state),
         "validation_score": validation_score,

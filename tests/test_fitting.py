@@ -91,3 +91,21 @@ def test_penalised_pairs_any_loss_with_the_configured_penalty(iris):
     objective = penalised(FitConfig(alpha=0.1, l1_ratio=1.0), plain.loss)
     assert objective.loss is plain.loss and objective.penalty_name == "l1"
     assert "prox" in objective.offers and "value_and_grad" not in objective.offers
+
+
+def test_a_stochastic_objective_keeps_sparse_rows_sliceable():
+    """Mini-batches slice rows: by_rows keeps (or makes) sparse X CSR, where
+    a batch fit of wide sparse X reads it by columns."""
+    import scipy.sparse as sp
+
+    from softmax_regression._fitting import FitConfig, in_memory_objective
+
+    X = sp.random(100, 5000, density=0.01, format="csr", random_state=0)
+    target, weight = np.arange(100) % 3, np.ones(100)
+    assert in_memory_objective(FitConfig(), X, target, weight, 3).loss.X.format == "csc"
+    for given in (X, X.tocsc()):
+        objective = in_memory_objective(
+            FitConfig(), given, target, weight, 3, by_rows=True
+        )
+        assert objective.loss.X.format == "csr"
+        assert objective.take(np.arange(10)).loss.X.format == "csr"

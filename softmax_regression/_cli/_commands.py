@@ -246,8 +246,11 @@ def _predict(args: argparse.Namespace) -> None:
     model = _load(args.model)
     data = read_data(args.data, fmt=args.format, n_features=model.n_features_in_)
     X = model_features(data, model)
-    labels = model.predict(X)
-    proba = model.predict_proba(X) if args.proba else None
+    # one pass: the labels are the most probable classes
+    proba = model.predict_proba(X)
+    labels = model.classes_[np.argmax(proba, axis=1)]
+    if not args.proba:
+        proba = None
     with _writing(args.output):
         write_table(
             args.output, labels, proba, model.classes_,

@@ -22,7 +22,6 @@ import warnings
 from collections.abc import Callable
 
 import numpy as np
-from scipy.special import logsumexp
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -31,6 +30,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_info, threadpool_limits
 
+from .._cross_entropy import cross_entropy
 from .._estimator import SoftmaxRegression
 from .._fit_hooks import SolveReport, observe_solves
 from ._report import DemoSummary
@@ -65,10 +65,10 @@ def objective(model, X: np.ndarray, y: np.ndarray, alpha: float) -> float:
     float
         The objective, computed from the logits in a stable form.
     """
-    logits = model.decision_function(X)
-    true = logits[np.arange(len(y)), np.searchsorted(model.classes_, y)]
-    cross_entropy = np.mean(logsumexp(logits, axis=1) - true)
-    return float(cross_entropy + alpha / 2 * np.sum(model.coef_**2))
+    loss = cross_entropy(
+        model.decision_function(X), np.searchsorted(model.classes_, y)
+    )
+    return float(loss + alpha / 2 * np.sum(model.coef_**2))
 
 
 def _blas_text() -> str:
@@ -110,13 +110,13 @@ def _run_library(
         gap = (objective(model, X_train, y_train, alpha) - f_star) / f_star
         if gap <= TARGET_GAP:
             break
+    # the first timed fit also tells which solver ran
     reports: list[SolveReport] = []
     with observe_solves(reports.append):
-        _quiet_fit(make(tol), X_train, y_train)
+        times = [_quiet_fit(make(tol), X_train, y_train)]
     solver = reports[-1].solver if reports else model.solver
-    seconds = statistics.median(
-        _quiet_fit(make(tol), X_train, y_train) for _ in range(REPEATS)
-    )
+    times += [_quiet_fit(make(tol), X_train, y_train) for _ in range(REPEATS - 1)]
+    seconds = statistics.median(times)
     return {
         "model": name,
         "solver": solver,

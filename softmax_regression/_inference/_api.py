@@ -1,8 +1,8 @@
 """``inference``: standard errors, tests and fit statistics of a fitted
 softmax regression, computed from the training data after the fit.
 
-The steps: validate (:mod:`._inputs`), one pass over X for the
-probabilities, log-likelihood and gradient (:mod:`._passes`), the map to
+The steps: validate (:mod:`._inputs`), one pass over X of the loss for
+the log-likelihood, gradient and information (:mod:`._passes`), the map to
 the reported parameters (:mod:`._parameterisation`), the gauge-fixed
 information matrix solved by Cholesky or conjugate gradients
 (:mod:`._solve`), the sandwich when asked for, and the warnings.
@@ -64,15 +64,13 @@ def _null_loglik(problem: InferenceProblem) -> float:
     return float(np.sum(xlogy(totals, totals / totals.sum())))
 
 
-def _solve(problem, passes, penalty, N, scales, B, max_memory) -> Solution:
-    """``A^{-1} B`` for ``A = I + diag(penalty) + N C N^T``."""
+def _check_memory(problem: InferenceProblem, max_memory: float) -> bool:
+    """Whether the full information matrix fits in ``max_memory``; raise
+    when it does not and no subset of the features is asked for."""
     n_params = problem.layout.n_params
     needed = dense_bytes(n_params)
     if needed <= max_memory:
-        A = passes.information()
-        A[np.diag_indices_from(A)] += penalty
-        A += (N * scales) @ N.T
-        return solve_dense(A, B)
+        return True
     if not problem.subset:
         raise ValueError(
             f"The full covariance of {n_params:,} parameters needs about "
@@ -81,6 +79,16 @@ def _solve(problem, passes, penalty, N, scales, B, max_memory) -> Solution:
             "errors of a few features (computed by conjugate gradients, without "
             "the full matrix), or raise max_memory."
         )
+    return False
+
+
+def _solve(passes, full, penalty, N, scales, B) -> Solution:
+    """``A^{-1} B`` for ``A = I + diag(penalty) + N C N^T``."""
+    if full:
+        A = passes.information()
+        A[np.diag_indices_from(A)] += penalty
+        A += (N * scales) @ N.T
+        return solve_dense(A, B)
 
     def matmat(V: NDArray) -> NDArray:
         return (
@@ -120,7 +128,7 @@ def _check_solution(problem, passes, solution, step, se, notes) -> None:
     """Warn about separation, near-singular information, a fit away from
     the optimum and unconverged conjugate gradients."""
     penalised = bool(problem.penalised.all())
-    if passes.separated and not penalised:
+    if not penalised and passes.separated:
         _warn(
             "The model separates the classes completely on these data: the "
             "maximum likelihood estimate does not exist (the coefficients grow "
@@ -307,7 +315,10 @@ def inference(
     )
     layout = problem.layout
     theta = problem.theta
-    passes = DataPasses(problem.X, problem.target, problem.weight, layout, theta)
+    full = _check_memory(problem, max_memory)
+    passes = DataPasses(
+        problem.X, problem.target, problem.weight, layout, theta, full=full
+    )
     n_obs = problem.n_obs
     penalty = np.zeros(layout.n_params)
     penalty[: layout.n_coef] = np.tile(
@@ -321,7 +332,7 @@ def inference(
     scales = Parameterisation.gauge_scales(N, passes.diagonal + penalty)
     gradient = passes.gradient - penalty * theta  # of the log posterior
     B = np.column_stack([L.T, gradient])
-    solution = _solve(problem, passes, penalty, N, scales, B, max_memory)
+    solution = _solve(passes, full, penalty, N, scales, B)
     solved, step = solution.X[:, :-1], L @ solution.X[:, -1]
     cov = L @ solved
     cov = (cov + cov.T) / 2.0

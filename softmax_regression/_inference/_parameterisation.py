@@ -71,16 +71,6 @@ class Parameterisation:
             self.rows.shape[0], self.features.shape[0], layout.fit_intercept
         )
 
-    def _columns(self) -> list[tuple[int, bool]]:
-        """The model's columns: ``(feature index or -1 for the intercept,
-        whether its shift is unidentified)``."""
-        columns = [
-            (int(f), not self.penalised[f]) for f in range(self.layout.n_features)
-        ]
-        if self.layout.fit_intercept:
-            columns.append((-1, True))
-        return columns
-
     def _flat(self, k: int, column: int) -> int:
         """Position of class ``k``'s parameter of ``column`` in the flat
         vector (``-1``: the intercept)."""
@@ -93,7 +83,6 @@ class Parameterisation:
         the coefficients of the reported rows and features row-major, then
         the rows' intercepts."""
         layout = self.layout
-        gauged = dict(self._columns())
         n_classes = layout.n_classes
         columns = [int(f) for f in self.features]
         if layout.fit_intercept:
@@ -110,7 +99,7 @@ class Parameterisation:
                 L[out, self._flat(int(k), column)] += 1.0
                 if self.reference is not None:
                     L[out, self._flat(self.reference, column)] -= 1.0
-                elif gauged[column]:
+                elif column < 0 or not self.penalised[column]:
                     L[out, [self._flat(int(c), column) for c in all_classes]] -= (
                         1.0 / n_classes
                     )
@@ -118,14 +107,12 @@ class Parameterisation:
 
     def null_directions(self) -> NDArray:
         """Orthonormal columns spanning the unidentified shifts,
-        ``(n_params, n_null)``."""
-        gauged = [column for column, free in self._columns() if free]
-        N = np.zeros((self.layout.n_params, len(gauged)))
-        scale = 1.0 / np.sqrt(self.layout.n_classes)
-        for j, column in enumerate(gauged):
-            for k in range(self.layout.n_classes):
-                N[self._flat(k, column), j] = scale
-        return N
+        ``(n_params, n_null)``: the layout's shift directions (one per
+        feature, then the intercepts') of the unpenalised features and of
+        the intercepts."""
+        intercepts = np.ones(int(self.layout.fit_intercept), dtype=bool)
+        unidentified = np.r_[~self.penalised, intercepts]
+        return self.layout.shift_directions()[:, unidentified]
 
     @staticmethod
     def gauge_scales(N: NDArray, diagonal: NDArray) -> NDArray:

@@ -18,10 +18,11 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.optimize import linprog
 
-#: Problems beyond this many constraint-by-variable entries are not checked
-#: (HiGHS takes about 6 s for 3e7: 32,000 constraints x 185 variables).
+#: Problems beyond this many constraint-by-variable entries are not checked:
+#: the programme's time grows with its size (about 7 s on pendigits at
+#: alpha=0, size 1.0e7; benchmarks/results_inference.md).
 MAX_LP_SIZE = 5e7
-#: Problems up to this size are always checked (well under 0.1 s).
+#: Problems up to this size are always checked (small programmes).
 ALWAYS_LP_SIZE = 1e5
 
 

@@ -24,12 +24,13 @@ except ImportError:  # pragma: no cover - a scipy that moved them
 # within about this many bytes, which keeps the block in cache between the
 # two products that read it (X_b W^T and G^T X_b), but never fewer than
 # MIN_BLOCK_ROWS rows: on wide data a 1 MiB block is a thin product that
-# runs far below the BLAS's speed.  One loss-and-gradient pass (median of 9,
-# 2026-11-30) on Fashion-MNIST (784 features, 163 rows a MiB) took 133.7 ms
-# on one thread and 86.2 ms on two with a floor of 64 rows, 103.7 and 54.2
-# ms with 1024; the 200,000 x 100 synthetic set (1092 rows a MiB), a
-# 20,000 x 50 one and pendigits are unchanged.  The blocks do not depend on
-# the thread count, so fits with different n_jobs sum in the same blocks.
+# runs far below the BLAS's speed.  One loss-and-gradient pass on
+# Fashion-MNIST (784 features, 163 rows a MiB) took 154.7 ms on one thread
+# and 101.3 ms on two with a floor of 64 rows, 112.1 and 63.9 ms with 1024;
+# the 200,000 x 100 synthetic set (1092 rows a MiB), a 20,000 x 50 one,
+# pendigits and digits are unchanged (benchmarks/results_blocks.md).  The
+# blocks do not depend on the thread count, so fits with different n_jobs
+# sum in the same blocks.
 BLOCK_BYTES = 1 << 20
 MIN_BLOCK_ROWS = 1024
 # Rows of a matrix copied per tile when transposing it (see transposed).

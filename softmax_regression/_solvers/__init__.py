@@ -66,11 +66,10 @@ _CHOLESKY_MAX_PARAMS = 300
 _CHOLESKY_MAX_COST = 5e9
 # On few parameters the full Hessian still loses to Newton-CG when the
 # features are well conditioned: CG then needs a handful of products per
-# step.  Measured (BLAS one thread, time to a 1e-6 gap, 2026-11-30): a
-# standard Gaussian 20,000 x 50, 5 classes (scaled condition 1.19)
-# newton-cg 0.048 s vs newton-cholesky 0.256 s; 50,000 x 20, 10 classes
-# (1.08) 0.129 vs 0.253 s; standardised pendigits (162) 0.104 vs 0.053 s;
-# the same Gaussian with raw scales and offsets (6e8) 44 s vs 0.26 s.
+# step.  Time to a 1e-6 gap (benchmarks/results_auto.md): a standard
+# Gaussian 20,000 x 50, 5 classes (scaled condition 1.19) newton-cg
+# 0.144 s vs newton-cholesky 0.357 s; the same data with raw scales and
+# offsets (6.2e8) 24.5 s vs 0.424 s; raw pendigits (2506) 0.825 vs 0.207 s.
 # Below this condition number (of the diagonally scaled second-moment
 # matrix, see _loss.scaled_gram_condition) "auto" takes Newton-CG.
 _WELL_CONDITIONED = 10.0

@@ -25,12 +25,13 @@ polynomial-decay average of Shamir and Zhang (2013, "Stochastic gradient
 descent for non-smooth optimization"), ``a_t = a_{t-1} + (w_t - a_{t-1})
 (eta + 1) / (t + eta)`` with ``eta = 3``: it forgets the first iterates
 (those far from the optimum, which a uniform mean keeps for long) and
-converges at the optimal rate for a strongly convex objective.  Measured
-(2026-11-30, Adam at 1e-2): 300 epochs of ``partial_fit`` on standardised
-wine (6 batches an epoch, alpha=1e-2) end within 0.0015 of the batch
-optimum's probabilities (0.031 with the uniform mean, 0.015 without
+converges at the optimal rate for a strongly convex objective.  With Adam
+at 1e-2, 300 epochs of ``partial_fit`` on standardised wine (6 batches an
+epoch, alpha=1e-2) end within 0.0013-0.0015 of the batch optimum's
+probabilities (0.031-0.033 with the uniform mean, 0.010-0.015 without
 averaging), and one pass over Fashion-MNIST in batches of 1,000 within
-0.8 points of the batch fit's accuracy (1.0 uniform, 2.7 without).
+0.73-0.91 points of the batch fit's accuracy (1.6-1.9 uniform, 1.9-3.8
+without); benchmarks/results_sgd_defaults.md, seeds 0-2.
 """
 
 from __future__ import annotations

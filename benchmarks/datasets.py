@@ -61,8 +61,8 @@ def load_pendigits():
 
 def load_fashion_mnist():
     """Fashion-MNIST (train): 60000 x 784 pixels scaled to [0, 1]."""
-    X, y = datasets.fetch_fashion_mnist("train")
-    return X.astype(np.float64), y.astype(np.int64)
+    X, y = datasets.fetch_fashion_mnist("train", dtype=np.float64)
+    return X, y.astype(np.int64)
 
 
 def load_synthetic(

@@ -160,3 +160,12 @@ def test_in_ci_a_test_without_its_data_fails(monkeypatch):
 def test_ci_requires_the_data():
     ci = (Path(__file__).parents[1] / ".ci" / "run").read_text()
     assert f"export {REQUIRE_DATA}=1" in ci
+
+
+def test_fashion_mnist_in_another_dtype(nowhere):
+    _tiny_fashion(nowhere / "cache" / "softmax_regression" / "fashion-mnist", n=2)
+    X, _ = datasets.fetch_fashion_mnist(
+        "test", dtype=np.float64, data_home=nowhere / "cache",
+        download_if_missing=False,
+    )  # fmt: skip
+    assert X.dtype == np.float64 and X.shape == (2, 784)

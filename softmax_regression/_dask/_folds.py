@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from sklearn.model_selection import StratifiedKFold, check_cv
 
 from ._data import DaskData
-from ._reduce import compute
+from ._reduce import compute, persist
 
 
 @dataclass
@@ -89,7 +89,8 @@ def _test_fold_ids(splitter: StratifiedKFold, data: DaskData):
         bounds=bounds,
         dtype=np.int32,
     )
-    return ids.persist()
+    (ids,) = persist(ids)
+    return ids
 
 
 def _stratified_allocation(labels, n_splits: int) -> NDArray[np.intp]:

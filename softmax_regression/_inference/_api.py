@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import xlogy
 
+from .._validation import class_totals
 from ._inputs import InferenceProblem, check_inputs
 from ._parameterisation import Parameterisation
 from ._passes import DataPasses
@@ -58,7 +59,7 @@ def _null_loglik(problem: InferenceProblem) -> float:
     """Log-likelihood of the intercept-only model (uniform without
     intercepts)."""
     n_classes = problem.classes.shape[0]
-    totals = np.bincount(problem.target, weights=problem.weight, minlength=n_classes)
+    totals = class_totals(problem.target, problem.weight, n_classes)
     if not problem.fit_intercept:
         return -problem.n_obs * float(np.log(n_classes))
     return float(np.sum(xlogy(totals, totals / totals.sum())))

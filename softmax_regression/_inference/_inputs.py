@@ -300,8 +300,6 @@ def check_inputs(
         if subset
         else np.arange(X.shape[1], dtype=np.intp)
     )
-    if sp.issparse(X) and X.format not in ACCEPT_SPARSE:  # pragma: no cover
-        X = X.tocsr()
     return InferenceProblem(
         X=X,
         target=target,

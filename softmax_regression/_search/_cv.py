@@ -15,7 +15,6 @@ from sklearn.utils.validation import (
     _check_feature_names,
     check_array,
     check_is_fitted,
-    validate_data,
 )
 
 from .._dask import dask_solver, is_dask_collection
@@ -24,13 +23,11 @@ from .._fitting import FitConfig, all_or_nothing
 from .._loss import ParameterLayout
 from .._penalty import PENALTY_OPTIONS
 from .._validation import (
-    ACCEPT_SPARSE,
-    FLOAT_DTYPES,
-    check_numeric_features,
     check_weighted_classes,
     encode_labels,
     is_probability_target,
     sample_weights,
+    validate_X_y,
 )
 from ._dask_search import DaskSearch
 from ._path import PathProblem, check_alphas, default_alphas, solve_path
@@ -411,10 +408,7 @@ n_classes)
             _check_feature_names(self, search.data.meta, reset=True)
             n_features = search.data.X.shape[1]
         else:
-            check_numeric_features(X)
-            X, y = validate_data(
-                self, X, y, accept_sparse=ACCEPT_SPARSE, dtype=FLOAT_DTYPES
-            )
+            X, y = validate_X_y(self, X, y, reset=True)
             search = _InMemorySearch(self.cv, self.class_weight, X, y, sample_weight)
             n_features = self.n_features_in_
         alphas = np.array(

@@ -33,7 +33,6 @@ from .._solvers import SOLVER_OPTIONS
 from .._validation import (
     ACCEPT_SPARSE,
     FLOAT_DTYPES,
-    check_penalty_factor,
     check_weighted_classes,
     class_totals,
     encode_labels,
@@ -261,7 +260,7 @@ def max_gradient_at_null(config: FitConfig, problem: PathProblem) -> float:
     """
     objective = problem.objective(config)
     layout = objective.layout
-    factor = check_penalty_factor(config.penalty_factor, layout.n_features)
+    factor = objective.penalty.factor  # checked when the penalty was made
     if factor is not None and np.any(factor == 0):
         w = _unpenalised_fit(config, problem, factor == 0)
     else:
@@ -278,16 +277,10 @@ def _unpenalised_fit(config: FitConfig, problem, free: NDArray[np.bool_]):
     """The flat solution with only the ``free`` (unpenalised) features'
     coefficients and the intercepts fitted, the others held at 0 (bounds
     of 0 on them), unpenalised."""
-    lower = np.where(free, -np.inf, 0.0)
-    upper = np.where(free, np.inf, 0.0)
-    if config.lower_bound is not None or config.upper_bound is not None:
-        n_classes = problem.classes.shape[0]
-        bounds = check_bounds(
-            config.lower_bound, config.upper_bound, n_classes, len(free)
-        )
-        if bounds is not None:
-            lower = np.where(free, bounds[0], 0.0)
-            upper = np.where(free, bounds[1], 0.0)
+    n_classes = problem.classes.shape[0]
+    bounds = check_bounds(config.lower_bound, config.upper_bound, n_classes, len(free))
+    lower, upper = (-np.inf, np.inf) if bounds is None else bounds
+    lower, upper = np.where(free, lower, 0.0), np.where(free, upper, 0.0)
     null = replace(
         config.at(0.0),
         penalty_factor=None,

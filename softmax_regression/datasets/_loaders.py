@@ -76,6 +76,7 @@ def fetch_fashion_mnist(
     split: str = "train",
     *,
     n_samples: int | None = None,
+    dtype=np.float32,
     data_home: str | os.PathLike | None = None,
     download_if_missing: bool = True,
 ) -> tuple[NDArray, NDArray]:
@@ -92,6 +93,8 @@ def fetch_fashion_mnist(
     split : {"train", "test"}, default="train"
     n_samples : int, default=None
         Read only the first ``n_samples`` images (all by default).
+    dtype : numpy dtype, default=np.float32
+        The pixels' dtype (scaled in it, without an intermediate copy).
     data_home : str or path-like, default=None
         scikit-learn's data home, whose ``softmax_regression`` folder is the
         download cache.
@@ -101,8 +104,8 @@ def fetch_fashion_mnist(
 
     Returns
     -------
-    X : ndarray of shape (n_samples, 784), float32
-        Pixels scaled to [0, 1], one image a row.
+    X : ndarray of shape (n_samples, 784)
+        Pixels scaled to [0, 1] in ``dtype``, one image a row.
     y : ndarray of shape (n_samples,), int
         The class, 0 to 9 (T-shirt/top, Trouser, Pullover, Dress, Coat,
         Sandal, Shirt, Sneaker, Bag, Ankle boot).
@@ -120,7 +123,7 @@ def fetch_fashion_mnist(
     labels = _read_idx(files["labels"], 0x801, 8, n_samples)
     n = labels.shape[0]
     images = _read_idx(files["images"], 0x803, 16, n * 784)
-    X = images.reshape(n, 784).astype(np.float32)
+    X = images.reshape(n, 784).astype(dtype)
     X /= 255
     return X, labels.astype(np.intp)
 

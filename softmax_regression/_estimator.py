@@ -119,7 +119,7 @@ class SoftmaxRegression(
     fit_intercept : bool, default=True
         Whether to fit the (unpenalised) intercepts ``b``.
     solver : {"auto", "fista", "lbfgs", "newton-cg", "newton-cholesky", \
-            "prox-newton", "sgd"}, default="auto"
+            "prox-newton", "sgd", "subsampled-newton"}, default="auto"
         Optimisation algorithm, all minimising the same objective:
 
         - ``"fista"``: accelerated proximal gradient with backtracking and
@@ -133,6 +133,12 @@ class SoftmaxRegression(
         - ``"lbfgs"``: scipy's L-BFGS-B on the fused loss-and-gradient kernel;
         - ``"newton-cg"``: truncated Newton, conjugate gradients on
           Hessian-vector products with a diagonal preconditioner;
+        - ``"subsampled-newton"``: Newton-CG whose Hessian-vector products
+          run on a sample of the rows, drawn afresh at every Newton step
+          (10% to begin with, growing when the sampled model mispredicts
+          the decrease); the objective and gradient use every row, so it
+          stops at the same optimum; for many rows (tens of thousands);
+          deterministic (a fixed seed);
         - ``"newton-cholesky"``: Newton with the full Hessian, for few
           parameters (``n_classes * (n_features + 1)`` up to a few
           hundred); insensitive to feature scaling;
@@ -142,9 +148,12 @@ class SoftmaxRegression(
           approaches the optimum only as closely as the learning-rate
           schedule allows;
         - ``"auto"``: up to 300 parameters (and a cheap Hessian)
-          ``"newton-cholesky"``, or ``"prox-newton"`` when ``l1_ratio > 0``;
-          beyond, ``"newton-cg"``, or ``"fista"`` when ``l1_ratio > 0``; the
-          choice is kept in the private attribute ``_solver``.
+          ``"newton-cholesky"``, or ``"prox-newton"`` when ``l1_ratio > 0``,
+          unless the features are well conditioned; otherwise, from 20,000
+          rows ``"subsampled-newton"``, below ``"newton-cg"``, or
+          ``"fista"`` when ``l1_ratio > 0``; with bounds ``"lbfgs"`` for
+          the Newton-CG ones.  The choice is kept in the private attribute
+          ``_solver``.
     tol : float, default=1e-4
         Stop when the largest absolute entry of the objective's gradient
         (for ``l1_ratio > 0``: of its minimal-norm subgradient) is at most

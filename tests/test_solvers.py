@@ -119,7 +119,8 @@ def test_auto_resolves_by_shape_and_conditioning_into_a_private_attribute():
     assert small.solver == "auto" and small._solver == "newton-cholesky"
     centred = SoftmaxRegression().fit(uncentred - 100.0, np.arange(50) % 3)
     assert centred._solver == "newton-cg"
-    assert select_solver(60_000, 784, 10) == "newton-cg"
+    assert select_solver(60_000, 784, 10) == "subsampled-newton"
+    assert select_solver(11_314, 784, 10) == "newton-cg"
     assert select_solver(7_494, 16, 10) == "newton-cholesky"
 
 

@@ -175,7 +175,7 @@ class SoftmaxRegressionCV(SoftmaxRegression):
     fit_intercept : bool, default=True
         Whether to fit the (unpenalised) intercepts.
     solver : {"auto", "fista", "lbfgs", "newton-cg", "newton-cholesky", \
-            "prox-newton", "sgd"}, default="auto"
+            "prox-newton", "sgd", "subsampled-newton"}, default="auto"
         As in :class:`SoftmaxRegression`.
     tol : float, default=1e-4
         Stopping tolerance of every fit, as in :class:`SoftmaxRegression`.

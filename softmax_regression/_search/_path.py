@@ -444,7 +444,7 @@ def softmax_regression_path(
     fit_intercept : bool, default=True
         Whether to fit the (unpenalised) intercepts.
     solver : {"auto", "fista", "lbfgs", "newton-cg", "newton-cholesky", \
-            "prox-newton", "sgd"}, default="auto"
+            "prox-newton", "sgd", "subsampled-newton"}, default="auto"
         As in :class:`SoftmaxRegression`; ``"auto"`` is resolved per point.
     tol : float, default=1e-4
         Stopping tolerance of each solve, as in :class:`SoftmaxRegression`.

@@ -25,7 +25,15 @@ from types import ModuleType
 from .._loss import MultinomialLoss
 from .._objective import objective_offers
 from .._penalty import Penalty, make_penalty
-from . import _fista, _lbfgs, _newton_cg, _newton_cholesky, _prox_newton, _sgd
+from . import (
+    _fista,
+    _lbfgs,
+    _newton_cg,
+    _newton_cholesky,
+    _prox_newton,
+    _sgd,
+    _subsampled_newton,
+)
 from ._result import SolverResult
 
 SOLVERS: dict[str, ModuleType] = {
@@ -35,6 +43,7 @@ SOLVERS: dict[str, ModuleType] = {
     "newton-cholesky": _newton_cholesky,
     "prox-newton": _prox_newton,
     "sgd": _sgd,
+    "subsampled-newton": _subsampled_newton,
 }
 
 #: The solvers that converge to the optimum itself (``"sgd"`` only
@@ -100,6 +109,9 @@ def _auto_candidates(
     # lbfgs (L-BFGS-B) last: where bounds rule out newton-cg.
     if small:
         return ("newton-cholesky", "newton-cg", "lbfgs")
+    if n_samples >= _subsampled_newton.MIN_ROWS_TO_SAMPLE:
+        # Where take() is not offered (Dask), newton-cg.
+        return ("subsampled-newton", "newton-cg", "lbfgs")
     return ("newton-cg", "lbfgs")
 
 
@@ -191,10 +203,11 @@ def resolve_solver(
         A key of :data:`SOLVERS`.  ``"auto"`` means, when the full Hessian
         is cheap to build and factor (up to 300 parameters) and the
         features are not well conditioned, ``"newton-cholesky"``
-        (``"prox-newton"`` for a non-smooth penalty),
-        otherwise ``"newton-cg"`` (``"fista"``), or the next of these the
+        (``"prox-newton"`` for a non-smooth penalty); otherwise, from
+        20,000 rows, ``"subsampled-newton"``, and below, ``"newton-cg"``
+        (``"fista"`` for a non-smooth penalty); or the next of these the
         objective can serve (on Dask, ``"newton-cg"``; with bounds,
-        ``"lbfgs"`` instead of ``"newton-cg"``).
+        ``"lbfgs"`` instead of either Newton-CG).
 
     Raises
     ------

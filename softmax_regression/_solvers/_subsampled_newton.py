@@ -1,0 +1,152 @@
+"""Sub-sampled Newton-CG: exact gradients, Hessian products on a row sample.
+
+Newton-CG (:mod:`._newton_cg`) spends nearly all of its passes over X on
+Hessian-vector products.  This solver computes the objective and its
+gradient on every row, so it stops at the same optimum under the same rule
+(``max |grad| <= tol``), but builds each Newton step's curvature from a
+sample of the rows, drawn afresh at every step (Byrd, Chin, Neveitt and
+Nocedal 2011, "On the use of stochastic Hessian information in optimization
+methods for machine learning"; Roosta-Khorasani and Mahoney 2016,
+"Sub-sampled Newton methods"):
+
+* the sampled rows are copied once per step (at most ``_MAX_FRACTION`` of
+  X to begin with), so each conjugate-gradient product is a pass over the
+  copy, not over X; the Jacobi preconditioner comes from the same sample;
+* the inner solve stops at Newton-CG's forcing term, uncapped: with a
+  fresh sample at every step the errors of successive steps do not add up;
+* the sample adapts: after each step the decrease the sampled quadratic
+  model predicted is compared with the decrease the line search measured;
+  when they disagree by more than ``_TRUST`` (or the full step was not
+  accepted), the sample doubles.  Once it would hold half the rows, the
+  solver is Newton-CG on all of them.
+
+An accepted full step costs one pass over X (value, gradient) plus the
+products on the sample; the model check is one more product on it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._newton import run_newton
+from ._newton_cg import preconditioned_cg
+from ._result import IterationCallback, SolverResult
+
+#: What this solver needs of the objective: exact values and gradients on
+#: every row, and the objective of a subset of them (``take``).
+NEEDS = frozenset(
+    {"value", "value_and_grad", "gradient_hessp", "take", "unconstrained"}
+)
+
+#: The first sample's share of the rows ...
+_MAX_FRACTION = 0.1
+#: ... and its least size: fewer rows than this estimate the curvature of
+#: K (d + 1) parameters too poorly to pay for the steps they cost.
+_MIN_ROWS = 2000
+#: The fewest rows on which sampling pays: the first sample is then at most
+#: ``_MAX_FRACTION`` of them.  ``solver="auto"`` takes this solver from here
+#: on (time to a 1e-6 gap, benchmarks/results_subsampled.md).
+MIN_ROWS_TO_SAMPLE = int(_MIN_ROWS / _MAX_FRACTION)
+#: The sampled model's predicted decrease must lie within this factor of
+#: the measured one, or the next sample is twice as large.
+_TRUST = 0.5
+
+
+class _Sampler:
+    """The row sample of the current step, and the rule that grows it."""
+
+    def __init__(self, n_samples: int, seed: int) -> None:
+        self.n_samples = n_samples
+        self.rng = np.random.default_rng(seed)
+        self.size = max(_MIN_ROWS, int(_MAX_FRACTION * n_samples))
+        self.predicted: float | None = None
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether the sample would hold half the rows or more."""
+        return 2 * self.size >= self.n_samples
+
+    def draw(self) -> NDArray[np.intp]:
+        """A fresh sample of the rows, in increasing order (X is read in
+        order, and CSR rows stay contiguous)."""
+        return np.sort(self.rng.choice(self.n_samples, self.size, replace=False))
+
+    def review(self, measured: float, full_step: bool) -> None:
+        """Grow the sample when the last step's sampled model mispredicted
+        the ``measured`` decrease or its full step was cut back."""
+        predicted, self.predicted = self.predicted, None
+        if predicted is None:
+            return
+        ratio = measured / predicted if predicted > 0 else 0.0
+        if not full_step or not _TRUST <= ratio <= 1 / _TRUST:
+            self.size = min(2 * self.size, self.n_samples)
+
+
+def solve(
+    objective,
+    w0: NDArray,
+    *,
+    tol: float,
+    max_iter: int,
+    callback: IterationCallback | None = None,
+    seed: int = 0,
+) -> SolverResult:
+    """Minimise a smooth objective by sub-sampled Newton-CG with line search.
+
+    Parameters
+    ----------
+    objective : Objective
+        Provides ``value_and_grad``, ``gradient_hessp``, ``take`` and
+        ``dtype``.
+    w0 : ndarray
+        Starting point.
+    tol : float
+        Stop when ``max |grad| <= tol`` (the gradient over every row).
+    max_iter : int
+        Maximum number of Newton (outer) iterations.
+    callback : callable, default=None
+        ``callback(n_iter, w, value, grad_max)`` after every iteration.
+    seed : int, default=0
+        Seed of the row samples: the solver is deterministic.
+
+    Returns
+    -------
+    SolverResult
+    """
+    sampler = _Sampler(objective.n_samples, seed)
+    last: dict[str, NDArray | float] = {}
+
+    def local_model(w):
+        if sampler.exhausted:
+            value, grad, diagonal, hessp = objective.gradient_hessp(w)
+            return value, grad, (w, value, diagonal, hessp)
+        value, grad = objective.value_and_grad(w)
+        return value, grad, (w, value, None, None)
+
+    def newton_step(grad, model):
+        w, value, diagonal, hessp = model
+        if last:
+            step = last["step"]
+            t = float((w - last["w"]) @ step) / float(step @ step)
+            sampler.review(float(last["value"]) - value, full_step=t > 0.75)
+        if hessp is None:
+            sample = objective.take(sampler.draw())
+            _, _, diagonal, hessp = sample.gradient_hessp(w)
+        forcing = min(0.5, float(np.sqrt(np.abs(grad).sum())))
+        step = preconditioned_cg(hessp, -grad, diagonal, forcing)
+        if not sampler.exhausted:
+            sampler.predicted = -float(grad @ step + 0.5 * step @ hessp(step))
+        last.update(w=w, step=step, value=value)
+        return step
+
+    return run_newton(
+        objective,
+        w0,
+        tol=tol,
+        max_iter=max_iter,
+        callback=callback,
+        local_model=local_model,
+        newton_step=newton_step,
+        model_at_trial=True,
+    )

@@ -1,0 +1,192 @@
+"""Sub-sampled Newton-CG: the true optimum from products on a row sample."""
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+
+from softmax_regression import SoftmaxRegression
+from softmax_regression._dask._chunk_loss import DaskMultinomialLoss
+from softmax_regression._loss import MultinomialLoss
+from softmax_regression._objective import Objective
+from softmax_regression._penalty import L2Penalty, make_penalty
+from softmax_regression._solvers import _subsampled_newton, resolve_solver
+from softmax_regression._solvers._subsampled_newton import (
+    MIN_ROWS_TO_SAMPLE,
+    _Sampler,
+)
+
+# 10,000 rows: above twice the least sample (2,000 rows), so every step
+# samples, yet small enough to fit in a fraction of a second.
+N_ROWS = 10_000
+
+
+def _problem(n=N_ROWS, d=8, k=4, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)) * rng.uniform(0.2, 3.0, size=d)
+    coef = rng.normal(size=(k, d))
+    logits = X @ coef.T + rng.gumbel(size=(n, k))
+    return X, np.argmax(logits, axis=1)
+
+
+def _recording_take(monkeypatch):
+    """Record the number of rows of every sample the solver takes."""
+    sizes = []
+    take = Objective.take
+
+    def recording(self, rows):
+        sizes.append(len(rows))
+        return take(self, rows)
+
+    monkeypatch.setattr(Objective, "take", recording)
+    return sizes
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_reaches_the_optimum_of_the_full_hessian_solver(fit_intercept, monkeypatch):
+    X, y = _problem()
+    weight = np.random.default_rng(1).uniform(0.1, 3.0, size=len(y))
+    sizes = _recording_take(monkeypatch)
+    params = dict(alpha=1e-3, tol=1e-8, fit_intercept=fit_intercept)
+    fit = SoftmaxRegression(solver="subsampled-newton", **params).fit(
+        X, y, sample_weight=weight
+    )
+    assert sizes and max(sizes) < N_ROWS  # the products ran on samples
+    reference = SoftmaxRegression(solver="newton-cholesky", **params).fit(
+        X, y, sample_weight=weight
+    )
+    assert fit.converged_
+    gap = np.max(np.abs(fit.predict_proba(X) - reference.predict_proba(X)))
+    assert gap < 1e-6
+    assert fit.objective_ == pytest.approx(reference.objective_, rel=1e-10)
+
+
+def test_soft_targets_and_sparse_rows_reach_the_optimum(monkeypatch):
+    X, y = _problem()
+    rng = np.random.default_rng(2)
+    X[rng.uniform(size=X.shape) < 0.6] = 0.0
+    targets = np.eye(4)[y] * 0.7 + rng.dirichlet(np.ones(4), size=len(y)) * 0.3
+    sizes = _recording_take(monkeypatch)
+    fit = SoftmaxRegression(solver="subsampled-newton", alpha=1e-3, tol=1e-8).fit(
+        sp.csr_matrix(X), targets
+    )
+    assert sizes and max(sizes) < N_ROWS
+    reference = SoftmaxRegression(solver="newton-cg", alpha=1e-3, tol=1e-8).fit(
+        X, targets
+    )
+    gap = np.max(np.abs(fit.predict_proba(X) - reference.predict_proba(X)))
+    assert gap < 1e-6
+
+
+def test_stops_on_the_gradient_over_every_row():
+    X, y = _problem()
+    loss = MultinomialLoss(X, y, np.ones(len(y)), 4)
+    objective = Objective(loss, L2Penalty(1e-3))
+    calls = []
+    result = _subsampled_newton.solve(
+        objective,
+        np.zeros(objective.n_params),
+        tol=1e-7,
+        max_iter=100,
+        callback=lambda *args: calls.append(args),
+    )
+    assert result.converged
+    _, grad = objective.value_and_grad(result.x)
+    assert np.max(np.abs(grad)) <= 1e-7
+    assert result.fun == objective.value(result.x)
+    assert len(calls) == result.n_iter
+    assert all(b[2] <= a[2] for a, b in itertools.pairwise(calls))
+
+
+def test_is_deterministic():
+    X, y = _problem()
+    fits = [
+        SoftmaxRegression(solver="subsampled-newton", tol=1e-6).fit(X, y)
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
+    assert fits[0].n_iter_ == fits[1].n_iter_
+
+
+def test_first_sample_is_a_tenth_of_the_rows(monkeypatch):
+    X, y = _problem(n=40_000, d=4, k=3)
+    sizes = _recording_take(monkeypatch)
+    with pytest.warns(ConvergenceWarning, match="max_iter=1"):
+        SoftmaxRegression(solver="subsampled-newton", max_iter=1).fit(X, y)
+    assert sizes == [4_000]
+
+
+def test_few_rows_run_newton_cg_on_all_of_them(monkeypatch):
+    X, y = _problem(n=3_000)
+    sizes = _recording_take(monkeypatch)
+    fit = SoftmaxRegression(solver="subsampled-newton", tol=1e-8).fit(X, y)
+    reference = SoftmaxRegression(solver="newton-cg", tol=1e-8).fit(X, y)
+    assert sizes == []
+    np.testing.assert_allclose(fit.coef_, reference.coef_, atol=1e-9)
+
+
+def test_sampler_draws_distinct_sorted_rows():
+    sampler = _Sampler(50_000, seed=0)
+    first, second = sampler.draw(), sampler.draw()
+    for rows in (first, second):
+        assert rows.shape == (5_000,)
+        assert np.all(np.diff(rows) > 0) and rows[-1] < 50_000
+    assert not np.array_equal(first, second)  # drawn afresh
+
+
+@pytest.mark.parametrize(
+    ("measured", "full_step", "grows"),
+    [
+        (1.0, True, False),  # the model predicted the decrease
+        (0.6, True, False),  # within a factor 2
+        (1.9, True, False),
+        (0.4, True, True),  # it overestimated the decrease
+        (2.5, True, True),  # it underestimated it
+        (1.0, False, True),  # its full step was cut back
+    ],
+)
+def test_sample_doubles_when_the_model_mispredicts(measured, full_step, grows):
+    sampler = _Sampler(100_000, seed=0)
+    sampler.predicted = 1.0
+    sampler.review(measured, full_step)
+    assert sampler.size == (20_000 if grows else 10_000)
+    assert sampler.predicted is None
+
+
+def test_sample_grows_to_every_row_and_no_further():
+    sampler = _Sampler(30_000, seed=0)
+    assert not sampler.exhausted
+    for _ in range(5):
+        sampler.predicted = 1.0
+        sampler.review(0.0, True)
+    assert sampler.size == 30_000 and sampler.exhausted
+
+
+def test_auto_takes_it_from_the_rows_where_sampling_pays():
+    penalty = make_penalty("l2", 1e-4, 0.0, 10)
+    shape = dict(n_features=784, n_classes=10)
+    many = MIN_ROWS_TO_SAMPLE
+    auto = resolve_solver("auto", penalty, n_samples=many, **shape)
+    assert auto == "subsampled-newton"
+    fewer = resolve_solver("auto", penalty, n_samples=many - 1, **shape)
+    assert fewer == "newton-cg"
+    # Dask offers no subset of the rows; bounds rule out Newton-CG.
+    dask = DaskMultinomialLoss.OFFERS
+    assert (
+        resolve_solver("auto", penalty, n_samples=many, loss_offers=dask, **shape)
+        == "newton-cg"
+    )
+    assert (
+        resolve_solver("auto", penalty, n_samples=many, bounded=True, **shape)
+        == "lbfgs"
+    )
+
+
+def test_refuses_bounds_and_l1_with_the_fix():
+    X, y = _problem(n=200)
+    with pytest.raises(ValueError, match="lower_bound and upper_bound"):
+        SoftmaxRegression(solver="subsampled-newton", lower_bound=0).fit(X, y)
+    with pytest.raises(ValueError, match="prox-newton"):
+        SoftmaxRegression(solver="subsampled-newton", l1_ratio=0.5).fit(X, y)

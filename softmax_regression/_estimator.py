@@ -134,10 +134,11 @@ class SoftmaxRegression(
         - ``"newton-cg"``: truncated Newton, conjugate gradients on
           Hessian-vector products with a diagonal preconditioner;
         - ``"subsampled-newton"``: Newton-CG whose Hessian-vector products
-          run on a sample of the rows, drawn afresh at every Newton step
-          (10% to begin with, growing when the sampled model mispredicts
-          the decrease); the objective and gradient use every row, so it
-          stops at the same optimum; for many rows (tens of thousands);
+          run on a copy of a sample of the rows, drawn afresh at every
+          Newton step (2.5% of the rows to begin with, doubled up to 10%
+          when the sampled model mispredicts the decrease, then every
+          row); the objective and gradient use every row, so it stops at
+          the same optimum; for many rows (tens of thousands);
           deterministic (a fixed seed);
         - ``"newton-cholesky"``: Newton with the full Hessian, for few
           parameters (``n_classes * (n_features + 1)`` up to a few

@@ -18,9 +18,10 @@ from softmax_regression._solvers._subsampled_newton import (
     _Sampler,
 )
 
-# 10,000 rows: above twice the least sample (2,000 rows), so every step
-# samples, yet small enough to fit in a fraction of a second.
+# 10,000 rows: above twice the least sample (2,000 rows), so the first
+# steps sample, yet small enough to fit in a fraction of a second.
 N_ROWS = 10_000
+LEAST_SAMPLE = 2_000
 
 
 def _problem(n=N_ROWS, d=8, k=4, seed=0):
@@ -53,7 +54,7 @@ def test_reaches_the_optimum_of_the_full_hessian_solver(fit_intercept, monkeypat
     fit = SoftmaxRegression(solver="subsampled-newton", **params).fit(
         X, y, sample_weight=weight
     )
-    assert sizes and max(sizes) < N_ROWS  # the products ran on samples
+    assert sizes and max(sizes) == LEAST_SAMPLE  # the products ran on samples
     reference = SoftmaxRegression(solver="newton-cholesky", **params).fit(
         X, y, sample_weight=weight
     )
@@ -72,7 +73,7 @@ def test_soft_targets_and_sparse_rows_reach_the_optimum(monkeypatch):
     fit = SoftmaxRegression(solver="subsampled-newton", alpha=1e-3, tol=1e-8).fit(
         sp.csr_matrix(X), targets
     )
-    assert sizes and max(sizes) < N_ROWS
+    assert sizes and max(sizes) == LEAST_SAMPLE
     reference = SoftmaxRegression(solver="newton-cg", alpha=1e-3, tol=1e-8).fit(
         X, targets
     )
@@ -110,12 +111,24 @@ def test_is_deterministic():
     assert fits[0].n_iter_ == fits[1].n_iter_
 
 
-def test_first_sample_is_a_tenth_of_the_rows(monkeypatch):
-    X, y = _problem(n=40_000, d=4, k=3)
+def test_first_sample_is_a_fortieth_of_the_rows(monkeypatch):
+    X, y = _problem(n=120_000, d=4, k=3)
     sizes = _recording_take(monkeypatch)
     with pytest.warns(ConvergenceWarning, match="max_iter=1"):
         SoftmaxRegression(solver="subsampled-newton", max_iter=1).fit(X, y)
-    assert sizes == [4_000]
+    assert sizes == [3_000]
+
+
+def test_samples_never_copy_more_than_a_tenth_of_the_rows(monkeypatch):
+    X, y = _problem(n=40_000, d=30, k=6)
+    X[:200] *= 30  # a few rows dominate the curvature: samples miss them
+    sizes = _recording_take(monkeypatch)
+    fit = SoftmaxRegression(solver="subsampled-newton", tol=1e-8).fit(X, y)
+    assert sizes[0] == 2_000 and max(sizes) == 4_000  # grown, to a tenth
+    reference = SoftmaxRegression(solver="newton-cg", tol=1e-8).fit(X, y)
+    assert fit.converged_
+    gap = np.max(np.abs(fit.predict_proba(X) - reference.predict_proba(X)))
+    assert gap < 1e-6
 
 
 def test_few_rows_run_newton_cg_on_all_of_them(monkeypatch):
@@ -128,11 +141,11 @@ def test_few_rows_run_newton_cg_on_all_of_them(monkeypatch):
 
 
 def test_sampler_draws_distinct_sorted_rows():
-    sampler = _Sampler(50_000, seed=0)
+    sampler = _Sampler(200_000, seed=0)
     first, second = sampler.draw(), sampler.draw()
     for rows in (first, second):
         assert rows.shape == (5_000,)
-        assert np.all(np.diff(rows) > 0) and rows[-1] < 50_000
+        assert np.all(np.diff(rows) > 0) and rows[-1] < 200_000
     assert not np.array_equal(first, second)  # drawn afresh
 
 
@@ -148,20 +161,32 @@ def test_sampler_draws_distinct_sorted_rows():
     ],
 )
 def test_sample_doubles_when_the_model_mispredicts(measured, full_step, grows):
-    sampler = _Sampler(100_000, seed=0)
+    sampler = _Sampler(200_000, seed=0)
     sampler.predicted = 1.0
     sampler.review(measured, full_step)
-    assert sampler.size == (20_000 if grows else 10_000)
+    assert sampler.size == (10_000 if grows else 5_000)
     assert sampler.predicted is None
 
 
-def test_sample_grows_to_every_row_and_no_further():
-    sampler = _Sampler(30_000, seed=0)
-    assert not sampler.exhausted
-    for _ in range(5):
+@pytest.mark.parametrize(
+    ("n_samples", "sizes"),
+    [
+        (200_000, [5_000, 10_000, 20_000]),  # up to a tenth of the rows
+        (40_000, [2_000, 4_000]),  # from the least sample
+        (10_000, [2_000]),  # above a tenth: the least sample only
+        (3_999, []),  # below twice the least sample: never sampled
+    ],
+)
+def test_sample_grows_to_a_tenth_of_the_rows_then_every_row_is_used(
+    n_samples, sizes
+):
+    sampler = _Sampler(n_samples, seed=0)
+    drawn = []
+    while not sampler.exhausted:
+        drawn.append(sampler.size)
         sampler.predicted = 1.0
         sampler.review(0.0, True)
-    assert sampler.size == 30_000 and sampler.exhausted
+    assert drawn == sizes
 
 
 def test_auto_takes_it_from_the_rows_where_sampling_pays():

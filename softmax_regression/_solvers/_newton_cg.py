@@ -82,6 +82,12 @@ def preconditioned_cg(hessp, rhs: NDArray, diagonal: NDArray, rtol: float) -> ND
     return x
 
 
+def forcing_term(grad: NDArray) -> float:
+    """The inner solve's relative residual, ``min(0.5, sqrt(||g||_1))``
+    (see the module docstring)."""
+    return min(0.5, float(np.sqrt(np.abs(grad).sum())))
+
+
 def solve(
     objective,
     w0: NDArray,
@@ -116,8 +122,7 @@ def solve(
 
     def newton_step(grad, model):
         diagonal, hessp = model
-        forcing = min(0.5, float(np.sqrt(np.abs(grad).sum())))
-        return preconditioned_cg(hessp, -grad, diagonal, forcing)
+        return preconditioned_cg(hessp, -grad, diagonal, forcing_term(grad))
 
     return run_newton(
         objective,

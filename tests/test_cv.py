@@ -1,9 +1,12 @@
 """SoftmaxRegressionCV: the search GridSearchCV would do, along warm paths."""
 
+import warnings
+
 import numpy as np
 import pytest
 from _datasets import load_wine_data
 from joblib import parallel_config
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, get_scorer
 from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
 
@@ -245,3 +248,15 @@ def test_bad_alphas_are_rejected(wine_scaled):
         SoftmaxRegressionCV(alphas=[0.1, -1.0]).fit(X, y)
     with pytest.raises(ValueError, match="'alphas' parameter"):
         SoftmaxRegressionCV(alphas=0).fit(X, y)
+
+
+def test_refit_at_alpha_zero_warns_when_it_separates(iris):
+    X, y = iris
+    separable = (y == y[0]).astype(int)  # setosa against the rest
+    search = SoftmaxRegressionCV(alphas=[0.0], cv=3, tol=1e-6)
+    with pytest.warns(ConvergenceWarning, match="separates the training data"):
+        search.fit(X, separable)
+    penalised = SoftmaxRegressionCV(alphas=[1e-2], cv=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        penalised.fit(X, separable)

@@ -19,7 +19,7 @@ from sklearn.utils.validation import (
 
 from .._dask import dask_solver, is_dask_collection
 from .._estimator import SoftmaxRegression
-from .._fitting import FitConfig, all_or_nothing
+from .._fitting import FitConfig, all_or_nothing, warn_if_separated
 from .._loss import ParameterLayout
 from .._penalty import PENALTY_OPTIONS
 from .._validation import (
@@ -517,6 +517,9 @@ n_classes)
             coef, intercept = path.coefs[0], path.intercepts[0]
             n_iter, converged = int(path.n_iters[0]), bool(path.converged[0])
             objective = float(path.objectives[0])
+            if config.alpha == 0:  # as SoftmaxRegression(alpha=0).fit warns
+                solution = layout.pack(coef, intercept)
+                warn_if_separated(config, problem.objective(config), solution)
         else:
             objective = problem.objective(config).value(start)
         return {

@@ -215,3 +215,58 @@ def test_refuses_bounds_and_l1_with_the_fix():
         SoftmaxRegression(solver="subsampled-newton", lower_bound=0).fit(X, y)
     with pytest.raises(ValueError, match="prox-newton"):
         SoftmaxRegression(solver="subsampled-newton", l1_ratio=0.5).fit(X, y)
+
+
+def test_threads_and_penalty_factors_on_samples(monkeypatch):
+    X, y = _problem()
+    factor = np.linspace(0.0, 2.0, X.shape[1])
+    params = dict(alpha=1e-2, tol=1e-8, penalty_factor=factor)
+    sizes = _recording_take(monkeypatch)
+    fit = SoftmaxRegression(solver="subsampled-newton", n_jobs=2, **params)
+    fit.fit(X, y)
+    assert sizes and max(sizes) == LEAST_SAMPLE
+    reference = SoftmaxRegression(solver="newton-cholesky", **params).fit(X, y)
+    gap = np.max(np.abs(fit.predict_proba(X) - reference.predict_proba(X)))
+    assert gap < 1e-6
+
+
+def test_every_row_decides_a_stop_at_working_precision(monkeypatch):
+    # float32 data: the loop stops when a step's predicted decrease is below
+    # F's rounding; that prediction must not come from a sample.
+    X, y = _problem()
+    loss = MultinomialLoss(X.astype(np.float32), y, np.ones(len(y)), 4)
+    penalty = make_penalty("l2", 1e-2, 0.0, 4, np.linspace(0.0, 2.0, X.shape[1]))
+    objective = Objective(loss, penalty)
+    full_models = []
+    gradient_hessp = Objective.gradient_hessp
+
+    def recording(self, w):
+        if self.n_samples == N_ROWS:
+            full_models.append(w)
+        return gradient_hessp(self, w)
+
+    monkeypatch.setattr(Objective, "gradient_hessp", recording)
+    result = _subsampled_newton.solve(
+        objective, np.zeros(objective.n_params), tol=1e-9, max_iter=100
+    )
+    assert result.converged
+    assert result.message == "predicted decrease below working precision"
+    assert len(full_models) == 1
+    np.testing.assert_array_equal(full_models[0], result.x)
+
+
+def test_path_and_cv_run_it(monkeypatch):
+    from softmax_regression import SoftmaxRegressionCV, softmax_regression_path
+
+    X, y = _problem()
+    sizes = _recording_take(monkeypatch)
+    alphas = [1e-1, 1e-2]
+    _, coefs, _ = softmax_regression_path(
+        X, y, alphas=alphas, solver="subsampled-newton", tol=1e-8
+    )[:3]
+    assert sizes
+    for alpha, coef in zip(alphas, coefs, strict=True):
+        fit = SoftmaxRegression(alpha=alpha, solver="newton-cg", tol=1e-8).fit(X, y)
+        np.testing.assert_allclose(coef, fit.coef_, atol=1e-6)
+    search = SoftmaxRegressionCV(alphas=alphas, cv=2, solver="subsampled-newton")
+    assert search.fit(X, y).score(X, y) > 0.5

@@ -23,7 +23,10 @@ methods for machine learning"; Roosta-Khorasani and Mahoney 2016,
   when they disagree by more than a factor ``1 / _TRUST`` (or the full
   step was cut back), the sample doubles.  Once it would exceed a tenth
   of the rows (or half of them, on small data), the solver is Newton-CG
-  on every row, which needs no copy.
+  on every row, which needs no copy;
+* a step whose predicted decrease is below the objective's working
+  precision (where the Newton loop stops) is computed again on every
+  row, and the solver stays there: a sample must not end the fit.
 
 An accepted full step costs one pass over X (value, gradient) plus the
 products on the sample; the model check is one more product on it.
@@ -40,7 +43,7 @@ from numpy.typing import NDArray
 
 from ._newton import run_newton
 from ._newton_cg import forcing_term, preconditioned_cg
-from ._result import IterationCallback, SolverResult
+from ._result import IterationCallback, SolverResult, below_working_precision
 
 #: What this solver needs of the objective: exact values and gradients on
 #: every row, and the objective of a subset of them (``take``).
@@ -128,6 +131,7 @@ def solve(
     SolverResult
     """
     sampler = _Sampler(objective.n_samples, seed)
+    dtype = objective.dtype
     last: dict[str, NDArray | float] = {}
 
     def local_model(w):
@@ -137,6 +141,18 @@ def solve(
         value, grad = objective.value_and_grad(w)
         return value, grad, (w, value, None, None)
 
+    def sampled_step(w, grad, value):
+        """The step of a fresh sample's model; None when the decrease it
+        predicts is below working precision, where the Newton loop would
+        stop: a sample may underestimate it, so every row decides."""
+        sample = objective.take(sampler.draw())
+        _, _, diagonal, hessp = sample.gradient_hessp(w)
+        step = preconditioned_cg(hessp, -grad, diagonal, forcing_term(grad))
+        if below_working_precision(-float(grad @ step), value, dtype):
+            return None
+        sampler.predicted = -float(grad @ step) - 0.5 * float(step @ hessp(step))
+        return step
+
     def newton_step(grad, model):
         w, value, diagonal, hessp = model
         if last:
@@ -144,14 +160,15 @@ def solve(
             step = last["step"]
             t = float((w - last["w"]) @ step) / max(float(step @ step), 1e-300)
             sampler.review(float(last["value"]) - value, full_step=t > 0.75)
-        if hessp is None and sampler.exhausted:
-            _, _, diagonal, hessp = objective.gradient_hessp(w)
-        elif hessp is None:
-            sample = objective.take(sampler.draw())
-            _, _, diagonal, hessp = sample.gradient_hessp(w)
-        step = preconditioned_cg(hessp, -grad, diagonal, forcing_term(grad))
-        if not sampler.exhausted:
-            sampler.predicted = -float(grad @ step + 0.5 * step @ hessp(step))
+        step = None
+        if hessp is None and not sampler.exhausted:
+            step = sampled_step(w, grad, value)
+            if step is None:
+                sampler.size = objective.n_samples  # every row from here on
+        if step is None:
+            if hessp is None:
+                _, _, diagonal, hessp = objective.gradient_hessp(w)
+            step = preconditioned_cg(hessp, -grad, diagonal, forcing_term(grad))
         last.update(w=w, step=step, value=value)
         return step
 

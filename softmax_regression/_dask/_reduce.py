@@ -20,8 +20,7 @@ _MISSING_DASK = (
 )
 #: Partial sums added per node of the reduction tree.
 SPLIT_EVERY = 8
-#: Seconds a scatter of the parameter vector may wait for workers (one that
-#: died mid-broadcast is otherwise waited for without end).
+#: Seconds a scatter of the parameter vector may wait for a running worker.
 SCATTER_TIMEOUT = 30
 
 
@@ -164,22 +163,25 @@ def _add_parts(*parts):
 
 
 def broadcast(vector: NDArray):
-    """``vector`` where every chunk's task can read it: scattered to all
-    workers of a distributed client, else a delayed constant."""
+    """``vector`` where every chunk's task can read it: scattered to a
+    worker of a distributed client (each other worker fetches it once, for
+    its first task that needs it), else a delayed constant.
+
+    Not ``scatter(broadcast=True)``: the scheduler then replicates the
+    vector until every worker it started with holds a copy, and loops
+    without end when one of them dies meanwhile (a full test run hung
+    there twice).  A vector lost with its worker is lost work, which the
+    solvers handle (see ``reporting_lost_work``).
+    """
     from dask import delayed
 
     client = active_client()
     if client is None:
         return delayed(vector, pure=False)
     try:
-        return client.scatter(
-            vector, broadcast=True, hash=False, timeout=SCATTER_TIMEOUT
-        )
+        return client.scatter(vector, hash=False, timeout=SCATTER_TIMEOUT)
     except Exception:
-        # A worker died during the broadcast (distributed reports it as a
-        # closed comm, as a KeyError of the scheduler's replication, or
-        # waits for it until the timeout): the broadcast only saves
-        # transfers, so let the scheduler place the vector on the live
-        # workers, whence each task fetches it.
+        # The chosen worker died as the vector reached it (a closed comm):
+        # once more, on the workers the scheduler still knows.
         with reporting_lost_work():
             return client.scatter(vector, hash=False, timeout=SCATTER_TIMEOUT)

@@ -15,11 +15,11 @@ of the total sample weight.
 
 The reduction: the parameter vector is broadcast once per evaluation
 (scattered to one worker with a ``distributed.Client``, whence the others
-fetch it; a constant of the graph otherwise), the chunks' partial sums are added by a tree reduction,
-and only vectors of ``n_params`` entries ever reach the client.  For
-Newton-CG, the probabilities of each chunk stay on its worker between the
-gradient and the Hessian-vector products that follow, so a product costs
-one pass over the chunk and no softmax, as in memory.
+fetch it; a constant of the graph otherwise), the chunks' partial sums are
+added by a tree reduction, and only vectors of ``n_params`` entries ever
+reach the client. For Newton-CG, the probabilities of each chunk stay on its
+worker between the gradient and the Hessian-vector products that follow, so
+a product costs one pass over the chunk and no softmax, as in memory.
 
 Modules, lowest layer first:
 

@@ -2,7 +2,8 @@
 
 The real data sets come from :mod:`softmax_regression.datasets`: pendigits
 ships with the package; the others are read from a local copy
-(``$SOFTMAX_REGRESSION_DATA`` or ``../shared/data/`` beside the checkout) or
+(``$SOFTMAX_REGRESSION_DATA``; when unset, ``../shared/data/`` beside the
+checkout if it exists) or
 downloaded once into its cache.
 
 Run ``python benchmarks/datasets.py`` to load every data set and print its
@@ -24,15 +25,22 @@ sector         6412 x 55197           CSR     105      TF-IDF, unit rows
 
 from __future__ import annotations
 
+import os
 import tarfile
 import time
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
 from softmax_regression import datasets
+
+# The project's data beside the checkout, unless a folder is configured.
+_BESIDE = Path(__file__).resolve().parents[2] / "shared" / "data"
+if datasets.DATA_ENV not in os.environ and _BESIDE.is_dir():
+    os.environ[datasets.DATA_ENV] = str(_BESIDE)
 
 #: Data sets stored as dense arrays (the others are CSR matrices).
 DENSE = (

@@ -35,15 +35,9 @@ def test_a_bad_split_is_named():
 
 @pytest.fixture
 def nowhere(tmp_path, monkeypatch):
-    """A working directory with no shared/data above it, no configured
-    folder and an empty cache."""
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
+    """No configured folder and an empty cache (under ``tmp_path``)."""
+    monkeypatch.chdir(tmp_path)
     monkeypatch.delenv(DATA_ENV, raising=False)
-    monkeypatch.setattr(
-        locate, "local_folders", lambda name: [work / "shared" / "data" / name]
-    )
     return tmp_path
 
 
@@ -84,15 +78,15 @@ def test_the_configured_folder_comes_first(tmp_path, monkeypatch):
     assert np.array_equal(y, [0, 1, 2])
 
 
-def test_shared_data_above_the_working_directory_is_found(tmp_path, monkeypatch):
-    monkeypatch.delenv(DATA_ENV, raising=False)
-    _tiny_fashion(tmp_path / "shared" / "data" / "fashion-mnist", n=4)
-    (tmp_path / "checkout" / "examples").mkdir(parents=True)
-    monkeypatch.chdir(tmp_path / "checkout" / "examples")
-    X, _ = datasets.fetch_fashion_mnist(
-        "test", data_home=tmp_path / "cache", download_if_missing=False
-    )
-    assert X.shape == (4, 784)
+def test_only_the_configured_folder_and_the_cache_are_searched(nowhere):
+    assert locate.local_folders("fashion-mnist") == []
+    # A copy beside the working directory is not read: only what the
+    # variable names (or the cache) counts.
+    _tiny_fashion(nowhere / "data" / "fashion-mnist", n=4)
+    with pytest.raises(DatasetNotFoundError):
+        datasets.fetch_fashion_mnist(
+            "test", data_home=nowhere / "cache", download_if_missing=False
+        )
 
 
 def test_the_cache_is_used_and_n_samples_reads_a_prefix(nowhere):

@@ -27,7 +27,7 @@ def _objective():
 
 
 @pytest.mark.parametrize("name", sorted(SOLVERS))
-def test_every_solver_has_the_shared_signature(name):
+def test_every_solver_has_the_common_signature(name):
     module = SOLVERS[name]
     params = inspect.signature(module.solve).parameters
     assert list(params)[:2] == ["objective", "w0"]

@@ -4,9 +4,7 @@ Pendigits (240 KB) ships with the package: :func:`load_pendigits` needs
 nothing else.  The larger sets are looked for, in order, in
 
 1. ``$SOFTMAX_REGRESSION_DATA/<name>/`` (a folder you configure),
-2. ``shared/data/<name>/`` in the working directory or a folder above it
-   (the project's shared data beside a checkout),
-3. the download cache, ``<scikit-learn data home>/softmax_regression/<name>/``,
+2. the download cache, ``<scikit-learn data home>/softmax_regression/<name>/``,
 
 and otherwise downloaded into the cache, checked against the published
 checksum (``download_if_missing=False`` raises :class:`DatasetNotFoundError`

@@ -84,8 +84,7 @@ def fetch_fashion_mnist(
     greyscale images of clothing, 10 classes.
 
     Train 60,000 images, test 10,000.  Read from a local copy (the folder
-    ``fashion-mnist/`` under ``$SOFTMAX_REGRESSION_DATA``, or
-    ``shared/data/fashion-mnist/`` beside the checkout), else from the
+    ``fashion-mnist/`` under ``$SOFTMAX_REGRESSION_DATA``), else from the
     download cache, else downloaded there (about 30 MB).
 
     Parameters

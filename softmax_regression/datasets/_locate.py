@@ -1,5 +1,6 @@
-"""Where a data set's files are: a configured local copy, a ``shared/data``
-folder beside the checkout, the download cache, or (if allowed) the network.
+"""Where a data set's files are: a configured local copy (the folder named
+by ``$SOFTMAX_REGRESSION_DATA``), the download cache, or (if allowed) the
+network.
 
 Every loader of :mod:`softmax_regression.datasets` asks :func:`dataset_file`
 for its files, so the gallery, the benchmarks and the tests find data the
@@ -97,17 +98,11 @@ def cache_folder(data_home: str | os.PathLike | None = None) -> Path:
 
 
 def local_folders(name: str) -> list[Path]:
-    """The folders searched for data set ``name`` before the cache, in order:
-    ``$SOFTMAX_REGRESSION_DATA/<name>``, then ``shared/data/<name>`` in the
-    working directory or any folder above it (the ``../shared/data`` beside
-    a checkout, from the checkout or from its ``examples`` folder)."""
-    folders = []
+    """The folder searched for data set ``name`` before the cache:
+    ``$SOFTMAX_REGRESSION_DATA/<name>`` when that variable is set (none
+    otherwise; nothing outside it and the cache is ever searched)."""
     configured = os.environ.get(DATA_ENV)
-    if configured:
-        folders.append(Path(configured).expanduser() / name)
-    here = Path.cwd()
-    folders += [folder / "shared" / "data" / name for folder in (here, *here.parents)]
-    return folders
+    return [Path(configured).expanduser() / name] if configured else []
 
 
 def dataset_file(
@@ -167,7 +162,7 @@ def _missing(name: str, filename: str, cached: Path) -> str:
     return (
         f"the {name} data set ({filename}) was not found: {how}put a copy in a "
         f"folder {name}/ under the folder named by the environment variable "
-        f"{DATA_ENV} (or in shared/data/{name}/ beside the checkout)."
+        f"{DATA_ENV}."
     )
 
 

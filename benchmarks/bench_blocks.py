@@ -18,6 +18,7 @@ from pathlib import Path
 
 import datasets
 import numpy as np
+from machine import append_lines
 from threadpoolctl import threadpool_limits
 
 from softmax_regression._loss import MultinomialLoss, _kernels
@@ -67,9 +68,7 @@ def main() -> None:
                 cells.append(f"{1000 * seconds:.1f} ms ({n_blocks} blocks)")
         lines.append("| " + " | ".join(cells) + " |")
         print(lines[-1], flush=True)
-    if options.out:
-        with open(options.out, "a") as out:
-            out.write("\n".join(lines) + "\n")
+    append_lines(options.out, lines)
 
 
 if __name__ == "__main__":

@@ -22,11 +22,12 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from datasets import load_fashion_mnist
+from machine import append_lines
 from sklearn.datasets import load_wine
 from sklearn.preprocessing import StandardScaler
 
 from softmax_regression import SoftmaxRegression
-from softmax_regression.datasets import fetch_fashion_mnist
 
 SETTINGS = {
     "defaults (Adam 1e-2, polynomial average)": {},
@@ -66,7 +67,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     options = parser.parse_args()
     warnings.simplefilter("ignore")
-    data = (*fetch_fashion_mnist("train"), *fetch_fashion_mnist("test"))
+    # float32, as the package's loader returns them by default
+    train, test = (load_fashion_mnist(split, np.float32) for split in ("train", "test"))
+    data = (*train, *test)
     X, y, X_test, y_test = data
     batch = SoftmaxRegression(alpha=1e-4, tol=1e-4).fit(X, y).score(X_test, y_test)
     lines = [
@@ -78,17 +81,13 @@ def main() -> None:
     ]
     for name, settings in SETTINGS.items():
         gaps = [wine_gap(settings, seed) for seed in options.seeds]
-        points = [
-            fashion_points(settings, seed, data, batch) for seed in options.seeds
-        ]
+        points = [fashion_points(settings, seed, data, batch) for seed in options.seeds]
         lines.append(
             f"| {name} | {', '.join(f'{g:.4f}' for g in gaps)} | "
             f"{', '.join(f'{p:.2f}' for p in points)} |"
         )
         print(lines[-1], flush=True)
-    if options.out:
-        with open(options.out, "a") as out:
-            out.write("\n".join(lines) + "\n")
+    append_lines(options.out, lines)
 
 
 if __name__ == "__main__":

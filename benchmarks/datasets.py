@@ -67,9 +67,9 @@ def load_pendigits():
     return datasets.load_pendigits("train")
 
 
-def load_fashion_mnist():
-    """Fashion-MNIST (train): 60000 x 784 pixels scaled to [0, 1]."""
-    X, y = datasets.fetch_fashion_mnist("train", dtype=np.float64)
+def load_fashion_mnist(split: str = "train", dtype=np.float64):
+    """Fashion-MNIST (train: 60000 x 784; test: 10000) pixels scaled to [0, 1]."""
+    X, y = datasets.fetch_fashion_mnist(split, dtype=dtype)
     return X, y.astype(np.int64)
 
 

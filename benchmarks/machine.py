@@ -105,6 +105,13 @@ def markdown_header(info: dict, title: str, settings: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def append_lines(path: Path | None, lines: list[str]) -> None:
+    """Append ``lines`` to the markdown file ``path`` (nothing if None)."""
+    if path is not None:
+        with open(path, "a") as out:
+            out.write("\n".join(lines) + "\n")
+
+
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     """A markdown table with padded columns (readable as plain text too)."""
     widths = [

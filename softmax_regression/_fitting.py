@@ -45,8 +45,13 @@ from ._solvers import SOLVERS, SolverResult, resolve_solver
 from ._validation import any_finite, check_penalty_factor
 
 # What "tol" bounds, for the ConvergenceWarning.
+_DECREMENT_RULE = "bring the largest gradient entry and the Newton decrement down to"
 _STOPPING_RULE = {
     "sgd": "make the loss (or validation score) stop improving by more than",
+    "lbfgs": _DECREMENT_RULE,
+    "newton-cg": _DECREMENT_RULE,
+    "newton-cholesky": _DECREMENT_RULE,
+    "subsampled-newton": _DECREMENT_RULE,
 }
 _GRADIENT_RULE = "bring the largest (sub)gradient entry down to"
 

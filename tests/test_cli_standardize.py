@@ -56,7 +56,8 @@ def test_standardize_fits_stores_and_applies_the_scaler(wine, tmp_path, capsys):
     csv, X, y = wine
     path = tmp_path / "std.srm"
     assert (
-        _fit(csv, path, "--standardize", "--solver", "lbfgs", "--max-iter", "30") == 0
+        _fit(csv, path, "--standardize", "--solver", "lbfgs", "--max-iter", "100")
+        == 0
     )
     captured = capsys.readouterr()
     assert captured.err == ""  # converges: no ConvergenceWarning

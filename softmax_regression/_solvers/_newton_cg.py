@@ -105,7 +105,8 @@ def solve(
     w0 : ndarray
         Starting point.
     tol : float
-        Stop when ``max |grad| <= tol``.
+        Stop when ``max |grad| <= tol`` and the Newton decrement
+        ``sqrt(-grad . step)`` is at most ``tol`` (see :mod:`._newton`).
     max_iter : int
         Maximum number of Newton (outer) iterations.
     callback : callable, default=None

@@ -3,7 +3,7 @@
 Newton-CG (:mod:`._newton_cg`) spends nearly all of its passes over X on
 Hessian-vector products.  This solver computes the objective and its
 gradient on every row, so it stops at the same optimum under the same rule
-(``max |grad| <= tol``), but builds each Newton step's curvature from a
+(:mod:`._newton`), but builds each Newton step's curvature from a
 sample of the rows, drawn afresh at every step (Byrd, Chin, Neveitt and
 Nocedal 2011, "On the use of stochastic Hessian information in optimization
 methods for machine learning"; Roosta-Khorasani and Mahoney 2016,
@@ -118,7 +118,9 @@ def solve(
     w0 : ndarray
         Starting point.
     tol : float
-        Stop when ``max |grad| <= tol`` (the gradient over every row).
+        Stop when ``max |grad| <= tol`` (the gradient over every row) and
+        the Newton decrement of the step is at most ``tol`` (see
+        :mod:`._newton`).
     max_iter : int
         Maximum number of Newton (outer) iterations.
     callback : callable, default=None

@@ -11,8 +11,9 @@ A Newton solver supplies ``local_model(w) -> (value, grad, model)`` and
   about ``tol^2 / 2`` of the optimum at the same ``tol`` (the gradient's
   max norm alone left gaps from 1e-9 to 1e-2 at ``tol=1e-4``: its relation
   to the gap depends on the conditioning and on how far the last step
-  overshot).  The step is computed before the test and taken when it
-  fails, so the test costs one step at the end;
+  overshot).  The step is computed before the test, and taken whatever
+  its outcome: when the test passes, the step (one more evaluation, its
+  solve already paid for) returns a point far closer than ``tol^2 / 2``;
 * stop, converged to working precision, when the decrease the step predicts,
   ``-grad . step``, is below a few units in the last place of ``F`` in the
   data's dtype: the objective cannot resolve further progress;
@@ -36,6 +37,7 @@ from numpy.typing import NDArray
 from ._result import IterationCallback, SolverResult, below_working_precision
 
 _ARMIJO = 1e-4
+_CONVERGED = "gradient and Newton decrement below tol (the last step taken)"
 _MAX_HALVINGS = 40
 
 
@@ -62,10 +64,9 @@ def run_newton(
         # it before the trial points build theirs, so one is alive at a time.
         model = None
         slope = float(grad @ step)
-        if grad_max <= tol and (not slope < 0 or -slope <= tol**2):
-            return SolverResult(
-                w, value, n_iter, True, "gradient and Newton decrement below tol"
-            )
+        converged = grad_max <= tol and (not slope < 0 or -slope <= tol**2)
+        if converged and (n_iter == max_iter or not slope < 0):
+            return SolverResult(w, value, n_iter, True, _CONVERGED)
         if n_iter == max_iter:
             break
         if not slope < 0:  # not a descent direction: fall back to the gradient
@@ -86,12 +87,13 @@ def run_newton(
                 break
             t *= 0.5
         else:
-            return SolverResult(
-                w, value, n_iter, False, "line search found no decrease"
-            )
+            message = _CONVERGED if converged else "line search found no decrease"
+            return SolverResult(w, value, n_iter, converged, message)
         w = trial_w
         value, grad, model = trial if trial is not None else local_model(w)
         trial = None
         if callback is not None:
             callback(n_iter + 1, w, value, float(np.max(np.abs(grad), initial=0.0)))
+        if converged:
+            return SolverResult(w, value, n_iter + 1, True, _CONVERGED)
     return SolverResult(w, value, max_iter, False, "maximum number of iterations")

@@ -149,7 +149,7 @@ def solve(
         stop: a sample may underestimate it, so every row decides."""
         sample = objective.take(sampler.draw())
         _, _, diagonal, hessp = sample.gradient_hessp(w)
-        step = preconditioned_cg(hessp, -grad, diagonal, forcing_term(grad))
+        step = preconditioned_cg(hessp, -grad, diagonal, forcing_term(grad, tol))
         if below_working_precision(-float(grad @ step), value, dtype):
             return None
         sampler.predicted = -float(grad @ step) - 0.5 * float(step @ hessp(step))
@@ -170,7 +170,7 @@ def solve(
         if step is None:
             if hessp is None:
                 _, _, diagonal, hessp = objective.gradient_hessp(w)
-            step = preconditioned_cg(hessp, -grad, diagonal, forcing_term(grad))
+            step = preconditioned_cg(hessp, -grad, diagonal, forcing_term(grad, tol))
         last.update(w=w, step=step, value=value)
         return step
 

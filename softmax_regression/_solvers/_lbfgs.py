@@ -9,7 +9,7 @@ L-BFGS pairs (Nocedal and Wright's two-loop recursion,
 :class:`CurvaturePairs`), then, since that model misses the flat
 directions of a badly conditioned problem (it passed at a 2e-2 gap on raw
 digits), confirmed by conjugate gradients on Hessian-vector products
-(to a relative residual of 1e-2; a refusal defers the next confirmation
+(to a relative residual of 0.05; a refusal defers the next confirmation
 by as many iterations as it took products); or when an
 iteration no longer decreases the objective by more than a hundredth of a
 unit in the last place of the data's dtype (``ftol = eps / 100``): in

@@ -23,7 +23,7 @@ ESTIMATOR_OPTIONS = {
     "alpha": (float, "penalty strength"),
     "l1_ratio": (float, "elastic-net mixing, 0 = L2"),
     "max_iter": (int, "most solver iterations"),
-    "tol": (float, "stop when max|gradient| <= tol"),
+    "tol": (float, "stop when max|gradient| and the Newton decrement are <= tol"),
 }
 
 

@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._newton import run_newton
-from ._newton_cg import newton_cg_step
+from ._newton_cg import forcing_term, preconditioned_cg
 from ._result import IterationCallback, SolverResult, below_working_precision
 
 #: What this solver needs of the objective: exact values and gradients on
@@ -149,7 +149,7 @@ def solve(
         stop: a sample may underestimate it, so every row decides."""
         sample = objective.take(sampler.draw())
         _, _, diagonal, hessp = sample.gradient_hessp(w)
-        step = newton_cg_step(hessp, grad, diagonal, tol)
+        step = preconditioned_cg(hessp, -grad, diagonal, forcing_term(grad))
         if below_working_precision(-float(grad @ step), value, dtype):
             return None
         sampler.predicted = -float(grad @ step) - 0.5 * float(step @ hessp(step))
@@ -170,7 +170,7 @@ def solve(
         if step is None:
             if hessp is None:
                 _, _, diagonal, hessp = objective.gradient_hessp(w)
-            step = newton_cg_step(hessp, grad, diagonal, tol)
+            step = preconditioned_cg(hessp, -grad, diagonal, forcing_term(grad))
         last.update(w=w, step=step, value=value)
         return step
 

@@ -96,12 +96,13 @@ def solve(
         decrement = float(np.sum(measure0[curved] ** 2 / diagonal[curved]))
         if max_iter == 0 or decrement <= tol**2:
             converged = grad_max0 <= tol and decrement <= tol**2
-            return SolverResult(w0, value0, 0, converged, "converged at the start")
+            message = "converged at the start" if converged else "max_iter=0"
+            return SolverResult(w0, value0, 0, converged, message)
 
     pairs = CurvaturePairs(_MEMORY)
-    last = {"v": w0 / scale, "value": value0, "grad": scale * grad0}
-    last["measure"], last["grad_max"] = scale * measure0, grad_max0
-    start = last["v"]
+    start = w0 / scale
+    last = {"value": value0, "grad": scale * grad0, "grad_max": grad_max0}
+    last["measure"] = scale * measure0
 
     def scaled_fun(v):
         if v is start or np.array_equal(v, start):  # evaluated above
@@ -143,8 +144,10 @@ def solve(
         model misses the flat directions of a badly conditioned problem.
         After a refusal, the next check waits as many iterations as it took
         products, so checking at most doubles the cost of a fit."""
-        if not can_confirm or n_iter < last.get("next_check", 0):
-            return can_confirm is False
+        if not can_confirm:
+            return True
+        if n_iter < last.get("next_check", 0):
+            return False
         _, grad, diagonal, hessp = objective.gradient_hessp(w)
         products = [0]
 

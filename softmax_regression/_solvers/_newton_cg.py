@@ -16,8 +16,9 @@ tests (:mod:`._newton`), as conjugate gradients estimate it, from below.
 Repeating a solve that would pass the test to a relative residual of 0.05
 made the estimate exact on raw-scaled data (scaled condition 6e8, where it
 stopped 6x further out than ``tol**2``; ``"auto"`` takes the full Hessian
-there) but cost 1.5x on the text sets (20 Newsgroups 6.4 s against 4.4 s
-to a 1e-6 gap), whose forcing term stays 0.5: it is not repeated.
+there) but cost 1.1-1.2x on the text sets, whose forcing term stays 0.5
+(to a 1e-6 gap: 20 Newsgroups 6.4 s against 5.9 s, sector 13.4 s against
+11.6 s, benchmarks/results_stopping.md): it is not repeated.
 The Jacobi (diagonal) preconditioner absorbs badly scaled features.
 """
 

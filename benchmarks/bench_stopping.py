@@ -23,22 +23,13 @@ from pathlib import Path
 import datasets
 import numpy as np
 from bench_before_after import import_old
+from bench_fit import Problem
 from threadpoolctl import threadpool_limits
 
 import softmax_regression as current
 
 SOLVERS = ["auto", "lbfgs", "newton-cg", "newton-cholesky", "subsampled-newton"]
 ALPHA = 1e-4
-
-
-def objective(model, X, y) -> float:
-    """``F``: mean cross-entropy plus ``alpha / 2 ||W||^2``."""
-    logits = np.asarray(X @ model.coef_.T) + model.intercept_
-    logits -= logits.max(axis=1, keepdims=True)
-    log_norm = np.log(np.exp(logits).sum(axis=1))
-    rows = np.arange(len(y))
-    true = logits[rows, np.searchsorted(model.classes_, y)]
-    return float(np.mean(log_norm - true) + 0.5 * ALPHA * np.sum(model.coef_**2))
 
 
 def fit(package, X, y, solver: str, tol: float, max_iter: int):
@@ -63,11 +54,15 @@ def main() -> None:
     versions = {"before": import_old(options.checkout), "after": current}
     print(f"python benchmarks/bench_stopping.py {' '.join(sys.argv[1:])}\n")
     for name in options.datasets:
-        X, y = datasets.load(name)
-        n_params = len(np.unique(y)) * (X.shape[1] + 1)
-        reference = "newton-cholesky" if n_params <= 2000 else "newton-cg"
+        problem = Problem(name, ALPHA, float32=False)
+        X, y = problem.X, problem.y
+
+        def objective(model, problem=problem):
+            return problem.objective(model.coef_, model.intercept_, model.classes_)
+
+        reference = "newton-cholesky" if problem.n_params <= 2000 else "newton-cg"
         _, best = fit(current, X, y, reference, 1e-10, 1000)
-        f_star = objective(best, X, y)
+        f_star = objective(best)
         print(f"### {name}: {datasets.describe(X, y)}; F* = {f_star:.15g}\n")
         print(
             "| solver | tol | gap before | gap after | abs. gap after / tol^2 "
@@ -84,7 +79,7 @@ def main() -> None:
                     ]
                     model = runs[0][1]
                     cells[label] = (
-                        objective(model, X, y) - f_star,
+                        objective(model) - f_star,
                         int(np.max(model.n_iter_)),
                         float(np.median([seconds for seconds, _ in runs])),
                     )

@@ -103,10 +103,12 @@ def solve(
     start = w0 / scale
     last = {"value": value0, "grad": scale * grad0, "grad_max": grad_max0}
     last["measure"] = scale * measure0
+    at_start = [(value0, last["grad"])]  # scipy's first evaluation, done above
 
     def scaled_fun(v):
-        if v is start or np.array_equal(v, start):  # evaluated above
-            return last["value"], last["grad"]
+        if at_start and np.array_equal(v, start):
+            return at_start.pop()
+        at_start.clear()
         w = scale * v
         value, grad = objective.value_and_grad(w)
         measure = objective.projected_gradient(w, grad)
@@ -143,7 +145,8 @@ def solve(
         too (conjugate gradients on Hessian-vector products): the pairs'
         model misses the flat directions of a badly conditioned problem.
         After a refusal, the next check waits as many iterations as it took
-        products, so checking at most doubles the cost of a fit."""
+        products (a product costs about what an iteration's gradient does),
+        so the checks cost at most about as much as the iterations."""
         if not can_confirm:
             return True
         if n_iter < last.get("next_check", 0):

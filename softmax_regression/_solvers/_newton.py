@@ -9,11 +9,12 @@ A Newton solver supplies ``local_model(w) -> (value, grad, model)`` and
   for Newton-CG): ``lambda^2 / 2`` is the decrease a Newton step predicts,
   the distance ``F(w) - F*`` to second order, so every solver stops within
   about ``tol^2 / 2`` of the optimum at the same ``tol`` (the gradient's
-  max norm alone left gaps from 1e-9 to 1e-2 at ``tol=1e-4``: its relation
-  to the gap depends on the conditioning and on how far the last step
-  overshot).  The step is computed before the test, and taken whatever
-  its outcome: when the test passes, the step (one more evaluation, its
-  solve already paid for) returns a point far closer than ``tol^2 / 2``;
+  max norm alone left relative gaps from 4e-12 to 1e-2 at ``tol=1e-4``,
+  benchmarks/results_stopping.md: its relation to the gap depends on the
+  conditioning and on how far the last step overshot).  The step is
+  computed before the test, and taken whatever its outcome: when the test
+  passes, the step (one more evaluation, its solve already paid for)
+  returns a point far closer than ``tol^2 / 2``;
 * stop, converged to working precision, when the decrease the step predicts,
   ``-grad . step``, is below a few units in the last place of ``F`` in the
   data's dtype: the objective cannot resolve further progress;

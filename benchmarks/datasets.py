@@ -18,6 +18,7 @@ fashion-mnist  60000 x 784            dense   10       pixels / 255
 synthetic      200000 x 100           dense   10       Gaussian, seed 0
 synthetic-s..  20000 x 50             dense   5        "-small": Gaussian
 synthetic-raw  20000 x 50             dense   5        raw scales, offsets
+synthetic-r..  50000 x 40             dense   20       "-raw-wide": raw
 20newsgroups   11314 x 130107         CSR     20       TF-IDF, train split
 sector         6412 x 55197           CSR     105      TF-IDF, unit rows
 diamonds       53940 x 19             dense   8        raw tabular
@@ -56,6 +57,7 @@ DENSE = (
     "synthetic",
     "synthetic-small",
     "synthetic-raw",
+    "synthetic-raw-wide",
     "diamonds",
 )
 SPARSE = ("20newsgroups", "sector")
@@ -153,6 +155,15 @@ def load_synthetic_raw():
     return X * rng.lognormal(0, 2, X.shape[1]) + rng.normal(0, 50, X.shape[1]), y
 
 
+def load_synthetic_raw_wide():
+    """Raw tabular data with many classes: :func:`load_synthetic` at
+    50,000 x 40 with 20 classes (820 parameters), each feature scaled and
+    offset as in :func:`load_synthetic_raw`."""
+    X, y = load_synthetic(50_000, 40, 20)
+    rng = np.random.default_rng(1)
+    return X * rng.lognormal(0, 2, X.shape[1]) + rng.normal(0, 50, X.shape[1]), y
+
+
 def load_diamonds():
     """ggplot2's diamonds: 53940 x 19 raw tabular features, 8 clarity grades.
 
@@ -184,6 +195,7 @@ LOADERS: dict[str, Callable[[], tuple]] = {
     "synthetic": load_synthetic,
     "synthetic-small": load_synthetic_small,
     "synthetic-raw": load_synthetic_raw,
+    "synthetic-raw-wide": load_synthetic_raw_wide,
     "20newsgroups": load_20newsgroups,
     "sector": load_sector,
     "diamonds": load_diamonds,

@@ -32,7 +32,7 @@ from ._fitting import (
     start_point,
     warm_starts,
 )
-from ._loss import scaled_gram_condition
+from ._loss import newton_cg_steps
 from ._parameters import PARAMETER_CONSTRAINTS
 from ._partial_fit import PartialFitMixin
 from ._prediction import SoftmaxPredictionMixin
@@ -142,19 +142,23 @@ class SoftmaxRegression(
           deterministic (a fixed seed);
         - ``"newton-cholesky"``: Newton with the full Hessian, for few
           parameters (``n_classes * (n_features + 1)`` up to a few
-          hundred); insensitive to feature scaling;
+          hundred, or on raw features up to a thousand or two);
+          insensitive to feature scaling;
         - ``"sgd"``: mini-batch stochastic gradient (Adam or momentum, see
           ``sgd_update``), for data too large for a full pass per step or
           arriving in pieces (:meth:`partial_fit` always uses it); it
           approaches the optimum only as closely as the learning-rate
           schedule allows;
-        - ``"auto"``: up to 300 parameters (and a cheap Hessian)
-          ``"newton-cholesky"``, or ``"prox-newton"`` when ``l1_ratio > 0``,
-          unless the features are well conditioned; otherwise, from 20,000
-          rows ``"subsampled-newton"``, below ``"newton-cg"``, or
-          ``"fista"`` when ``l1_ratio > 0``; with bounds ``"lbfgs"`` for
-          the Newton-CG ones.  The choice is kept in the private attribute
-          ``_solver``.
+        - ``"auto"``: ``"newton-cholesky"`` where the full Hessian costs
+          less than the conjugate-gradient products a Newton step needs on
+          these features (estimated from the spectrum of their scaled
+          second moments; up to 1,500 parameters: badly scaled raw
+          features); otherwise, from 20,000 rows ``"subsampled-newton"``,
+          below ``"newton-cg"``; when ``l1_ratio > 0``, ``"prox-newton"``
+          up to 300 parameters (and a cheap Hessian), else ``"fista"``;
+          with bounds ``"lbfgs"`` for the Newton-CG ones.  The user guide
+          gives the rule and its measurements.  The choice is kept in the
+          private attribute ``_solver``.
     tol : float, default=1e-4
         Stop when the largest absolute entry of the objective's gradient
         (for ``l1_ratio > 0``: of its minimal-norm subgradient) is at most
@@ -455,7 +459,7 @@ class SoftmaxRegression(
         solver = config.resolve_solver(
             *X.shape,
             n_classes,
-            conditioning=lambda: scaled_gram_condition(X, weight, self.fit_intercept),
+            cg_steps=lambda: newton_cg_steps(X, weight, self.fit_intercept),
         )
         options = {}
         if solver == "sgd":

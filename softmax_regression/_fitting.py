@@ -145,14 +145,14 @@ class FitConfig:
         n_samples: int,
         n_features: int | None,
         n_classes: int,
-        conditioning: Callable[[], float] | None = None,
+        cg_steps: Callable[[], int] | None = None,
         **location,
     ) -> str:
         """The solver to run, ``"auto"`` resolved and checked against the
         penalty, the bounds and, through ``location`` (``loss_offers`` and
         ``where``), the data's location (see
         :func:`~softmax_regression._solvers.resolve_solver`, which calls
-        ``conditioning()`` where the features' conditioning decides).  With
+        ``cg_steps()`` where the features' conditioning decides).  With
         ``n_features=None`` (data not read yet) the factors and bounds are
         checked later, when the objective is made."""
         if n_features is None:
@@ -169,7 +169,7 @@ class FitConfig:
             **shape,
             n_classes=n_classes,
             bounded=bounded,
-            conditioning=conditioning,
+            cg_steps=cg_steps,
             **location,
         )
 

@@ -7,10 +7,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from scipy.sparse.linalg import cg
 
 from softmax_regression import SoftmaxRegression, softmax_regression_path
 from softmax_regression._fit_hooks import observe_solves
-from softmax_regression._loss import scaled_gram_condition
+from softmax_regression._loss import (
+    conjugate_gradient_steps,
+    newton_cg_steps,
+    scaled_gram_spectrum,
+)
 from softmax_regression._penalty import make_penalty
 from softmax_regression._solvers import resolve_solver
 from softmax_regression.datasets import load_pendigits
@@ -30,30 +35,73 @@ def _solver_of(fit) -> str:
     return reports[-1].solver
 
 
-def test_the_condition_number_of_the_scaled_second_moments():
+def _raw(X, seed=1):
+    rng = np.random.default_rng(seed)
+    d = X.shape[1]
+    return X * rng.lognormal(0, 2, d) + rng.normal(0, 50, d)
+
+
+def test_the_spectrum_of_the_scaled_second_moments():
     X, _ = _gaussian()
     weight = np.ones(len(X))
-    assert scaled_gram_condition(X, weight, True) < 1.5  # sampling noise
-    rng = np.random.default_rng(1)
-    raw = X * rng.lognormal(0, 2, X.shape[1]) + rng.normal(0, 50, X.shape[1])
-    assert scaled_gram_condition(raw, weight, True) > 1e4
-    assert scaled_gram_condition(raw - raw.mean(axis=0), weight, True) < 1.5
-    assert scaled_gram_condition(
-        sp.csr_matrix(raw), weight, True
-    ) == pytest.approx(scaled_gram_condition(raw, weight, True), rel=1e-8)
+    spectrum = scaled_gram_spectrum(X, weight, True)
+    assert spectrum.shape == (21,) and np.all(np.diff(spectrum) >= 0)
+    assert spectrum[-1] / spectrum[0] < 1.5  # sampling noise
+    raw = _raw(X)
+    raw_spectrum = scaled_gram_spectrum(raw, weight, True)
+    assert raw_spectrum[-1] / raw_spectrum[0] > 1e4
+    centred = scaled_gram_spectrum(raw - raw.mean(axis=0), weight, True)
+    assert centred[-1] / centred[0] < 1.5
+    np.testing.assert_allclose(
+        scaled_gram_spectrum(sp.csr_matrix(raw), weight, True), raw_spectrum
+    )
     repeated = np.repeat(raw[:50], 3, axis=0)
-    assert scaled_gram_condition(
-        raw[:50], np.full(50, 3.0), True
-    ) == pytest.approx(scaled_gram_condition(repeated, np.ones(150), True), rel=1e-8)
-    assert scaled_gram_condition(np.c_[X, X[:, 0]], weight, True) > 1e12
-    assert scaled_gram_condition(np.c_[X, np.zeros(len(X))], weight, True) == np.inf
+    np.testing.assert_allclose(
+        scaled_gram_spectrum(raw[:50], np.full(50, 3.0), True),
+        scaled_gram_spectrum(repeated, np.ones(150), True),
+    )
+    assert scaled_gram_spectrum(X, weight, False).shape == (20,)
+    duplicated = scaled_gram_spectrum(np.c_[X, X[:, 0]], weight, True)
+    assert duplicated[0] < 1e-12 * duplicated[-1]
+    # an all-zero column carries no loss: it is left out
+    np.testing.assert_allclose(
+        scaled_gram_spectrum(np.c_[X, np.zeros(len(X))], weight, True), spectrum
+    )
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_conjugate_gradient_steps_count_what_cg_takes(seed):
+    rng = np.random.default_rng(seed)
+    eigenvalues = np.sort(rng.lognormal(0, 3, 40))
+    counted = []
+    cg(
+        np.diag(eigenvalues),
+        np.ones(40),
+        rtol=1e-2,
+        atol=0.0,
+        callback=lambda x: counted.append(1),
+    )
+    assert conjugate_gradient_steps(eigenvalues) == len(counted)
+    assert conjugate_gradient_steps(np.ones(7)) == 1
+    # CG ends in as many steps as there are distinct eigenvalues
+    assert conjugate_gradient_steps(np.repeat([1.0, 10.0, 100.0], 5), 1e-8) <= 3
+    assert conjugate_gradient_steps(np.array([])) == 0
+
+
+def test_the_newton_cg_steps_grow_with_bad_scaling():
+    X, _ = _gaussian()
+    weight = np.ones(len(X))
+    assert newton_cg_steps(X, weight, True) <= 3
+    assert newton_cg_steps(_raw(X), weight, True) > 20
+    # a duplicated column: a direction only the penalty holds, slow for CG
+    singular = newton_cg_steps(np.c_[X, X[:, 0]], weight, True)
+    assert newton_cg_steps(X, weight, True) < singular < 200
 
 
 def test_auto_takes_newton_cg_on_well_conditioned_features():
     X, y = _gaussian()
     assert _solver_of(lambda: SoftmaxRegression().fit(X, y)) == "newton-cg"
-    rng = np.random.default_rng(1)
-    raw = X * rng.lognormal(0, 2, X.shape[1]) + rng.normal(0, 50, X.shape[1])
+    raw = _raw(X)
     assert _solver_of(lambda: SoftmaxRegression().fit(raw, y)) == "newton-cholesky"
     pendigits, labels = load_pendigits()
     assert (
@@ -68,14 +116,70 @@ def test_auto_takes_newton_cg_on_well_conditioned_features():
 def test_the_conditioning_is_asked_for_only_where_it_decides():
     asked = []
 
-    def conditioning():
+    def cg_steps():
         asked.append(True)
-        return 1.0
+        return 1
 
     penalty = make_penalty("elasticnet", 1e-3, 0.0, 10)
-    shape = dict(n_samples=1000, n_classes=10, conditioning=conditioning)
-    assert resolve_solver("auto", penalty, n_features=200, **shape) == "newton-cg"
-    assert resolve_solver("lbfgs", penalty, n_features=5, **shape) == "lbfgs"
-    assert not asked  # many parameters, or a chosen solver
-    assert resolve_solver("auto", penalty, n_features=5, **shape) == "newton-cg"
+    shape = dict(n_classes=10, cg_steps=cg_steps)
+    assert resolve_solver("auto", penalty, n_samples=10**5, n_features=150, **shape)
+    assert resolve_solver("lbfgs", penalty, n_samples=1000, n_features=5, **shape)
+    # beyond 300 parameters, fewer than 10 rows per parameter
+    assert resolve_solver("auto", penalty, n_samples=3000, n_features=40, **shape)
+    assert not asked  # too many parameters, too few rows, or a chosen solver
+    assert (
+        resolve_solver("auto", penalty, n_samples=1000, n_features=5, **shape)
+        == "newton-cg"
+    )
     assert asked == [True]
+
+
+@pytest.mark.parametrize(
+    ("n_samples", "n_features", "n_classes", "steps", "expected"),
+    [
+        # Hessian worth (K+1)(d+2)/8 = 39 products: a tenth of it is 3.9
+        (15_000, 50, 5, 3, "newton-cg"),
+        (15_000, 50, 5, 4, "newton-cholesky"),
+        # from 20,000 rows, against subsampled-newton: half of it
+        (20_000, 50, 5, 19, "subsampled-newton"),
+        (20_000, 50, 5, 20, "newton-cholesky"),
+        # 820 parameters with 61 rows each: 110 products' worth
+        (50_000, 40, 20, 55, "subsampled-newton"),
+        (50_000, 40, 20, 56, "newton-cholesky"),
+        # never more than 1,500 parameters
+        (10**6, 99, 16, 10**4, "subsampled-newton"),
+        # few well-conditioned features: CG needs no more than 3 products
+        (500, 3, 3, 3, "newton-cg"),
+    ],
+)
+def test_auto_weighs_the_full_hessian_against_cg_products(
+    n_samples, n_features, n_classes, steps, expected
+):
+    penalty = make_penalty("l2", 1e-4, 0.0, n_classes)
+    solver = resolve_solver(
+        "auto",
+        penalty,
+        n_samples=n_samples,
+        n_features=n_features,
+        n_classes=n_classes,
+        cg_steps=lambda: steps,
+    )
+    assert solver == expected
+
+
+def test_auto_takes_the_full_hessian_on_raw_features_with_many_parameters():
+    """820 parameters (beyond the shape rule's 300) on raw scales: Newton-CG
+    needs over a hundred products a step, a handful of Cholesky steps do."""
+    X, y = _gaussian(n=25_000, d=40, k=20, seed=2)
+    raw = _raw(X)
+    reports = []
+    with observe_solves(reports.append):
+        fit = SoftmaxRegression(alpha=1e-3).fit(raw, y)
+    assert reports[-1].solver == "newton-cholesky"
+    assert fit.n_iter_ <= 15
+    # the optimum: the objective's gradient (mean loss + alpha/2 |W|^2)
+    proba = fit.predict_proba(raw)
+    proba[np.arange(len(y)), np.searchsorted(fit.classes_, y)] -= 1.0
+    grad_coef = proba.T @ raw / len(y) + 1e-3 * fit.coef_
+    assert np.max(np.abs(grad_coef)) < 1e-4
+    assert np.max(np.abs(proba.mean(axis=0))) < 1e-4

@@ -14,15 +14,20 @@ _layout
     :class:`ParameterLayout`: the flat parameter vector (``W`` row-major,
     then the intercepts), packing, unpacking and the softmax's null space.
 _conditioning
-    :func:`scaled_gram_condition`: how well conditioned the features are,
-    for ``solver="auto"``.
+    :func:`newton_cg_steps`: how many conjugate-gradient iterations a
+    Newton step needs on the features (from the spectrum of their scaled
+    second moments), for ``solver="auto"``.
 _kernels
     Module-level helpers: the thread pool, the sparse in-place products,
     the tiled transpose, :func:`column_layout_pays` and the block-size
     constants.
 """
 
-from ._conditioning import scaled_gram_condition
+from ._conditioning import (
+    conjugate_gradient_steps,
+    newton_cg_steps,
+    scaled_gram_spectrum,
+)
 from ._kernels import column_layout_pays
 from ._layout import ParameterLayout
 from ._multinomial import MultinomialLoss
@@ -31,5 +36,7 @@ __all__ = [
     "MultinomialLoss",
     "ParameterLayout",
     "column_layout_pays",
-    "scaled_gram_condition",
+    "conjugate_gradient_steps",
+    "newton_cg_steps",
+    "scaled_gram_spectrum",
 ]

@@ -3,11 +3,15 @@
 The Hessian of the loss is a weighted second-moment matrix of the rows
 ``z_i = (x_i, 1)`` (with intercepts) times the classes' covariance; once a
 solver scales each parameter by its diagonal (Newton-CG's Jacobi
-preconditioner), what is left to slow conjugate gradients is the condition
-number of the diagonally scaled second-moment matrix ``D^-1/2 M D^-1/2``,
-``M = sum_i s_i z_i z_i^T``.  It is about 1 for centred, uncorrelated
-features and grows with uncentred features (a mean far from zero against
-its spread) and with correlated ones.
+preconditioner), what is left to slow conjugate gradients is the spectrum
+of the diagonally scaled second-moment matrix ``D^-1/2 M D^-1/2``,
+``M = sum_i s_i z_i z_i^T``.  Its eigenvalues cluster at 1 for centred,
+uncorrelated features and spread with uncentred features (a mean far from
+zero against its spread) and with correlated ones.
+
+:func:`conjugate_gradient_steps` turns that spectrum into what it costs: the
+number of conjugate-gradient iterations (Hessian-vector products) a Newton
+step needs, which ``"auto"`` weighs against the cost of the full Hessian.
 """
 
 from __future__ import annotations
@@ -16,12 +20,19 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-#: Rows per block of the dense Gram product (no float64 copy of all of X).
-_BLOCK_ROWS = 4096
+#: Entries of X per block of the Gram product (no float64 copy of all of X).
+_BLOCK_ENTRIES = 1 << 18
+#: Eigenvalues below this fraction of the largest are rounding noise (an
+#: exactly singular matrix, e.g. one-hot columns beside the intercept); the
+#: penalty holds those directions, and CG then spends one iteration on each.
+_EIGENVALUE_FLOOR = 1e-12
+#: The relative residual of the model CG solve: a Newton step's forcing term
+#: is about this loose through most of a fit.
+_CG_RTOL = 1e-2
 
 
-def scaled_gram_condition(X, weight: NDArray, fit_intercept: bool) -> float:
-    """The condition number of the diagonally scaled weighted second-moment
+def scaled_gram_spectrum(X, weight: NDArray, fit_intercept: bool) -> NDArray:
+    """The eigenvalues of the diagonally scaled weighted second-moment
     matrix of ``X`` (with a column of ones when ``fit_intercept``).
 
     Parameters
@@ -35,33 +46,81 @@ def scaled_gram_condition(X, weight: NDArray, fit_intercept: bool) -> float:
 
     Returns
     -------
-    float
-        ``lambda_max / lambda_min`` (inf when the matrix is singular, e.g.
-        a constant or duplicated feature); one pass over X and an
-        eigendecomposition of a ``(d + 1) x (d + 1)`` matrix.
+    ndarray
+        Ascending; one per column of weighted mass (all-zero columns carry
+        no loss, only the penalty, and are left out).  One pass over X and
+        an eigendecomposition of a ``(d + 1) x (d + 1)`` matrix.
     """
     weight = np.asarray(weight, dtype=np.float64)
-    n_features = X.shape[1]
-    if sp.issparse(X):
-        gram = np.asarray((X.T @ X.multiply(weight[:, None])).toarray())
-        column_sums = np.asarray(X.T @ weight).ravel()
-    else:
-        gram = np.zeros((n_features, n_features))
-        column_sums = np.zeros(n_features)
-        for start in range(0, X.shape[0], _BLOCK_ROWS):
-            block = np.asarray(X[start : start + _BLOCK_ROWS], dtype=np.float64)
-            w = weight[start : start + _BLOCK_ROWS]
+    n_samples, n_features = X.shape
+    entries_per_row = X.nnz / max(n_samples, 1) if sp.issparse(X) else n_features
+    rows = max(1, int(_BLOCK_ENTRIES // max(entries_per_row, 1)))
+    gram = np.zeros((n_features, n_features))
+    column_sums = np.zeros(n_features)
+    for start in range(0, n_samples, rows):
+        w = weight[start : start + rows]
+        if sp.issparse(X):
+            block = sp.csr_array(X[start : start + rows], dtype=np.float64)
+            weighted = block.copy()
+            weighted.data *= np.repeat(w, np.diff(block.indptr))
+            gram += (block.T @ weighted).toarray()
+        else:
+            block = np.asarray(X[start : start + rows], dtype=np.float64)
             gram += block.T @ (block * w[:, None])
-            column_sums += w @ block
+        column_sums += w @ block
     if fit_intercept:
         gram = np.block(
             [[gram, column_sums[:, None]], [column_sums[None, :], weight.sum()]]
         )
-    diagonal = np.diag(gram)
-    if not np.all(diagonal > 0):
-        return float("inf")
-    scale = 1.0 / np.sqrt(diagonal)
-    eigenvalues = np.linalg.eigvalsh(gram * np.outer(scale, scale))
-    if not eigenvalues[0] > 0:
-        return float("inf")
-    return float(eigenvalues[-1] / eigenvalues[0])
+    kept = np.flatnonzero(np.diag(gram) > 0)
+    gram = gram[np.ix_(kept, kept)]
+    scale = 1.0 / np.sqrt(np.diag(gram))
+    return np.linalg.eigvalsh(gram * np.outer(scale, scale))
+
+
+def conjugate_gradient_steps(eigenvalues: NDArray, rtol: float = _CG_RTOL) -> int:
+    """The iterations conjugate gradients takes on a matrix with these
+    eigenvalues, from zero to a relative residual of ``rtol``.
+
+    The right-hand side weighs every eigenvector equally (a gradient owes
+    no direction a preference); the run is exact on the diagonal matrix,
+    ``O(len(eigenvalues))`` per iteration.
+
+    Parameters
+    ----------
+    eigenvalues : ndarray
+        Non-negative (those below ``1e-12`` of the largest count as that).
+    rtol : float, default=1e-2
+        The relative residual to reach.
+
+    Returns
+    -------
+    int
+        At least 1 (0 for no eigenvalues); at most ``10 * len(eigenvalues)``.
+    """
+    values = np.asarray(eigenvalues, dtype=np.float64)
+    if values.size == 0:
+        return 0
+    values = np.maximum(values, _EIGENVALUE_FLOOR * values.max())
+    residual = np.ones_like(values)
+    direction = residual.copy()
+    squared = residual @ residual
+    target = rtol**2 * squared
+    steps = 0
+    while steps < 10 * values.size:
+        steps += 1
+        image = values * direction
+        residual -= squared / (direction @ image) * image
+        new_squared = residual @ residual
+        if new_squared <= target:
+            break
+        direction = residual + new_squared / squared * direction
+        squared = new_squared
+    return steps
+
+
+def newton_cg_steps(X, weight: NDArray, fit_intercept: bool) -> int:
+    """The conjugate-gradient iterations a Jacobi-preconditioned Newton step
+    needs on these features: :func:`conjugate_gradient_steps` of
+    :func:`scaled_gram_spectrum` (see the module's docstring)."""
+    return conjugate_gradient_steps(scaled_gram_spectrum(X, weight, fit_intercept))

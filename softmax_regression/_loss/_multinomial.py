@@ -13,6 +13,12 @@ from . import _kernels
 from ._kernels import add_sparse_xt_g, squared, thread_pool, transposed
 from ._layout import ParameterLayout
 
+#: The full Hessian's products of feature pairs are built for at most this
+#: many entries at a time (16 MiB in float64), but for at least
+#: ``_MIN_PAIR_ROWS`` rows: on wide X, fewer rows per product.
+_PAIR_PRODUCT_ENTRIES = 1 << 21
+_MIN_PAIR_ROWS = 16
+
 
 class MultinomialLoss:
     """Weighted mean softmax cross-entropy of a linear model on fixed data.
@@ -491,7 +497,13 @@ class MultinomialLoss:
             coefficients = -(proba[class_a] * proba[class_b])
             coefficients[same_class] += proba
             coefficients *= self.normalised_weight[rows]
-            buffers[3] += coefficients @ self._pair_products(X_block).T
+            # the products of feature pairs, (d+1)(d+2)/2 per row, a few
+            # rows at a time where they are many (wide X)
+            step = max(_MIN_PAIR_ROWS, _PAIR_PRODUCT_ENTRIES // feat_a.size)
+            for start in range(0, X_block.shape[0], step):
+                part = slice(start, start + step)
+                products = self._pair_products(X_block[part])
+                buffers[3] += coefficients[:, part] @ products.T
 
         def make_buffers():
             pairs = np.zeros((class_a.size, feat_a.size), self.dtype)

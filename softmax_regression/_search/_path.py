@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_array, check_X_y
 
 from .._box import check_bounds
 from .._fitting import FitConfig, fit_objective, in_memory_objective
-from .._loss import column_layout_pays, scaled_gram_condition
+from .._loss import column_layout_pays, newton_cg_steps
 from .._objective import Objective
 from .._penalty import PENALTY_OPTIONS, make_penalty
 from .._solvers import SOLVER_OPTIONS
@@ -73,7 +73,7 @@ class PathProblem:
     target: NDArray[np.intp]
     weight: NDArray[np.float64]
     classes: NDArray
-    _conditions: dict = field(default_factory=dict, init=False, repr=False)
+    _cg_steps_by_intercept: dict = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Every point's loss reads wide sparse X by columns: convert it once
@@ -100,18 +100,18 @@ class PathProblem:
         return config.resolve_solver(
             *self.X.shape,
             self.classes.shape[0],
-            conditioning=lambda: self.conditioning(config.fit_intercept),
+            cg_steps=lambda: self.cg_steps(config.fit_intercept),
         )
 
-    def conditioning(self, fit_intercept: bool) -> float:
-        """The features' scaled condition number (see
-        :func:`~softmax_regression._loss.scaled_gram_condition`), computed
-        once for every point of the path."""
-        if fit_intercept not in self._conditions:
-            self._conditions[fit_intercept] = scaled_gram_condition(
+    def cg_steps(self, fit_intercept: bool) -> int:
+        """The conjugate-gradient iterations a Newton step needs on the
+        features (see :func:`~softmax_regression._loss.newton_cg_steps`),
+        computed once for every point of the path."""
+        if fit_intercept not in self._cg_steps_by_intercept:
+            self._cg_steps_by_intercept[fit_intercept] = newton_cg_steps(
                 self.X, self.weight, fit_intercept
             )
-        return self._conditions[fit_intercept]
+        return self._cg_steps_by_intercept[fit_intercept]
 
     def objective(self, config: FitConfig) -> Objective:
         """``config``'s objective (its loss and penalty) on this data."""

@@ -66,22 +66,67 @@ __all__ = [
     "select_solver",
 ]
 
-# A full Hessian costs n_samples * n_params^2 multiply-adds per Newton step
-# (and n_params^2 memory).  Measured (benchmarks/results.md, 2026-11-23):
-# pendigits (170 parameters, raw features) reaches a 1e-6 gap 4x sooner with
-# newton-cholesky than newton-cg (0.18 vs 0.70 s); digits (650 parameters)
-# 1.7x sooner with newton-cg (0.23 vs 0.39 s).  The crossover lies between.
+# Without a look at the features (select_solver, and Dask), "auto" decides
+# from the shape: the full Hessian (n_samples * n_params^2 multiply-adds
+# per Newton step, n_params^2 memory) where it is cheap.  Measured
+# (benchmarks/results.md, 2026-11-23): pendigits (170 parameters, raw
+# features) reaches a 1e-6 gap 4x sooner with newton-cholesky than
+# newton-cg (0.18 vs 0.70 s); digits (650 parameters) 1.7x sooner with
+# newton-cg (0.23 vs 0.39 s).
 _CHOLESKY_MAX_PARAMS = 300
 _CHOLESKY_MAX_COST = 5e9
-# On few parameters the full Hessian still loses to Newton-CG when the
-# features are well conditioned: CG then needs a handful of products per
-# step.  Time to a 1e-6 gap (benchmarks/results_auto.md): a standard
-# Gaussian 20,000 x 50, 5 classes (scaled condition 1.19) newton-cg
-# 0.144 s vs newton-cholesky 0.357 s; the same data with raw scales and
-# offsets (6.2e8) 24.5 s vs 0.424 s; raw pendigits (2506) 0.825 vs 0.207 s.
-# Below this condition number (of the diagonally scaled second-moment
-# matrix, see _loss.scaled_gram_condition) "auto" takes Newton-CG.
-_WELL_CONDITIONED = 10.0
+# With the features in hand, "auto" weighs the full Hessian against the
+# conjugate-gradient products a Newton-CG step needs on them
+# (_loss.newton_cg_steps: CG on the spectrum of the diagonally scaled
+# second moments, to a residual of 1e-2).  The Hessian costs about
+# (K + 1)(d + 2) / 8 products (its K(K+1)/2 class pairs times the
+# (d+1)(d+2)/2 feature pairs, per row, against 2K(d+1) per product).
+# Time to a 1e-6 gap, BLAS on one thread (benchmarks/results_auto.md):
+# - against newton-cg (below MIN_ROWS_TO_SAMPLE rows) the Hessian pays
+#   from a tenth of its cost in products: 15,000 x 40, 20 classes (110
+#   products' worth): 6 products per step level (0.78 vs 0.71 s), 13
+#   already 1.9x for the Hessian (0.79 vs 1.48 s); 20,000 x 50, 5
+#   classes (39): 2 products 2.5x for newton-cg (0.14 vs 0.36 s), 13
+#   products 2.5x for the Hessian (0.27 vs 0.68 s);
+# - against subsampled-newton, whose products run on a tenth of the rows,
+#   from half of it: 50,000 x 40, 20 classes: 56 products 2x for
+#   subsampled-newton (1.0 vs 2.0 s), 67 level (1.5 vs 1.7 s), 87 28x for
+#   the Hessian (1.7 vs 49 s), 154 unconverged after 300 sampled steps.
+_HESSIAN_SHARE_VS_NEWTON_CG = 0.1
+_HESSIAN_SHARE_VS_SUBSAMPLED = 0.5
+# With this few products a step Newton-CG is within a few passes of a full
+# Newton step, whatever the Hessian costs (the 2-product case above; a
+# well-conditioned 4,000 x 20 with 5 classes needs 2, its 16.5 products'
+# worth of Hessian notwithstanding).
+_FEW_CG_STEPS = 3
+# The full Hessian's size limit, and beyond 300 parameters its rows per
+# parameter: digits (1,797 rows, 650 parameters, 2.8 per parameter) needs
+# 37 products a step by the spectrum, but it is nearly separable (F* =
+# 0.003), so near the optimum the penalty rules the Hessian and newton-cg
+# wins 1.6x (0.16 vs 0.25 s).
+_FULL_HESSIAN_MAX_PARAMS = 1500
+_FULL_HESSIAN_MIN_ROWS_PER_PARAM = 10
+
+
+def _full_hessian_pays(
+    n_samples: int, n_features: int, n_classes: int, cg_steps: Callable[[], int]
+) -> bool:
+    """Whether a Newton step with the full Hessian costs less than one with
+    conjugate-gradient products; ``cg_steps()`` is called only if the
+    shape leaves it open."""
+    n_params = n_classes * (n_features + 1)
+    if n_params > _FULL_HESSIAN_MAX_PARAMS or (
+        n_params > _CHOLESKY_MAX_PARAMS
+        and n_samples < _FULL_HESSIAN_MIN_ROWS_PER_PARAM * n_params
+    ):
+        return False
+    hessian_in_products = (n_classes + 1) * (n_features + 2) / 8
+    share = (
+        _HESSIAN_SHARE_VS_SUBSAMPLED
+        if n_samples >= _subsampled_newton.MIN_ROWS_TO_SAMPLE
+        else _HESSIAN_SHARE_VS_NEWTON_CG
+    )
+    return cg_steps() > max(_FEW_CG_STEPS, share * hessian_in_products)
 
 
 def _auto_candidates(
@@ -89,25 +134,28 @@ def _auto_candidates(
     n_features: int,
     n_classes: int,
     smooth: bool,
-    conditioning: Callable[[], float] | None = None,
+    cg_steps: Callable[[], int] | None = None,
 ) -> tuple[str, ...]:
     """The solvers ``"auto"`` prefers for a problem, best first; the first
-    whose needs the objective meets is chosen.  ``conditioning`` (called
-    only where it decides) gives the features' scaled condition number."""
+    whose needs the objective meets is chosen.  ``cg_steps`` (called only
+    where it decides) gives the conjugate-gradient iterations a Newton step
+    needs on the features."""
     n_params = n_classes * (n_features + 1)
-    small = (
+    cheap_hessian = (
         n_params <= _CHOLESKY_MAX_PARAMS
         and n_samples * n_params**2 <= _CHOLESKY_MAX_COST
     )
-    if small and smooth and conditioning is not None:
-        small = not conditioning() <= _WELL_CONDITIONED
     if not smooth:
         # alpha=1e-3, tol=1e-8 (benchmarks/results_sparse.md, 2026-11-23):
         # pendigits raw, L1 (170 parameters) 0.50 s prox-newton vs 5.3 s
         # fista; digits standardised, l1_ratio=0.5 (650) 0.92 s vs 0.14 s.
-        return ("prox-newton", "fista") if small else ("fista",)
+        return ("prox-newton", "fista") if cheap_hessian else ("fista",)
+    if cg_steps is None:
+        full_hessian = cheap_hessian
+    else:
+        full_hessian = _full_hessian_pays(n_samples, n_features, n_classes, cg_steps)
     # lbfgs (L-BFGS-B) last: where bounds rule out newton-cg.
-    if small:
+    if full_hessian:
         return ("newton-cholesky", "newton-cg", "lbfgs")
     if n_samples >= _subsampled_newton.MIN_ROWS_TO_SAMPLE:
         # Where take() is not offered (Dask), newton-cg.
@@ -171,7 +219,7 @@ def resolve_solver(
     loss_offers: frozenset[str] = MultinomialLoss.OFFERS,
     where: str = IN_MEMORY,
     bounded: bool = False,
-    conditioning: Callable[[], float] | None = None,
+    cg_steps: Callable[[], int] | None = None,
 ) -> str:
     """The solver to run: ``"auto"`` resolved, its needs checked.
 
@@ -190,24 +238,27 @@ def resolve_solver(
     bounded : bool, default=False
         Whether the coefficients are bounded: only the solvers that keep to
         a box qualify (not those that need ``"unconstrained"``).
-    conditioning : callable, default=None
-        ``conditioning()`` is the condition number of the diagonally scaled
-        second-moment matrix of the features
-        (:func:`~softmax_regression._loss.scaled_gram_condition`), asked
-        for only when it decides: on few parameters, well-conditioned
-        features (below 10) go to ``"newton-cg"``, not the full Hessian.
+    cg_steps : callable, default=None
+        ``cg_steps()`` is the number of conjugate-gradient iterations a
+        Newton step needs on the features
+        (:func:`~softmax_regression._loss.newton_cg_steps`), asked for only
+        when it decides; without it, ``"auto"`` decides from the shape.
 
     Returns
     -------
     str
-        A key of :data:`SOLVERS`.  ``"auto"`` means, when the full Hessian
-        is cheap to build and factor (up to 300 parameters) and the
-        features are not well conditioned, ``"newton-cholesky"``
-        (``"prox-newton"`` for a non-smooth penalty); otherwise, from
-        20,000 rows, ``"subsampled-newton"``, and below, ``"newton-cg"``
-        (``"fista"`` for a non-smooth penalty); or the next of these the
-        objective can serve (on Dask, ``"newton-cg"``; with bounds,
-        ``"lbfgs"`` instead of either Newton-CG).
+        A key of :data:`SOLVERS`.  ``"auto"`` means ``"newton-cholesky"``
+        where the full Hessian costs less than the products a Newton-CG
+        step needs: up to 1,500 parameters (beyond 300, with at least 10
+        rows per parameter), when ``cg_steps()`` exceeds 3 and a tenth of
+        the Hessian's cost in products, a half from 20,000 rows (without
+        ``cg_steps``: up to 300 parameters and ``n * n_params**2 <= 5e9``).
+        Otherwise, from 20,000 rows, ``"subsampled-newton"``, and below,
+        ``"newton-cg"``.  For a non-smooth penalty, ``"prox-newton"`` up to
+        300 parameters and ``n * n_params**2 <= 5e9``, else ``"fista"``.
+        Or the next of these the objective can serve (on Dask,
+        ``"newton-cg"``; with bounds, ``"lbfgs"`` instead of either
+        Newton-CG).
 
     Raises
     ------
@@ -218,7 +269,7 @@ def resolve_solver(
     offers = objective_offers(loss_offers, penalty.smooth, bounded)
     if solver == "auto":
         candidates = _auto_candidates(
-            n_samples, n_features, n_classes, penalty.smooth, conditioning
+            n_samples, n_features, n_classes, penalty.smooth, cg_steps
         )
         for name in candidates:
             if SOLVERS[name].NEEDS <= offers:

@@ -1,6 +1,7 @@
-"""solver="auto" on few parameters: the full Hessian unless the features are
-well conditioned (scaled second-moment condition number <= 10), where
-Newton-CG needs only a handful of products per step."""
+"""solver="auto" weighs the full Hessian against the conjugate-gradient
+products a Newton step needs on the features (CG on the spectrum of their
+scaled second moments): well-conditioned features go to Newton-CG, badly
+scaled ones to the full Hessian, up to 1,500 parameters."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from scipy.sparse.linalg import cg
 from softmax_regression import SoftmaxRegression, softmax_regression_path
 from softmax_regression._fit_hooks import observe_solves
 from softmax_regression._loss import (
+    _conditioning,
     conjugate_gradient_steps,
     newton_cg_steps,
     scaled_gram_spectrum,
@@ -67,6 +69,21 @@ def test_the_spectrum_of_the_scaled_second_moments():
     np.testing.assert_allclose(
         scaled_gram_spectrum(np.c_[X, np.zeros(len(X))], weight, True), spectrum
     )
+
+
+def test_a_random_sample_of_many_rows_estimates_the_spectrum(monkeypatch):
+    X, _ = _gaussian()
+    raw = _raw(X)
+    weight = np.ones(len(X))
+    full = scaled_gram_spectrum(raw, weight, True)
+    monkeypatch.setattr(_conditioning, "_MAX_ROWS", 1000)
+    sampled = scaled_gram_spectrum(raw, weight, True)
+    assert sampled.shape == full.shape
+    np.testing.assert_allclose(np.log(sampled), np.log(full), atol=0.4)
+    assert newton_cg_steps(raw, weight, True) == pytest.approx(
+        conjugate_gradient_steps(full), rel=0.2
+    )
+    np.testing.assert_array_equal(scaled_gram_spectrum(raw, weight, True), sampled)
 
 
 @pytest.mark.parametrize("seed", range(3))

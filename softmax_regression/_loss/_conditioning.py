@@ -22,6 +22,10 @@ from numpy.typing import NDArray
 
 #: Entries of X per block of the Gram product (no float64 copy of all of X).
 _BLOCK_ENTRIES = 1 << 18
+#: Beyond this many rows, a random sample of them (fixed seed) estimates the
+#: spectrum: at most a tenth of a pass over X where ``"auto"`` then takes
+#: ``"subsampled-newton"`` (0.12 s of 1.1 s on 200,000 x 100 in full).
+_MAX_ROWS = 20_000
 #: Eigenvalues below this fraction of the largest are rounding noise (an
 #: exactly singular matrix, e.g. one-hot columns beside the intercept); the
 #: penalty holds those directions, and CG then spends one iteration on each.
@@ -48,29 +52,36 @@ def scaled_gram_spectrum(X, weight: NDArray, fit_intercept: bool) -> NDArray:
     -------
     ndarray
         Ascending; one per column of weighted mass (all-zero columns carry
-        no loss, only the penalty, and are left out).  One pass over X and
-        an eigendecomposition of a ``(d + 1) x (d + 1)`` matrix.
+        no loss, only the penalty, and are left out).  One pass over X (over
+        20,000 random rows of a larger X) and an eigendecomposition of a
+        ``(d + 1) x (d + 1)`` matrix.
     """
     weight = np.asarray(weight, dtype=np.float64)
     n_samples, n_features = X.shape
+    sample = np.arange(n_samples)
+    if n_samples > _MAX_ROWS:
+        rng = np.random.default_rng(0)
+        sample = np.sort(rng.choice(n_samples, _MAX_ROWS, replace=False))
     entries_per_row = X.nnz / max(n_samples, 1) if sp.issparse(X) else n_features
     rows = max(1, int(_BLOCK_ENTRIES // max(entries_per_row, 1)))
     gram = np.zeros((n_features, n_features))
     column_sums = np.zeros(n_features)
-    for start in range(0, n_samples, rows):
-        w = weight[start : start + rows]
+    for start in range(0, sample.size, rows):
+        chosen = sample[start : start + rows]
+        w = weight[chosen]
         if sp.issparse(X):
-            block = sp.csr_array(X[start : start + rows], dtype=np.float64)
+            block = sp.csr_array(X[chosen], dtype=np.float64)
             weighted = block.copy()
             weighted.data *= np.repeat(w, np.diff(block.indptr))
             gram += (block.T @ weighted).toarray()
         else:
-            block = np.asarray(X[start : start + rows], dtype=np.float64)
+            block = np.asarray(X[chosen], dtype=np.float64)
             gram += block.T @ (block * w[:, None])
         column_sums += w @ block
+    total = weight[sample].sum()
     if fit_intercept:
         gram = np.block(
-            [[gram, column_sums[:, None]], [column_sums[None, :], weight.sum()]]
+            [[gram, column_sums[:, None]], [column_sums[None, :], total]]
         )
     kept = np.flatnonzero(np.diag(gram) > 0)
     gram = gram[np.ix_(kept, kept)]

@@ -44,17 +44,6 @@ from ._penalty import Penalty, make_penalty
 from ._solvers import SOLVERS, SolverResult, resolve_solver
 from ._validation import any_finite, check_penalty_factor
 
-# What "tol" bounds, for the ConvergenceWarning.
-_DECREMENT_RULE = "bring the largest gradient entry and the Newton decrement down to"
-_STOPPING_RULE = {
-    "sgd": "make the loss (or validation score) stop improving by more than",
-    "lbfgs": _DECREMENT_RULE,
-    "newton-cg": _DECREMENT_RULE,
-    "newton-cholesky": _DECREMENT_RULE,
-    "subsampled-newton": _DECREMENT_RULE,
-}
-_GRADIENT_RULE = "bring the largest (sub)gradient entry down to"
-
 
 @dataclass(frozen=True)
 class FitConfig:
@@ -370,7 +359,7 @@ def solve(
         warnings.warn(
             f"SoftmaxRegression (solver={solver!r}) did not converge: "
             f"{result.n_iter} iterations (max_iter={config.max_iter}) did not "
-            f"{_STOPPING_RULE.get(solver, _GRADIENT_RULE)} tol={config.tol:g} "
+            f"{SOLVERS[solver].STOPPING_RULE} tol={config.tol:g} "
             f"(solver says: {result.message}). Increase max_iter, scale the "
             "features (e.g. StandardScaler) or increase alpha.",
             ConvergenceWarning,

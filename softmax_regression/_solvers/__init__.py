@@ -1,9 +1,10 @@
 """The solver registry, and the one place ``solver="auto"`` is decided.
 
 Every solver module exposes ``solve(objective, w0, *, tol, max_iter,
-callback) -> SolverResult`` and ``NEEDS``: the methods of the
+callback) -> SolverResult``, ``NEEDS``: the methods of the
 :class:`~softmax_regression._objective.Objective` it calls (see
-:func:`~softmax_regression._objective.objective_offers`).  :data:`SOLVERS`
+:func:`~softmax_regression._objective.objective_offers`), and
+``STOPPING_RULE``: what ``tol`` bounds, for the ConvergenceWarning.  :data:`SOLVERS`
 maps the public ``solver`` parameter values to those modules.  A solver may
 accept further keyword options after ``callback`` (``"sgd"`` takes its
 ``optimizer`` and ``validation_score``); called without them it runs with

@@ -43,11 +43,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._centring import Centring, positive_metric
-from ._result import IterationCallback, SolverResult
+from ._result import GRADIENT_RULE, IterationCallback, SolverResult
 
 #: What this solver needs of the objective (see ``_objective.objective_offers``):
 #: a proximal splitting, so it minimises every penalty.
 NEEDS = frozenset({"loss_value_and_grad", "prox", "optimality", "feature_moments"})
+
+#: What ``tol`` bounds (for the ConvergenceWarning).
+STOPPING_RULE = GRADIENT_RULE
 
 _GROW = 2.0  # factor on L when the quadratic bound fails
 _RELAX = 0.8  # factor on L before each iteration, to let the step grow back

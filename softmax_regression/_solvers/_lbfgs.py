@@ -38,10 +38,18 @@ import scipy.optimize
 from numpy.typing import NDArray
 
 from ._newton_cg import preconditioned_cg
-from ._result import IterationCallback, SolverResult, below_working_precision
+from ._result import (
+    DECREMENT_RULE,
+    IterationCallback,
+    SolverResult,
+    below_working_precision,
+)
 
 #: What this solver needs of the objective (a smooth one).
 NEEDS = frozenset({"value_and_grad", "hessian_diagonal"})
+
+#: What ``tol`` bounds (for the ConvergenceWarning).
+STOPPING_RULE = DECREMENT_RULE
 # scipy's status when the line search finds no decrease ("ABNORMAL: ").
 _LINE_SEARCH_FAILED = 2
 # Curvature pairs kept for the stopping rule's Newton decrement (scipy's

@@ -28,10 +28,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._newton import run_newton
-from ._result import IterationCallback, SolverResult
+from ._result import DECREMENT_RULE, IterationCallback, SolverResult
 
 #: What this solver needs of the objective (a smooth one, without bounds).
 NEEDS = frozenset({"value", "gradient_hessp", "unconstrained"})
+
+#: What ``tol`` bounds (for the ConvergenceWarning).
+STOPPING_RULE = DECREMENT_RULE
 _MAX_INNER = 250
 
 

@@ -30,10 +30,13 @@ from numpy.typing import NDArray
 
 from . import _projected_newton
 from ._newton import run_newton
-from ._result import IterationCallback, SolverResult
+from ._result import DECREMENT_RULE, IterationCallback, SolverResult
 
 #: What this solver needs of the objective (a smooth one with a full Hessian).
 NEEDS = frozenset({"value_and_grad", "hessian"})
+
+#: What ``tol`` bounds (for the ConvergenceWarning).
+STOPPING_RULE = DECREMENT_RULE
 
 # A factorised Hessian is reused while each step shrinks the gradient norm at
 # least this much and the last step's -grad . step is below this

@@ -36,11 +36,14 @@ import scipy.linalg
 from numpy.typing import NDArray
 
 from ._centring import Centring, positive_metric
-from ._result import IterationCallback, SolverResult
+from ._result import GRADIENT_RULE, IterationCallback, SolverResult
 
 #: What this solver needs of the objective: the loss's full Hessian and a
 #: proximal splitting, so it minimises every penalty.
 NEEDS = frozenset({"loss_hessian", "prox", "optimality", "feature_moments"})
+
+#: What ``tol`` bounds (for the ConvergenceWarning).
+STOPPING_RULE = GRADIENT_RULE
 
 _ARMIJO = 1e-4
 _MAX_HALVINGS = 40

@@ -12,6 +12,12 @@ from numpy.typing import NDArray
 IterationCallback = Callable[[int, NDArray[np.float64], float, float], None]
 
 
+#: What ``tol`` bounds, as the ConvergenceWarning puts it ("did not ..."):
+#: each solver module declares one as ``STOPPING_RULE``.
+GRADIENT_RULE = "bring the largest (sub)gradient entry down to"
+DECREMENT_RULE = "bring the largest gradient entry and the Newton decrement down to"
+
+
 @dataclass
 class SolverResult:
     """Outcome of a solver run.

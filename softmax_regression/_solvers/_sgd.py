@@ -49,6 +49,9 @@ from ._result import IterationCallback, SolverResult
 #: without bounds.
 NEEDS = frozenset({"value_and_grad", "take", "unconstrained"})
 
+#: What ``tol`` bounds (for the ConvergenceWarning).
+STOPPING_RULE = "make the loss (or validation score) stop improving by more than"
+
 #: Adam's moment decays and denominator guard (Kingma & Ba's defaults, as in
 #: scikit-learn's MLPClassifier).
 ADAM_BETA_1, ADAM_BETA_2, ADAM_EPSILON = 0.9, 0.999, 1e-8

@@ -43,13 +43,21 @@ from numpy.typing import NDArray
 
 from ._newton import run_newton
 from ._newton_cg import forcing_term, preconditioned_cg
-from ._result import IterationCallback, SolverResult, below_working_precision
+from ._result import (
+    DECREMENT_RULE,
+    IterationCallback,
+    SolverResult,
+    below_working_precision,
+)
 
 #: What this solver needs of the objective: exact values and gradients on
 #: every row, and the objective of a subset of them (``take``).
 NEEDS = frozenset(
     {"value", "value_and_grad", "gradient_hessp", "take", "unconstrained"}
 )
+
+#: What ``tol`` bounds (for the ConvergenceWarning).
+STOPPING_RULE = DECREMENT_RULE
 
 #: The first sample's share of the rows, and the largest: a copy of the
 #: sampled rows never exceeds a tenth of X ...

@@ -82,19 +82,22 @@ _CHOLESKY_MAX_COST = 5e9
 # second moments, to a residual of 1e-2).  The Hessian costs about
 # (K + 1)(d + 2) / 8 products (its K(K+1)/2 class pairs times the
 # (d+1)(d+2)/2 feature pairs, per row, against 2K(d+1) per product).
-# Time to a 1e-6 gap, BLAS on one thread (benchmarks/results_auto.md):
+# Time to the default tol, BLAS on one thread, medians of 3
+# (benchmarks/bench_auto_rule.py, results_auto.md):
 # - against newton-cg (below MIN_ROWS_TO_SAMPLE rows) the Hessian pays
-#   from a tenth of its cost in products: 15,000 x 40, 20 classes (110
-#   products' worth): 6 products per step level (0.78 vs 0.71 s), 13
-#   already 1.9x for the Hessian (0.79 vs 1.48 s); 20,000 x 50, 5
-#   classes (39): 2 products 2.5x for newton-cg (0.14 vs 0.36 s), 13
-#   products 2.5x for the Hessian (0.27 vs 0.68 s);
+#   from about a tenth of its cost in products: 20,000 x 50, 5 classes
+#   (39 products' worth): 2 products a step 3x for newton-cg (0.09 vs
+#   0.28 s), 6 level (0.32 vs 0.28 s), 13 2.6x for the Hessian (0.71 vs
+#   0.28 s); 15,000 x 40, 20 classes (110): 6 level (0.72 vs 0.79 s), 13
+#   1.9x for the Hessian (1.53 vs 0.80 s);
 # - against subsampled-newton, whose products run on a tenth of the rows,
-#   from half of it: 50,000 x 40, 20 classes: 56 products 2x for
-#   subsampled-newton (1.0 vs 2.0 s), 67 level (1.5 vs 1.7 s), 87 28x for
-#   the Hessian (1.7 vs 49 s), 154 unconverged after 300 sampled steps.
+#   from about 0.6 of it: 50,000 x 40, 20 classes: 57 products 2.1x for
+#   subsampled-newton (1.0 vs 2.1 s), 70 1.2x (1.45 vs 1.69 s), 96 30x for
+#   the Hessian (51.6 vs 1.74 s), 140 unconverged after 300 sampled steps
+#   (9.9 s).  Past the crossover subsampled-newton loses far more than the
+#   Hessian loses before it, so the threshold errs towards the Hessian.
 _HESSIAN_SHARE_VS_NEWTON_CG = 0.1
-_HESSIAN_SHARE_VS_SUBSAMPLED = 0.5
+_HESSIAN_SHARE_VS_SUBSAMPLED = 0.6
 # With this few products a step Newton-CG is within a few passes of a full
 # Newton step, whatever the Hessian costs (the 2-product case above; a
 # well-conditioned 4,000 x 20 with 5 classes needs 2, its 16.5 products'
@@ -252,7 +255,7 @@ def resolve_solver(
         where the full Hessian costs less than the products a Newton-CG
         step needs: up to 1,500 parameters (beyond 300, with at least 10
         rows per parameter), when ``cg_steps()`` exceeds 3 and a tenth of
-        the Hessian's cost in products, a half from 20,000 rows (without
+        the Hessian's cost in products, 0.6 of it from 20,000 rows (without
         ``cg_steps``: up to 300 parameters and ``n * n_params**2 <= 5e9``).
         Otherwise, from 20,000 rows, ``"subsampled-newton"``, and below,
         ``"newton-cg"``.  For a non-smooth penalty, ``"prox-newton"`` up to

@@ -42,8 +42,9 @@ def objective_offers(
     frozenset of str
         ``value`` and the proximal methods always; F's derivatives
         (:data:`SMOOTH_METHODS`) for a smooth penalty; ``loss_hessian``
-        when the loss has a full Hessian; ``feature_moments``, ``take``
-        and ``separates`` as the loss offers them; ``"unconstrained"``
+        when the loss has a full Hessian; ``feature_moments``,
+        ``feature_gram``, ``class_covariance``, ``take`` and ``separates`` as
+        the loss offers them; ``"unconstrained"``
         (what a solver that cannot keep to bounds needs) without bounds.
     """
     offers = {"value", *PROXIMAL_METHODS}
@@ -53,7 +54,13 @@ def objective_offers(
         offers |= loss_offers & SMOOTH_METHODS
     if "hessian" in loss_offers:
         offers.add("loss_hessian")
-    offers |= loss_offers & {"feature_moments", "take", "separates"}
+    offers |= loss_offers & {
+        "feature_moments",
+        "feature_gram",
+        "class_covariance",
+        "take",
+        "separates",
+    }
     return frozenset(offers)
 
 
@@ -193,6 +200,22 @@ class Objective:
         """Each feature's weighted centre and spread, for preconditioning
         (see :meth:`MultinomialLoss.feature_moments`)."""
         return self.loss.feature_moments()
+
+    def feature_gram(self, rows=None) -> NDArray:
+        """The weighted mean of ``x~ x~^T``, ``x~ = (x, 1)`` with intercepts,
+        over ``rows`` (all by default; see
+        :meth:`MultinomialLoss.feature_gram`)."""
+        return self.loss.feature_gram(rows)
+
+    def class_covariance(self, w: NDArray, rows=None) -> NDArray:
+        """The weighted mean of the softmax's covariance at ``w`` over
+        ``rows`` (all by default; see :meth:`MultinomialLoss.class_covariance`)."""
+        return self.loss.class_covariance(w, rows)
+
+    def penalty_hessian_diagonal(self) -> NDArray:
+        """The smooth penalty's Hessian diagonal on the coefficient block
+        (flat, ``K * d``; it does not depend on ``w``)."""
+        return self.penalty.hessian_diagonal(np.zeros(self.layout.n_coef))
 
     def separates(self, w: NDArray) -> bool:
         """Whether the model ``w`` separates the training data (see

@@ -148,7 +148,13 @@ class DaskMultinomialLoss:
     #: sums over rows, without what needs every row in one place (the full
     #: Hessian, the feature moments, mini-batches); see
     #: :func:`~softmax_regression._solvers.resolve_solver`.
-    OFFERS = MultinomialLoss.OFFERS - {"hessian", "feature_moments", "take"}
+    OFFERS = MultinomialLoss.OFFERS - {
+        "hessian",
+        "feature_moments",
+        "feature_gram",
+        "class_covariance",
+        "take",
+    }
 
     def __init__(
         self,

@@ -8,11 +8,15 @@ Modules
 -------
 _multinomial
     :class:`MultinomialLoss`: value, gradient, Hessian products, diagonal
-    and full Hessian, and feature moments, over blocks of rows of X, in
-    threads.
+    and full Hessian, and the curvature summaries, over blocks of rows of
+    X, in threads.
 _layout
     :class:`ParameterLayout`: the flat parameter vector (``W`` row-major,
     then the intercepts), packing, unpacking and the softmax's null space.
+_curvature
+    Summaries for preconditioners: each feature's moments and the
+    weighted Gram matrix of ``(x, 1)`` (the loss's ``class_covariance`` is
+    the other Kronecker factor).
 _conditioning
     :func:`newton_cg_steps`: how many conjugate-gradient iterations a
     Newton step needs on the features (from the spectrum of their scaled

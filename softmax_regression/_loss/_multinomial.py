@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from .._softmax import softmax_columns_inplace
-from . import _kernels
+from . import _curvature, _kernels
 from ._kernels import add_sparse_xt_g, squared, thread_pool, transposed
 from ._layout import ParameterLayout
 
@@ -85,6 +85,8 @@ class MultinomialLoss:
             "hessian_diagonal",
             "hessian",
             "feature_moments",
+            "feature_gram",
+            "class_covariance",
             "take",
             "separates",
         }
@@ -566,31 +568,18 @@ class MultinomialLoss:
                 return False
         return True
 
-    # -- data summaries --------------------------------------------------------
+    # -- data summaries (see _curvature) -------------------------------------
     def feature_moments(self) -> tuple[NDArray, NDArray]:
-        """Each feature's weighted centre and spread, for preconditioning.
+        """Each feature's weighted centre and spread, for preconditioning
+        (see :func:`._curvature.feature_moments`)."""
+        return _curvature.feature_moments(self)
 
-        Returns
-        -------
-        centre : ndarray of shape (n_features,)
-            The weighted mean of each feature when the model has intercepts
-            (which can absorb a shift of the features), else zeros.
-        spread : ndarray of shape (n_features,)
-            The weighted mean of ``(x_j - centre_j)^2``.
-        """
-        X, weight = self.X, self.normalised_weight.astype(np.float64)
-        if sp.issparse(X):
-            mean = np.asarray(X.T @ weight, dtype=np.float64).ravel()
-            second = np.asarray(X.multiply(X).T @ weight, dtype=np.float64).ravel()
-        else:  # by blocks of rows: no float64 copy of X
-            mean = np.zeros(X.shape[1])
-            second = np.zeros(X.shape[1])
-            for rows in self.blocks:
-                block = np.asarray(X[rows], dtype=np.float64)
-                mean += weight[rows] @ block
-                second += weight[rows] @ np.square(block)
-        weight_total = float(weight.sum())
-        if not self.fit_intercept:
-            return np.zeros_like(mean), second / weight_total
-        mean /= weight_total
-        return mean, np.maximum(second / weight_total - mean**2, 0.0)
+    def feature_gram(self, rows=None) -> NDArray:
+        """The weighted mean of ``x~ x~^T`` over ``rows`` (all by default;
+        see :func:`._curvature.feature_gram`)."""
+        return _curvature.feature_gram(self, rows)
+
+    def class_covariance(self, w: NDArray, rows=None) -> NDArray:
+        """The weighted mean of ``diag(p_i) - p_i p_i^T`` at ``w`` over
+        ``rows`` (all by default; see :func:`._curvature.class_covariance`)."""
+        return _curvature.class_covariance(self, w, rows)

@@ -37,6 +37,7 @@ import numpy as np
 import scipy.optimize
 from numpy.typing import NDArray
 
+from ._kronecker import jacobi
 from ._newton_cg import preconditioned_cg
 from ._result import (
     DECREMENT_RULE,
@@ -166,7 +167,7 @@ def solve(
             products[0] += 1
             return hessp(v)
 
-        step = preconditioned_cg(counted, -grad, diagonal, _CONFIRM_RTOL)
+        step = preconditioned_cg(counted, -grad, jacobi(diagonal), _CONFIRM_RTOL)
         if -float(grad @ step) <= tol**2:
             return True
         last["next_check"] = n_iter + products[0] + 1

@@ -19,7 +19,10 @@ stopped 6x further out than ``tol**2``; ``"auto"`` takes the full Hessian
 there) but cost 1.1-1.2x on the text sets, whose forcing term stays 0.5
 (to a 1e-6 gap: 20 Newsgroups 6.4 s against 5.9 s, sector 13.4 s against
 11.6 s, benchmarks/results_stopping.md): it is not repeated.
-The Jacobi (diagonal) preconditioner absorbs badly scaled features.
+The preconditioner is Kronecker-factored where it applies (dense features,
+up to a thousand of them: it captures their correlations and the classes'
+coupling, :mod:`._kronecker`), else the Jacobi (diagonal) one, which
+absorbs badly scaled features.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from ._kronecker import Preconditioner, jacobi, kronecker_factors
 from ._newton import run_newton
 from ._result import DECREMENT_RULE, IterationCallback, SolverResult
 
@@ -38,7 +42,9 @@ STOPPING_RULE = DECREMENT_RULE
 _MAX_INNER = 250
 
 
-def preconditioned_cg(hessp, rhs: NDArray, diagonal: NDArray, rtol: float) -> NDArray:
+def preconditioned_cg(
+    hessp, rhs: NDArray, precondition: Preconditioner, rtol: float
+) -> NDArray:
     """Approximately solve ``H x = rhs`` by conjugate gradients.
 
     Parameters
@@ -47,9 +53,10 @@ def preconditioned_cg(hessp, rhs: NDArray, diagonal: NDArray, rtol: float) -> ND
         ``v -> H v`` for a symmetric positive semi-definite ``H``.
     rhs : ndarray
         Right-hand side.
-    diagonal : ndarray
-        Diagonal of ``H`` (the preconditioner); non-positive entries are
-        replaced by a small positive floor, positive ones kept.
+    precondition : callable
+        ``precondition(r, out)`` writes ``M^-1 r`` into ``out`` and returns
+        it, for a symmetric positive definite ``M`` close to ``H``
+        (:func:`~._kronecker.jacobi` or the Kronecker-factored one).
     rtol : float
         Stop when ``||H x - rhs|| <= rtol * ||rhs||``.
 
@@ -59,15 +66,9 @@ def preconditioned_cg(hessp, rhs: NDArray, diagonal: NDArray, rtol: float) -> ND
         The approximate solution; the preconditioned ``rhs`` if the first
         direction already has non-positive curvature.
     """
-    # Positive entries are kept however small (features of scale 1e-150 have
-    # curvature 1e-300 next to the intercepts' 0.1); only flat directions
-    # (an all-zero feature without penalty) get a floor.
-    floor = 1e-12 * max(float(np.max(diagonal, initial=0.0)), 1e-300)
-    tiny = np.finfo(np.float64).tiny
-    inv_diag = 1.0 / np.where(diagonal > 0, np.maximum(diagonal, tiny), floor)
     x = np.zeros_like(rhs)
     residual = rhs.copy()
-    z = inv_diag * residual
+    z = precondition(residual, np.empty_like(rhs))
     direction = z.copy()
     scratch = np.empty_like(rhs)
     rz = float(residual @ z)
@@ -85,7 +86,7 @@ def preconditioned_cg(hessp, rhs: NDArray, diagonal: NDArray, rtol: float) -> ND
         residual -= h_dir
         if np.linalg.norm(residual) <= target:
             break
-        np.multiply(inv_diag, residual, out=z)
+        precondition(residual, z)
         rz_new = float(residual @ z)
         direction *= rz_new / rz
         direction += z
@@ -128,13 +129,16 @@ def solve(
     SolverResult
     """
 
+    factors = kronecker_factors(objective)
+
     def local_model(w):
         value, grad, diagonal, hessp = objective.gradient_hessp(w)
-        return value, grad, (diagonal, hessp)
+        return value, grad, (w, diagonal, hessp)
 
     def newton_step(grad, model):
-        diagonal, hessp = model
-        return preconditioned_cg(hessp, -grad, diagonal, forcing_term(grad))
+        w, diagonal, hessp = model
+        precondition = jacobi(diagonal) if factors is None else factors.at(w)
+        return preconditioned_cg(hessp, -grad, precondition, forcing_term(grad))
 
     return run_newton(
         objective,

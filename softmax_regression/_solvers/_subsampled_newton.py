@@ -13,7 +13,8 @@ methods for machine learning"; Roosta-Khorasani and Mahoney 2016,
   at least 2,000, to begin with; never more than a tenth of X from
   20,000 rows on, where ``solver="auto"`` takes this solver), so each
   conjugate-gradient product is a pass over the copy, not over X; the
-  Jacobi preconditioner comes from the same sample;
+  preconditioner's class factor (or its diagonal, for the Jacobi
+  preconditioner) comes from the same sample (:mod:`._kronecker`);
 * the inner solve stops at Newton-CG's forcing term, with no tighter cap
   on its products than Newton-CG's (prototypes that drew one sample for
   the whole fit, or capped CG at 20-30 products, measured no faster
@@ -41,6 +42,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from ._kronecker import KroneckerFactors, jacobi, kronecker_factors
 from ._newton import run_newton
 from ._newton_cg import forcing_term, preconditioned_cg
 from ._result import (
@@ -141,6 +143,8 @@ def solve(
     SolverResult
     """
     sampler = _Sampler(objective.n_samples, seed)
+    # the preconditioner's fixed factor, from the first sample
+    kronecker: dict[str, KroneckerFactors | None] = {}
     dtype = objective.dtype
     last: dict[str, NDArray | float] = {}
 
@@ -157,7 +161,15 @@ def solve(
         stop: a sample may underestimate it, so every row decides."""
         sample = objective.take(sampler.draw())
         _, _, diagonal, hessp = sample.gradient_hessp(w)
-        step = preconditioned_cg(hessp, -grad, diagonal, forcing_term(grad))
+        if "factors" not in kronecker:
+            kronecker["factors"] = kronecker_factors(objective, sample)
+        factors = kronecker["factors"]
+        precondition = (
+            jacobi(diagonal)
+            if factors is None
+            else factors.preconditioner(sample.class_covariance(w))
+        )
+        step = preconditioned_cg(hessp, -grad, precondition, forcing_term(grad))
         if below_working_precision(-float(grad @ step), value, dtype):
             return None
         sampler.predicted = -float(grad @ step) - 0.5 * float(step @ hessp(step))
@@ -178,7 +190,11 @@ def solve(
         if step is None:
             if hessp is None:
                 _, _, diagonal, hessp = objective.gradient_hessp(w)
-            step = preconditioned_cg(hessp, -grad, diagonal, forcing_term(grad))
+            if "factors" not in kronecker:
+                kronecker["factors"] = kronecker_factors(objective)
+            factors = kronecker["factors"]
+            precondition = jacobi(diagonal) if factors is None else factors.at(w)
+            step = preconditioned_cg(hessp, -grad, precondition, forcing_term(grad))
         last.update(w=w, step=step, value=value)
         return step
 

@@ -1,0 +1,107 @@
+"""Summaries of the data and of the model's curvature, for preconditioners.
+
+Each function reads a :class:`~._multinomial.MultinomialLoss` block by
+block (no float64 copy of X) and returns a small float64 array:
+
+* :func:`feature_moments`: each feature's weighted centre and spread (the
+  proximal solvers' diagonal scaling);
+* :func:`feature_gram` and :func:`class_covariance`: the two factors of
+  the Kronecker approximation of the Hessian,
+  ``sum_i s_i (diag(p_i) - p_i p_i^T) (x) x~_i x~_i^T / sum(s)``
+  ``~ A (x) B`` with ``A`` the weighted mean of the softmax covariances
+  ``diag(p_i) - p_i p_i^T`` (``K x K``) and ``B`` the weighted mean of
+  ``x~_i x~_i^T`` (``x~ = (x, 1)``, the 1 only with intercepts): exact when
+  the probabilities do not vary with the features (see
+  :mod:`softmax_regression._solvers._kronecker`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from scipy.special import softmax
+
+
+def feature_moments(loss) -> tuple[NDArray, NDArray]:
+    """Each feature's weighted centre and spread.
+
+    Returns
+    -------
+    centre : ndarray of shape (n_features,)
+        The weighted mean of each feature when the model has intercepts
+        (which can absorb a shift of the features), else zeros.
+    spread : ndarray of shape (n_features,)
+        The weighted mean of ``(x_j - centre_j)^2``.
+    """
+    X, weight = loss.X, loss.normalised_weight.astype(np.float64)
+    if sp.issparse(X):
+        mean = np.asarray(X.T @ weight, dtype=np.float64).ravel()
+        second = np.asarray(X.multiply(X).T @ weight, dtype=np.float64).ravel()
+    else:  # by blocks of rows: no float64 copy of X
+        mean = np.zeros(X.shape[1])
+        second = np.zeros(X.shape[1])
+        for rows in loss.blocks:
+            block = np.asarray(X[rows], dtype=np.float64)
+            mean += weight[rows] @ block
+            second += weight[rows] @ np.square(block)
+    weight_total = float(weight.sum())
+    if not loss.fit_intercept:
+        return np.zeros_like(mean), second / weight_total
+    mean /= weight_total
+    return mean, np.maximum(second / weight_total - mean**2, 0.0)
+
+
+#: Entries of X densified (and cast to float64) at a time: the factors
+#: read X in chunks of rows, so they never copy more than this of it.
+CHUNK_ENTRIES = 1 << 16
+
+
+def _chunks(loss, rows):
+    """``(x~ rows as dense float64, their normalised weights)`` by chunks
+    of ``rows`` (every row when None)."""
+    indices = np.arange(loss.n_samples) if rows is None else np.asarray(rows)
+    weight = loss.sample_weight[indices]
+    total = float(weight.sum())
+    weight = weight / total if total > 0 else np.zeros_like(weight)
+    width = loss.n_features + int(loss.fit_intercept)
+    step = max(1, CHUNK_ENTRIES // width)
+    for start in range(0, len(indices), step):
+        part = (
+            slice(start, start + step)
+            if rows is None
+            else indices[start : start + step]
+        )
+        block = loss.X[part]
+        block = block.toarray() if sp.issparse(block) else block
+        chunk = np.ones((block.shape[0], width))
+        chunk[:, : loss.n_features] = block
+        yield chunk, weight[start : start + step]
+
+
+def feature_gram(loss, rows=None) -> NDArray[np.float64]:
+    """``B = sum_i s_i x~_i x~_i^T / sum(s)`` over ``rows`` (every row when
+    None), ``x~ = (x, 1)`` with intercepts: a ``(d + 1, d + 1)`` (or
+    ``(d, d)``) float64 matrix.  X is read in chunks of rows (dense or
+    sparse; meant for few features: the result is dense)."""
+    width = loss.n_features + int(loss.fit_intercept)
+    gram = np.zeros((width, width))
+    for chunk, weight in _chunks(loss, rows):
+        gram += chunk.T @ (chunk * weight[:, None])
+    return gram
+
+
+def class_covariance(loss, w: NDArray, rows=None) -> NDArray[np.float64]:
+    """``A = sum_i s_i (diag(p_i) - p_i p_i^T) / sum(s)`` at ``w`` over
+    ``rows`` (every row when None): the weighted mean of the softmax's
+    covariance, ``(K, K)`` float64 (symmetric, positive semi-definite,
+    rows summing to zero)."""
+    coef, intercept = loss.layout.unpack(w, np.float64)
+    augmented = coef if intercept is None else np.hstack([coef, intercept[:, None]])
+    covariance = np.zeros((loss.n_classes, loss.n_classes))
+    for chunk, weight in _chunks(loss, rows):
+        proba = softmax(chunk @ augmented.T, axis=1)
+        weighted = proba * weight[:, None]
+        covariance[np.diag_indices(loss.n_classes)] += weighted.sum(axis=0)
+        covariance -= weighted.T @ proba
+    return covariance

@@ -1,0 +1,184 @@
+"""A Kronecker-factored preconditioner for the Newton-CG solvers.
+
+On the augmented coefficients ``V (K, d + 1)`` (each class's coefficients,
+then its intercept), the Hessian of ``F`` is
+
+    ``H = sum_i s_i S_i (x) x~_i x~_i^T / sum(s) + I (x) diag(f)``,
+
+with ``S_i = diag(p_i) - p_i p_i^T`` the softmax's covariance at row ``i``,
+``x~ = (x, 1)`` and ``f`` the penalty's curvature per feature (0 for the
+intercept).  As in K-FAC (Martens and Grosse 2015, "Optimizing neural
+networks with Kronecker-factored approximate curvature"), the sum is
+approximated by ``A (x) B``: ``A`` the weighted mean of the ``S_i``, ``B``
+that of ``x~_i x~_i^T`` (:mod:`softmax_regression._loss._curvature`).
+The preconditioner
+
+    ``M = A (x) B + I (x) diag(f^)``,
+
+``f^`` being ``f`` with its zeros (the intercept, unpenalised features)
+replaced in proportion to their column's second moment (:func:`damped`),
+is inverted exactly by two
+symmetric eigendecompositions: with ``g = f^ ** -1/2``,
+``A = U diag(a) U^T`` and ``diag(g) B diag(g) = Q diag(b) Q^T``,
+
+    ``M^-1 R = (U [(U^T (R diag(g)) Q) / (a b^T + 1)] Q^T) diag(g)``,
+
+``2 K (d + 1) (K + d + 1)`` multiply-adds per application, against the
+``2 n K d`` of a Hessian-vector product.  ``M`` is positive definite
+whatever the data, so conjugate gradients converge with it; unlike the
+Jacobi preconditioner (the diagonal of ``H``), it also captures the
+correlations between features and between classes.  Measured (Newton-CG,
+in one process, BLAS on one thread, alpha 1e-4), Hessian-vector products
+to ``tol=1e-3``: digits 499 -> 315, a 20,000 x 50 Gaussian set 45 -> 17;
+to ``tol=1e-5``: the 200,000 x 100 Gaussian set 102 -> 46, Fashion-MNIST
+952 -> 691.
+
+``B`` is computed once per fit, ``A`` at each Newton step, both on a
+fixed sample of at most :data:`SAMPLE_ROWS` rows (a preconditioner needs
+their shape, not their last digits).  Used where ``d + 1 <=``
+:data:`MAX_WIDTH` (two eigendecompositions per step stay cheap), on
+objectives that offer the factors and mini-batches (in memory, not Dask),
+with an L2 penalty (``f > 0`` somewhere; without any, the Jacobi
+preconditioner).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+#: The widest ``x~`` (features plus intercept) for which the factors are used.
+MAX_WIDTH = 1024
+#: Rows of the sample on which the factors are computed.
+SAMPLE_ROWS = 2048
+#: What the objective must offer.
+NEEDS = frozenset({"feature_gram", "class_covariance", "take"})
+
+#: ``precondition(r, out)`` writes ``M^-1 r`` into ``out`` and returns it
+#: (in place: a vector of sector's 5.8 M parameters costs as much to
+#: allocate as to update).
+Preconditioner = Callable[[NDArray, NDArray], NDArray]
+
+
+def jacobi(diagonal: NDArray) -> Preconditioner:
+    """``r / diag(H)``: the Jacobi preconditioner of a Hessian with
+    this diagonal.
+
+    Positive entries are kept however small (features of scale 1e-150 have
+    curvature 1e-300 next to the intercepts' 0.1); only flat directions
+    (an all-zero feature without penalty) get a floor, ``1e-12`` times the
+    largest entry.
+    """
+    floor = 1e-12 * max(float(np.max(diagonal, initial=0.0)), 1e-300)
+    tiny = np.finfo(np.float64).tiny
+    inverse = 1.0 / np.where(diagonal > 0, np.maximum(diagonal, tiny), floor)
+    return lambda residual, out: np.multiply(inverse, residual, out=out)
+
+
+class KroneckerFactors:
+    """The fixed part of ``M``: ``B`` and the penalty's curvature.
+
+    Parameters
+    ----------
+    gram : ndarray of shape (width, width)
+        ``B``, the weighted mean of ``x~ x~^T``.
+    penalty_curvature : ndarray of shape (width,)
+        ``f^``: positive, per column of ``x~`` (:func:`damped`).
+    objective : Objective
+        The objective whose Hessian ``M`` approximates.
+    rows : ndarray or None
+        The rows ``A`` is computed on (:meth:`at`); None for all.
+    """
+
+    def __init__(
+        self, gram: NDArray, penalty_curvature: NDArray, objective, rows
+    ) -> None:
+        self.layout = objective.layout
+        self.objective = objective
+        self.rows = rows
+        self.scale = 1.0 / np.sqrt(penalty_curvature)
+        scaled = gram * self.scale[:, None] * self.scale[None, :]
+        eigenvalues, self.feature_basis = np.linalg.eigh(scaled)
+        self.feature_eigenvalues = np.maximum(eigenvalues, 0.0)
+
+    def at(self, w: NDArray) -> Preconditioner:
+        """``M^-1`` with ``A`` at ``w`` on the fixed sample."""
+        return self.preconditioner(self.objective.class_covariance(w, self.rows))
+
+    def preconditioner(self, class_covariance: NDArray) -> Preconditioner:
+        """``M^-1`` for the class factor ``A`` at the current point."""
+        eigenvalues, class_basis = np.linalg.eigh(class_covariance)
+        denominator = np.outer(np.maximum(eigenvalues, 0.0), self.feature_eigenvalues)
+        denominator += 1.0
+        basis = self.feature_basis
+        layout = self.layout
+        n_coef, d = layout.n_coef, layout.n_features
+
+        def precondition(residual: NDArray, out: NDArray) -> NDArray:
+            matrix = np.empty((layout.n_classes, len(self.scale)))
+            matrix[:, :d] = residual[:n_coef].reshape(layout.n_classes, d)
+            if layout.fit_intercept:
+                matrix[:, d] = residual[n_coef:]
+            matrix *= self.scale
+            rotated = class_basis.T @ matrix @ basis
+            rotated /= denominator
+            matrix = class_basis @ rotated @ basis.T
+            matrix *= self.scale
+            out[:n_coef] = matrix[:, :d].ravel()
+            if layout.fit_intercept:
+                out[n_coef:] = matrix[:, d]
+            return out
+
+        return precondition
+
+
+def sample_rows(n_samples: int, seed: int = 0) -> NDArray[np.intp] | None:
+    """A fixed sample of at most :data:`SAMPLE_ROWS` rows, in increasing
+    order; None (every row) when there are no more."""
+    if n_samples <= SAMPLE_ROWS:
+        return None
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n_samples, SAMPLE_ROWS, replace=False))
+
+
+def kronecker_factors(objective, sample=None) -> KroneckerFactors | None:
+    """The fixed factors of ``M``, or None where the preconditioner is not
+    used (see the module docstring): then the Jacobi preconditioner is.
+
+    ``B`` comes from ``sample`` (an objective on some of the rows) when
+    given, else from a fixed sample of the rows (:func:`sample_rows`), on
+    which :meth:`KroneckerFactors.at` then computes ``A`` too."""
+    layout = objective.layout
+    width = layout.n_features + int(layout.fit_intercept)
+    if not NEEDS <= objective.offers or width > MAX_WIDTH:
+        return None
+    per_feature = objective.penalty_hessian_diagonal().reshape(
+        layout.n_classes, layout.n_features
+    )
+    curvature = np.zeros(width)
+    curvature[: layout.n_features] = per_feature.mean(axis=0)
+    positive = curvature > 0
+    if not np.any(positive):
+        return None
+    rows = sample_rows(objective.n_samples)
+    gram = objective.feature_gram(rows) if sample is None else sample.feature_gram()
+    return KroneckerFactors(gram, damped(curvature, np.diag(gram)), objective, rows)
+
+
+def damped(curvature: NDArray, second_moments: NDArray) -> NDArray:
+    """``f^``: the penalty's curvature per column of ``x~``, its zeros
+    replaced in proportion to the column's second moment ``B_jj``, by the
+    ratio ``sum f_k / sum B_kk`` over the penalised columns (so that a
+    column's scale, 1e150 or 1, does not decide how much it is damped;
+    a mean of the ratios ``f_k / B_kk`` would be ruled by the rarest
+    feature, and on digits its damping of the intercepts cost a 1e-4 gap
+    at ``tol=1e-3``); an all-zero unpenalised column takes the mean of the
+    positive ``f``."""
+    penalised = curvature > 0
+    measured = penalised & (second_moments > 0)
+    if np.any(measured):
+        ratio = float(curvature[measured].sum() / second_moments[measured].sum())
+        curvature = np.where(penalised, curvature, ratio * second_moments)
+    return np.where(curvature > 0, curvature, curvature[penalised].mean())

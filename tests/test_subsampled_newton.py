@@ -171,21 +171,20 @@ def test_sample_doubles_when_the_model_mispredicts(measured, full_step, grows):
 @pytest.mark.parametrize(
     ("n_samples", "sizes"),
     [
-        (200_000, [5_000, 10_000, 20_000]),  # up to a tenth of the rows
-        (40_000, [2_000, 4_000]),  # from the least sample
-        (10_000, [2_000]),  # above a tenth: the least sample only
+        (200_000, [5_000, 10_000, 20_000, 20_000, 20_000]),  # up to a tenth
+        (40_000, [2_000, 4_000, 4_000, 4_000, 4_000]),  # from the least sample
+        (10_000, [2_000] * 5),  # above a tenth: the least sample only
         (3_999, []),  # below twice the least sample: never sampled
     ],
 )
-def test_sample_grows_to_a_tenth_of_the_rows_then_every_row_is_used(
-    n_samples, sizes
-):
+def test_sample_grows_to_a_tenth_of_the_rows_and_stays_there(n_samples, sizes):
     sampler = _Sampler(n_samples, seed=0)
     drawn = []
-    while not sampler.exhausted:
+    while not sampler.exhausted and len(drawn) < 5:
         drawn.append(sampler.size)
+        assert len(sampler.draw()) == sampler.size
         sampler.predicted = 1.0
-        sampler.review(0.0, True)
+        sampler.review(0.0, True)  # mispredicted: grow
     assert drawn == sizes
 
 

@@ -58,6 +58,7 @@ def objective_offers(
         "feature_moments",
         "feature_gram",
         "class_covariance",
+        "value_range",
         "take",
         "separates",
     }
@@ -108,10 +109,11 @@ class Objective:
             self.loss.OFFERS, self.penalty.smooth, self.box is not None
         )
 
-    def take(self, rows) -> Objective:
+    def take(self, rows, dtype=None) -> Objective:
         """The objective of a subset of the rows (a mini-batch): the loss's
-        weighted mean over those rows plus the full penalty."""
-        return Objective(self.loss.take(rows), self.penalty, self.box)
+        weighted mean over those rows (copied in ``dtype``, X's by default)
+        plus the full penalty."""
+        return Objective(self.loss.take(rows, dtype), self.penalty, self.box)
 
     def project(self, w: NDArray) -> NDArray:
         """The nearest point of the box (``w`` itself without bounds)."""
@@ -211,6 +213,11 @@ class Objective:
         """The weighted mean of the softmax's covariance at ``w`` over
         ``rows`` (all by default; see :meth:`MultinomialLoss.class_covariance`)."""
         return self.loss.class_covariance(w, rows)
+
+    def value_range(self) -> tuple[float, float]:
+        """The smallest nonzero and the largest ``|x|`` of the data (see
+        :meth:`MultinomialLoss.value_range`)."""
+        return self.loss.value_range()
 
     def penalty_hessian_diagonal(self) -> NDArray:
         """The smooth penalty's Hessian diagonal on the coefficient block

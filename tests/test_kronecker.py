@@ -86,11 +86,15 @@ def test_feature_gram_is_the_weighted_second_moment_of_x_and_one(
     )
 
 
-def _explicit_m(class_covariance, gram, curvature, layout):
-    """``A (x) B + I (x) diag(f^)`` in the flat layout."""
+def _explicit_m(class_covariance, gram, curvature, layout, null_curvature=None):
+    """``A (x) B + I (x) diag(f^)`` in the flat layout; along the shift of
+    every class alike, ``null_curvature`` instead of ``f^`` when given."""
     matrix = np.kron(class_covariance, gram) + np.diag(
         np.tile(curvature, layout.n_classes)
     )
+    if null_curvature is not None:
+        shift = np.full((layout.n_classes, 1), 1 / np.sqrt(layout.n_classes))
+        matrix += np.kron(shift @ shift.T, np.diag(null_curvature - curvature))
     order = layout.augmented_order()
     return matrix[np.ix_(order, order)]
 
@@ -105,8 +109,14 @@ def test_preconditioner_inverts_the_kronecker_matrix(fit_intercept):
     gram = objective.feature_gram()
     width = layout.n_features + int(fit_intercept)
     curvature = rng.uniform(0.05, 2.0, width)
+    curvature[0] = 1e-6
     factors = KroneckerFactors(gram, curvature, objective, None)
-    matrix = _explicit_m(class_covariance, gram, curvature, layout)
+    # along the shift of the classes: the penalty, or at least the column's
+    # second moment times A's least positive eigenvalue
+    least = np.sort(np.linalg.eigvalsh(class_covariance))[1]
+    null_curvature = np.maximum(curvature, least * np.diag(gram))
+    assert np.any(null_curvature > curvature) and np.any(null_curvature == curvature)
+    matrix = _explicit_m(class_covariance, gram, curvature, layout, null_curvature)
     vector = rng.normal(size=objective.n_params)
     out = np.empty_like(vector)
     result = factors.preconditioner(class_covariance)(matrix @ vector, out)
@@ -234,4 +244,21 @@ def test_penalty_factors_reach_the_full_hessian_optimum():
     reference = SoftmaxRegression(solver="newton-cholesky", **params).fit(X, y)
     np.testing.assert_allclose(
         fit.predict_proba(X), reference.predict_proba(X), atol=1e-7
+    )
+
+
+@pytest.mark.parametrize("solver", ["newton-cg", "subsampled-newton"])
+def test_features_of_scale_1e8_with_a_penalty_to_match(solver):
+    # B / alpha reaches 1e35: rounding along the shift of the classes (where
+    # the gradient is zero but for it) once became the whole step
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(30_000, 6)) * rng.uniform(0.2, 3.0, 6)
+    y = np.argmax(X @ rng.normal(size=(6, 3)) + rng.gumbel(size=(30_000, 3)), axis=1)
+    X *= 1e8
+    params = dict(alpha=1e-19, tol=1e-7)
+    fit = SoftmaxRegression(solver=solver, **params).fit(X, y)
+    reference = SoftmaxRegression(solver="newton-cholesky", **params).fit(X, y)
+    assert fit.converged_
+    np.testing.assert_allclose(
+        fit.predict_proba(X), reference.predict_proba(X), atol=1e-6
     )

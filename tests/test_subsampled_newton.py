@@ -37,9 +37,9 @@ def _recording_take(monkeypatch):
     sizes = []
     take = Objective.take
 
-    def recording(self, rows):
+    def recording(self, rows, dtype=None):
         sizes.append(len(rows))
-        return take(self, rows)
+        return take(self, rows, dtype)
 
     monkeypatch.setattr(Objective, "take", recording)
     return sizes
@@ -269,3 +269,56 @@ def test_path_and_cv_run_it(monkeypatch):
         np.testing.assert_allclose(coef, fit.coef_, atol=1e-6)
     search = SoftmaxRegressionCV(alphas=alphas, cv=2, solver="subsampled-newton")
     assert search.fit(X, y).score(X, y) > 0.5
+
+
+@pytest.mark.parametrize(("scale", "later"), [(1.0, np.float32), (1e16, np.float64)])
+def test_later_samples_in_float32_where_the_values_fit(scale, later, monkeypatch):
+    X, y = _problem(n=40_000, d=6, k=3)
+    X *= scale
+    dtypes = []
+    take = Objective.take
+
+    def recording(self, rows, dtype=None):
+        sample = take(self, rows, dtype)
+        dtypes.append(sample.dtype)
+        return sample
+
+    monkeypatch.setattr(Objective, "take", recording)
+    fit = SoftmaxRegression(solver="subsampled-newton", alpha=1e-3 / scale**2, tol=1e-7)
+    fit.fit(X, y)
+    assert dtypes[0] == np.float64 and len(dtypes) > 2
+    assert set(dtypes[1:]) == {np.dtype(later)}
+    monkeypatch.undo()
+    reference = SoftmaxRegression(
+        solver="newton-cholesky", alpha=1e-3 / scale**2, tol=1e-10
+    ).fit(X, y)
+    np.testing.assert_allclose(
+        fit.predict_proba(X), reference.predict_proba(X), atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_rows_copied_in_another_dtype(sparse):
+    from softmax_regression._loss._kernels import rows_of
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50_000, 3)) * (rng.uniform(size=(50_000, 3)) < 0.5)
+    X = sp.csr_matrix(X) if sparse else X
+    rows = np.sort(rng.choice(50_000, 30_000, replace=False))
+    for part in (rows, slice(10, 40_000)):
+        copy = rows_of(X, part, np.float32)
+        assert copy.dtype == np.float32
+        expected = X[part].astype(np.float32)
+        if sparse:
+            copy, expected = copy.toarray(), expected.toarray()
+        np.testing.assert_array_equal(copy, expected)
+    assert rows_of(X, rows).dtype == np.float64
+
+
+def test_value_range_of_dense_sparse_and_zero_data():
+    X = np.array([[0.0, -3.0], [1e-5, 0.0]])
+    for data in (X, sp.csr_matrix(X)):
+        loss = MultinomialLoss(data, np.array([0, 1]), np.ones(2), 2)
+        assert loss.value_range() == (1e-5, 3.0)
+    zero = MultinomialLoss(np.zeros((2, 2)), np.array([0, 1]), np.ones(2), 2)
+    assert zero.value_range() == (float("inf"), 0.0)

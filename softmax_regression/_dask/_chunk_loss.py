@@ -153,6 +153,7 @@ class DaskMultinomialLoss:
         "feature_moments",
         "feature_gram",
         "class_covariance",
+        "value_range",
         "take",
     }
 

@@ -5,6 +5,8 @@ block (no float64 copy of X) and returns a small float64 array:
 
 * :func:`feature_moments`: each feature's weighted centre and spread (the
   proximal solvers' diagonal scaling);
+* :func:`value_range`: the smallest and largest magnitudes in X (whether a
+  float32 copy keeps them);
 * :func:`feature_gram` and :func:`class_covariance`: the two factors of
   the Kronecker approximation of the Hessian,
   ``sum_i s_i (diag(p_i) - p_i p_i^T) (x) x~_i x~_i^T / sum(s)``
@@ -105,3 +107,20 @@ def class_covariance(loss, w: NDArray, rows=None) -> NDArray[np.float64]:
         covariance[np.diag_indices(loss.n_classes)] += weighted.sum(axis=0)
         covariance -= weighted.T @ proba
     return covariance
+
+
+def value_range(loss) -> tuple[float, float]:
+    """The smallest nonzero and the largest ``|x|`` of X (``(inf, 0)`` when
+    X is all zeros): whether a copy in float32 keeps every value."""
+    X = loss.X
+    if sp.issparse(X):
+        parts = (X.data[i : i + CHUNK_ENTRIES] for i in range(0, X.nnz, CHUNK_ENTRIES))
+    else:  # chunks of rows: views of X, never a copy of it
+        step = max(1, CHUNK_ENTRIES // max(X.shape[1], 1))
+        parts = (X[i : i + step] for i in range(0, X.shape[0], step))
+    low, high = float("inf"), 0.0
+    for part in parts:
+        magnitude = np.abs(part)
+        high = max(high, float(magnitude.max(initial=0.0)))
+        low = min(low, float(magnitude[magnitude > 0].min(initial=np.inf)))
+    return low, high

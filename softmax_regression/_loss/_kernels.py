@@ -103,6 +103,23 @@ def add_sparse_xt_g(out: NDArray, X_block, g_rows: NDArray) -> None:
     )
 
 
+def rows_of(X, rows, dtype=None):
+    """``X[rows]`` in ``dtype`` (X's when None).  A dense cast is written
+    chunk by chunk, so the copy in X's dtype never exists whole (a float32
+    sample of float64 rows then costs half their bytes, not one and a
+    half)."""
+    if dtype is None or np.dtype(dtype) == X.dtype:
+        return X[rows]
+    if sp.issparse(X):
+        return X[rows].astype(dtype)
+    rows = np.arange(X.shape[0])[rows]
+    out = np.empty((len(rows), X.shape[1]), dtype=dtype)
+    step = max(1, (1 << 16) // max(X.shape[1], 1))
+    for start in range(0, len(rows), step):
+        out[start : start + step] = X[rows[start : start + step]]
+    return out
+
+
 def transposed(matrix: NDArray, out: NDArray | None = None) -> NDArray:
     """``matrix.T`` written into ``out`` (a new C-contiguous array if None),
     in tiles of ``matrix``'s rows so that reads and writes both stay in

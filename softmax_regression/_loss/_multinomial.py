@@ -87,6 +87,7 @@ class MultinomialLoss:
             "feature_moments",
             "feature_gram",
             "class_covariance",
+            "value_range",
             "take",
             "separates",
         }
@@ -129,11 +130,12 @@ class MultinomialLoss:
         self._coef_accumulator_shape = shape[::-1] if self.sparse else shape
         self.blocks = self._row_blocks()
 
-    def take(self, rows) -> MultinomialLoss:
+    def take(self, rows, dtype=None) -> MultinomialLoss:
         """The loss on a subset of the rows (a slice or an index array), its
-        weights normalised over that subset: a mini-batch."""
+        weights normalised over that subset: a mini-batch; its X copied in
+        ``dtype`` (X's by default)."""
         return MultinomialLoss(
-            self.X[rows],
+            _kernels.rows_of(self.X, rows, dtype),
             self.target[rows],
             self.sample_weight[rows],
             self.n_classes,
@@ -573,6 +575,11 @@ class MultinomialLoss:
         """Each feature's weighted centre and spread, for preconditioning
         (see :func:`._curvature.feature_moments`)."""
         return _curvature.feature_moments(self)
+
+    def value_range(self) -> tuple[float, float]:
+        """The smallest nonzero and the largest ``|x|`` (see
+        :func:`._curvature.value_range`)."""
+        return _curvature.value_range(self)
 
     def feature_gram(self, rows=None) -> NDArray:
         """The weighted mean of ``x~ x~^T`` over ``rows`` (all by default;

@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._box import Box
+from ._loss import SUMMARIES
 from ._penalty import Penalty
 
 #: F's own derivatives: an objective offers them only for a smooth penalty.
@@ -42,8 +43,9 @@ def objective_offers(
     frozenset of str
         ``value`` and the proximal methods always; F's derivatives
         (:data:`SMOOTH_METHODS`) for a smooth penalty; ``loss_hessian``
-        when the loss has a full Hessian; ``feature_moments``,
-        ``feature_gram``, ``class_covariance``, ``take`` and ``separates`` as
+        when the loss has a full Hessian; the summaries of the rows
+        (``SUMMARIES``: ``feature_moments``, ``feature_gram``,
+        ``class_covariance``, ``value_range``), ``take`` and ``separates`` as
         the loss offers them; ``"unconstrained"``
         (what a solver that cannot keep to bounds needs) without bounds.
     """
@@ -54,14 +56,7 @@ def objective_offers(
         offers |= loss_offers & SMOOTH_METHODS
     if "hessian" in loss_offers:
         offers.add("loss_hessian")
-    offers |= loss_offers & {
-        "feature_moments",
-        "feature_gram",
-        "class_covariance",
-        "value_range",
-        "take",
-        "separates",
-    }
+    offers |= loss_offers & (SUMMARIES | {"take", "separates"})
     return frozenset(offers)
 
 

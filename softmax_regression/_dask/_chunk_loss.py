@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from .._loss import MultinomialLoss, ParameterLayout
+from .._loss import SUMMARIES, MultinomialLoss, ParameterLayout
 from .._validation import apply_class_factors, smooth_targets
 from ._reduce import (
     LostWorkError,
@@ -148,14 +148,7 @@ class DaskMultinomialLoss:
     #: sums over rows, without what needs every row in one place (the full
     #: Hessian, the feature moments, mini-batches); see
     #: :func:`~softmax_regression._solvers.resolve_solver`.
-    OFFERS = MultinomialLoss.OFFERS - {
-        "hessian",
-        "feature_moments",
-        "feature_gram",
-        "class_covariance",
-        "value_range",
-        "take",
-    }
+    OFFERS = MultinomialLoss.OFFERS - {"hessian", "take"} - SUMMARIES
 
     def __init__(
         self,

@@ -32,11 +32,13 @@ from ._conditioning import (
     newton_cg_steps,
     scaled_gram_spectrum,
 )
+from ._curvature import SUMMARIES
 from ._kernels import column_layout_pays
 from ._layout import ParameterLayout
 from ._multinomial import MultinomialLoss
 
 __all__ = [
+    "SUMMARIES",
     "MultinomialLoss",
     "ParameterLayout",
     "column_layout_pays",

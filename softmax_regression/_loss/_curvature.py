@@ -54,6 +54,12 @@ def feature_moments(loss) -> tuple[NDArray, NDArray]:
     return mean, np.maximum(second / weight_total - mean**2, 0.0)
 
 
+#: The summaries an in-memory loss offers, by method name (the Dask loss,
+#: whose rows are never in one place, offers none of them).
+SUMMARIES = frozenset(
+    {"feature_moments", "feature_gram", "class_covariance", "value_range"}
+)
+
 #: Entries of X densified (and cast to float64) at a time: the factors
 #: read X in chunks of rows, so they never copy more than this of it.
 CHUNK_ENTRIES = 1 << 16

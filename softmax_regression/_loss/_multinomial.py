@@ -84,14 +84,10 @@ class MultinomialLoss:
             "gradient_hessp",
             "hessian_diagonal",
             "hessian",
-            "feature_moments",
-            "feature_gram",
-            "class_covariance",
-            "value_range",
             "take",
             "separates",
         }
-    )
+    ) | _curvature.SUMMARIES
 
     def __init__(
         self,

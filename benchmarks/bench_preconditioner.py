@@ -20,23 +20,16 @@ import time
 import warnings
 
 import numpy as np
-from datasets import LOADERS, load
-from scipy.special import logsumexp
+from bench_fit import Problem
+from datasets import LOADERS
 from threadpoolctl import threadpool_limits
 
 from softmax_regression import SoftmaxRegression
+from softmax_regression._loss import HessianProduct
 from softmax_regression._objective import Objective
 from softmax_regression._solvers import _kronecker
 
 MODES = {"jacobi": 0, "kronecker": _kronecker.MAX_WIDTH}
-
-
-def objective(X, y, estimator, alpha: float) -> float:
-    """``F`` of the fitted estimator, in float64."""
-    logits = X @ estimator.coef_.T + estimator.intercept_
-    target = np.searchsorted(estimator.classes_, y)
-    losses = logsumexp(logits, axis=1) - logits[np.arange(len(y)), target]
-    return float(np.mean(losses) + alpha / 2 * np.sum(estimator.coef_**2))
 
 
 def counting_products():
@@ -52,7 +45,7 @@ def counting_products():
             count[0] += 1
             return hessp(v)
 
-        return value, grad, diagonal, counted
+        return value, grad, diagonal, HessianProduct(counted, hessp.class_covariance)
 
     Objective.gradient_hessp = counted_model
     return count, lambda: setattr(Objective, "gradient_hessp", original)
@@ -67,7 +60,7 @@ def main(argv=None) -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--f-star", type=float, default=None)
     options = parser.parse_args(argv)
-    X, y = load(options.dataset)
+    problem = Problem(options.dataset, options.alpha, float32=False)
     count, undo = counting_products()
     print(
         "| solver | tol | preconditioner | median s | steps | products | gap | "
@@ -89,12 +82,14 @@ def main(argv=None) -> None:
                             warnings.simplefilter("ignore")
                             with threadpool_limits(1, user_api="blas"):
                                 start = time.perf_counter()
-                                estimator.fit(X, y)
+                                estimator.fit(problem.X, problem.y)
                                 times[mode].append(time.perf_counter() - start)
                         last[mode] = (estimator, count[0])
                 medians = {mode: statistics.median(t) for mode, t in times.items()}
                 for mode, (estimator, products) in last.items():
-                    value = objective(X, y, estimator, options.alpha)
+                    value = problem.objective(
+                        estimator.coef_, estimator.intercept_, estimator.classes_
+                    )
                     gap = (
                         f"{(value - options.f_star) / options.f_star:.1e}"
                         if options.f_star

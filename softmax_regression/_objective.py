@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._box import Box
-from ._loss import SUMMARIES
+from ._loss import SUMMARIES, HessianProduct
 from ._penalty import Penalty
 
 #: F's own derivatives: an objective offers them only for a smooth penalty.
@@ -45,7 +45,7 @@ def objective_offers(
         (:data:`SMOOTH_METHODS`) for a smooth penalty; ``loss_hessian``
         when the loss has a full Hessian; the summaries of the rows
         (``SUMMARIES``: ``feature_moments``, ``feature_gram``,
-        ``class_covariance``, ``value_range``), ``take`` and ``separates`` as
+        ``value_range``), ``take`` and ``separates`` as
         the loss offers them; ``"unconstrained"``
         (what a solver that cannot keep to bounds needs) without bounds.
     """
@@ -204,11 +204,6 @@ class Objective:
         :meth:`MultinomialLoss.feature_gram`)."""
         return self.loss.feature_gram(rows)
 
-    def class_covariance(self, w: NDArray, rows=None) -> NDArray:
-        """The weighted mean of the softmax's covariance at ``w`` over
-        ``rows`` (all by default; see :meth:`MultinomialLoss.class_covariance`)."""
-        return self.loss.class_covariance(w, rows)
-
     def value_range(self) -> tuple[float, float]:
         """The smallest nonzero and the largest ``|x|`` of the data (see
         :meth:`MultinomialLoss.value_range`)."""
@@ -275,7 +270,9 @@ class Objective:
 
         The Hessian-vector product reuses the probabilities computed for the
         gradient, so each call costs one pass over X (see
-        :meth:`MultinomialLoss.gradient_hessp`).  Everything is float64.
+        :meth:`MultinomialLoss.gradient_hessp`), and offers their class
+        covariance (``hessp.class_covariance``, None on Dask).  Everything
+        is float64.
         """
         value, grad, diagonal, loss_hessp = self.loss.gradient_hessp(w)
         value, grad = self._add_penalty(w, value, grad)
@@ -288,7 +285,9 @@ class Objective:
             out[:n_coef] += self.penalty.hessp(self._coef_block(v))
             return out
 
-        return value, grad, diagonal, hessp
+        # the penalty's curvature is diagonal: the class factor is the loss's
+        covariance = getattr(loss_hessp, "class_covariance", None)
+        return value, grad, diagonal, HessianProduct(hessp, covariance)
 
     def hessian_diagonal(self, w: NDArray) -> NDArray:
         """The diagonal of the Hessian of ``F`` at ``w`` (float64)."""

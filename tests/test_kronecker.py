@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from scipy.special import softmax
 
 from softmax_regression import SoftmaxRegression
-from softmax_regression._loss import MultinomialLoss
+from softmax_regression._loss import HessianProduct, MultinomialLoss
 from softmax_regression._objective import Objective
 from softmax_regression._penalty import L2Penalty
 from softmax_regression._solvers import _kronecker
@@ -47,7 +47,7 @@ def test_class_covariance_is_the_weighted_mean_softmax_covariance(
     proba = softmax(loss.X @ coef.T + (0 if intercept is None else intercept), axis=1)
     s = loss.sample_weight / loss.sample_weight.sum()
     expected = np.diag(s @ proba) - (proba * s[:, None]).T @ proba
-    covariance = loss.class_covariance(w)
+    covariance = loss.gradient_hessp(w)[3].class_covariance()
     assert covariance.dtype == np.float64
     tolerance = 1e-6 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(covariance, expected, atol=tolerance)
@@ -58,7 +58,14 @@ def test_class_covariance_is_the_weighted_mean_softmax_covariance(
         proba[rows] * s_rows[:, None]
     ).T @ proba[rows]
     np.testing.assert_allclose(
-        loss.class_covariance(w, rows), expected_rows, atol=tolerance
+        loss.take(rows).gradient_hessp(w)[3].class_covariance(),
+        expected_rows,
+        atol=tolerance,
+    )
+    # the objective's product offers the loss's (the penalty is diagonal)
+    penalised = Objective(loss, L2Penalty(0.3))
+    np.testing.assert_allclose(
+        penalised.gradient_hessp(w)[3].class_covariance(), expected, atol=tolerance
     )
 
 
@@ -105,12 +112,12 @@ def test_preconditioner_inverts_the_kronecker_matrix(fit_intercept):
     layout = objective.layout
     rng = np.random.default_rng(3)
     w = rng.normal(size=objective.n_params)
-    class_covariance = objective.class_covariance(w)
+    class_covariance = objective.gradient_hessp(w)[3].class_covariance()
     gram = objective.feature_gram()
     width = layout.n_features + int(fit_intercept)
     curvature = rng.uniform(0.05, 2.0, width)
     curvature[0] = 1e-6
-    factors = KroneckerFactors(gram, curvature, objective, None)
+    factors = KroneckerFactors(gram, curvature, layout)
     # along the shift of the classes: the penalty, or at least the column's
     # second moment times A's least positive eigenvalue
     least = np.sort(np.linalg.eigvalsh(class_covariance))[1]
@@ -122,7 +129,6 @@ def test_preconditioner_inverts_the_kronecker_matrix(fit_intercept):
     result = factors.preconditioner(class_covariance)(matrix @ vector, out)
     assert result is out
     np.testing.assert_allclose(out, vector, rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(factors.at(w)(matrix @ vector, out), vector, rtol=1e-9)
 
 
 def test_factors_from_the_penalty_with_zeros_damped_by_scale():
@@ -163,13 +169,24 @@ def test_factors_not_used_without_penalty_or_beyond_the_width(monkeypatch):
 
 def test_factors_sampled_beyond_the_sample_size(monkeypatch):
     monkeypatch.setattr(_kronecker, "SAMPLE_ROWS", 100)
+    samples = []
+    feature_gram = Objective.feature_gram
+
+    def recording(self, rows=None):
+        samples.append(rows)
+        return feature_gram(self, rows)
+
+    monkeypatch.setattr(Objective, "feature_gram", recording)
     objective = _objective(n=300)
     factors = kronecker_factors(objective)
-    assert len(factors.rows) == 100 and np.all(np.diff(factors.rows) > 0)
+    rows = samples[0]
+    assert len(rows) == 100 and np.all(np.diff(rows) > 0)
     np.testing.assert_allclose(
         factors.scale, kronecker_factors(objective).scale
     )  # a fixed sample
-    assert kronecker_factors(_objective(n=100)).rows is None
+    np.testing.assert_array_equal(samples[1], rows)
+    kronecker_factors(_objective(n=100))
+    assert samples[2] is None
 
 
 def _counting(hessp):
@@ -191,7 +208,8 @@ def test_one_product_where_the_hessian_is_a_kronecker_product():
     _, grad, diagonal, hessp = objective.gradient_hessp(w)
     factors = kronecker_factors(objective)
     counted, count = _counting(hessp)
-    step = preconditioned_cg(counted, -grad, factors.at(w), 1e-10)
+    precondition = factors.preconditioner(hessp.class_covariance())
+    step = preconditioned_cg(counted, -grad, precondition, 1e-10)
     assert count[0] == 1
     np.testing.assert_allclose(hessp(step), -grad, atol=1e-12)
     counted, count = _counting(hessp)
@@ -221,7 +239,8 @@ def test_fewer_products_and_the_same_optimum_as_jacobi(solver, monkeypatch):
                 count[0] += 1
                 return inner(v)
 
-            return value, grad, diagonal, counted
+            product = HessianProduct(counted, inner.class_covariance)
+            return value, grad, diagonal, product
 
         monkeypatch.setattr(Objective, "gradient_hessp", counting)
         monkeypatch.setattr(_kronecker, "MAX_WIDTH", width)

@@ -14,9 +14,10 @@ _layout
     :class:`ParameterLayout`: the flat parameter vector (``W`` row-major,
     then the intercepts), packing, unpacking and the softmax's null space.
 _curvature
-    Summaries for preconditioners: each feature's moments and the
-    weighted Gram matrix of ``(x, 1)`` (the loss's ``class_covariance`` is
-    the other Kronecker factor).
+    Summaries for preconditioners: each feature's moments, the weighted
+    Gram matrix of ``(x, 1)``, the value range, and the classes' mean
+    softmax covariance (the other Kronecker factor, offered by the
+    ``HessianProduct`` that ``gradient_hessp`` returns).
 _conditioning
     :func:`newton_cg_steps`: how many conjugate-gradient iterations a
     Newton step needs on the features (from the spectrum of their scaled
@@ -32,13 +33,14 @@ from ._conditioning import (
     newton_cg_steps,
     scaled_gram_spectrum,
 )
-from ._curvature import SUMMARIES
+from ._curvature import SUMMARIES, HessianProduct
 from ._kernels import column_layout_pays
 from ._layout import ParameterLayout
 from ._multinomial import MultinomialLoss
 
 __all__ = [
     "SUMMARIES",
+    "HessianProduct",
     "MultinomialLoss",
     "ParameterLayout",
     "column_layout_pays",

@@ -7,7 +7,8 @@ block (no float64 copy of X) and returns a small float64 array:
   proximal solvers' diagonal scaling);
 * :func:`value_range`: the smallest and largest magnitudes in X (whether a
   float32 copy keeps them);
-* :func:`feature_gram` and :func:`class_covariance`: the two factors of
+* :func:`feature_gram` and :func:`class_covariance` (of the probabilities
+  a Hessian-vector product keeps, :class:`HessianProduct`): the two factors of
   the Kronecker approximation of the Hessian,
   ``sum_i s_i (diag(p_i) - p_i p_i^T) (x) x~_i x~_i^T / sum(s)``
   ``~ A (x) B`` with ``A`` the weighted mean of the softmax covariances
@@ -22,7 +23,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.special import softmax
+
+from . import _kernels
 
 
 def feature_moments(loss) -> tuple[NDArray, NDArray]:
@@ -57,23 +59,20 @@ def feature_moments(loss) -> tuple[NDArray, NDArray]:
 #: The summaries an in-memory loss offers, by method name (the Dask loss,
 #: whose rows are never in one place, offers none of them).
 SUMMARIES = frozenset(
-    {"feature_moments", "feature_gram", "class_covariance", "value_range"}
+    {"feature_moments", "feature_gram", "value_range"}
 )
-
-#: Entries of X densified (and cast to float64) at a time: the factors
-#: read X in chunks of rows, so they never copy more than this of it.
-CHUNK_ENTRIES = 1 << 16
 
 
 def _chunks(loss, rows):
     """``(x~ rows as dense float64, their normalised weights)`` by chunks
-    of ``rows`` (every row when None)."""
+    of ``rows`` (every row when None): never more than ``_kernels.CHUNK_ENTRIES`` of
+    X copied."""
     indices = np.arange(loss.n_samples) if rows is None else np.asarray(rows)
     weight = loss.sample_weight[indices]
     total = float(weight.sum())
     weight = weight / total if total > 0 else np.zeros_like(weight)
     width = loss.n_features + int(loss.fit_intercept)
-    step = max(1, CHUNK_ENTRIES // width)
+    step = max(1, _kernels.CHUNK_ENTRIES // width)
     for start in range(0, len(indices), step):
         part = (
             slice(start, start + step)
@@ -99,20 +98,34 @@ def feature_gram(loss, rows=None) -> NDArray[np.float64]:
     return gram
 
 
-def class_covariance(loss, w: NDArray, rows=None) -> NDArray[np.float64]:
-    """``A = sum_i s_i (diag(p_i) - p_i p_i^T) / sum(s)`` at ``w`` over
-    ``rows`` (every row when None): the weighted mean of the softmax's
-    covariance, ``(K, K)`` float64 (symmetric, positive semi-definite,
-    rows summing to zero)."""
-    coef, intercept = loss.layout.unpack(w, np.float64)
-    augmented = coef if intercept is None else np.hstack([coef, intercept[:, None]])
-    covariance = np.zeros((loss.n_classes, loss.n_classes))
-    for chunk, weight in _chunks(loss, rows):
-        proba = softmax(chunk @ augmented.T, axis=1)
-        weighted = proba * weight[:, None]
-        covariance[np.diag_indices(loss.n_classes)] += weighted.sum(axis=0)
-        covariance -= weighted.T @ proba
-    return covariance
+def class_covariance(probabilities, weight: NDArray) -> NDArray[np.float64]:
+    """``A = sum_i s_i (diag(p_i) - p_i p_i^T)`` of class-major ``(K, m)``
+    probabilities and normalised weights ``s``: the weighted mean of the
+    softmax's covariance, ``(K, K)`` float64 (symmetric, positive
+    semi-definite, rows summing to zero)."""
+    proba = np.asarray(probabilities, dtype=np.float64)
+    weighted = proba * weight
+    return np.diag(weighted.sum(axis=1)) - weighted @ proba.T
+
+
+class HessianProduct:
+    """``v -> H v`` at a point, and the class factor of ``H`` there.
+
+    Parameters
+    ----------
+    product : callable
+        ``v -> H v``.
+    class_covariance : callable or None
+        ``() -> A`` from the probabilities the product keeps (see
+        :func:`class_covariance`); None where the loss does not offer it.
+    """
+
+    def __init__(self, product, class_covariance=None) -> None:
+        self.product = product
+        self.class_covariance = class_covariance
+
+    def __call__(self, v: NDArray) -> NDArray:
+        return self.product(v)
 
 
 def value_range(loss) -> tuple[float, float]:
@@ -120,9 +133,10 @@ def value_range(loss) -> tuple[float, float]:
     X is all zeros): whether a copy in float32 keeps every value."""
     X = loss.X
     if sp.issparse(X):
-        parts = (X.data[i : i + CHUNK_ENTRIES] for i in range(0, X.nnz, CHUNK_ENTRIES))
+        chunk = _kernels.CHUNK_ENTRIES
+        parts = (X.data[i : i + chunk] for i in range(0, X.nnz, chunk))
     else:  # chunks of rows: views of X, never a copy of it
-        step = max(1, CHUNK_ENTRIES // max(X.shape[1], 1))
+        step = max(1, _kernels.CHUNK_ENTRIES // max(X.shape[1], 1))
         parts = (X[i : i + step] for i in range(0, X.shape[0], step))
     low, high = float("inf"), 0.0
     for part in parts:

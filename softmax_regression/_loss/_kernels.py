@@ -33,6 +33,9 @@ except ImportError:  # pragma: no cover - a scipy that moved them
 # sum in the same blocks.
 BLOCK_BYTES = 1 << 20
 MIN_BLOCK_ROWS = 1024
+# Entries of X copied (densified, or cast) at a time where a whole copy is
+# not wanted: rows_of's casts and the summaries of _curvature.
+CHUNK_ENTRIES = 1 << 16
 # Rows of a matrix copied per tile when transposing it (see transposed).
 TRANSPOSE_TILE = 512
 
@@ -114,7 +117,7 @@ def rows_of(X, rows, dtype=None):
         return X[rows].astype(dtype)
     rows = np.arange(X.shape[0])[rows]
     out = np.empty((len(rows), X.shape[1]), dtype=dtype)
-    step = max(1, (1 << 16) // max(X.shape[1], 1))
+    step = max(1, CHUNK_ENTRIES // max(X.shape[1], 1))
     for start in range(0, len(rows), step):
         out[start : start + step] = X[rows[start : start + step]]
     return out

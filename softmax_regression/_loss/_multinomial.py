@@ -420,8 +420,10 @@ class MultinomialLoss:
         value : float
         grad : ndarray of shape (n_params,)
         diagonal : ndarray of shape (n_params,)
-        hessp : callable
-            ``hessp(v) -> H(w) v``.
+        hessp : HessianProduct
+            ``hessp(v) -> H(w) v``; ``hessp.class_covariance()`` is the
+            Kronecker preconditioner's class factor, from the same
+            probabilities (no further pass over X).
         """
         coef, intercept = self.unpack(w)
         factor = self._logit_factor(coef)
@@ -459,11 +461,18 @@ class MultinomialLoss:
 
             return self._pack(*self._run(hessp_work, self._zeros(with_value=False)))
 
+        def class_covariance() -> NDArray:
+            weight = self.normalised_weight.astype(np.float64)
+            return sum(
+                _curvature.class_covariance(probas[rows.start], weight[rows])
+                for rows in self.blocks
+            )
+
         return (
             float(value[0]),
             self._pack(grad_coef, grad_int),
             self._pack(diag_coef, diag_int),
-            hessp,
+            _curvature.HessianProduct(hessp, class_covariance),
         )
 
     def hessian(self, w: NDArray) -> tuple[float, NDArray, NDArray]:
@@ -581,8 +590,3 @@ class MultinomialLoss:
         """The weighted mean of ``x~ x~^T`` over ``rows`` (all by default;
         see :func:`._curvature.feature_gram`)."""
         return _curvature.feature_gram(self, rows)
-
-    def class_covariance(self, w: NDArray, rows=None) -> NDArray:
-        """The weighted mean of ``diag(p_i) - p_i p_i^T`` at ``w`` over
-        ``rows`` (all by default; see :func:`._curvature.class_covariance`)."""
-        return _curvature.class_covariance(self, w, rows)

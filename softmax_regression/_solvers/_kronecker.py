@@ -37,11 +37,13 @@ digits 499 -> 194 (0.158 -> 0.081 s), a raw 20,000 x 50 set with offsets
 well-conditioned Gaussian features it saves little (``subsampled-newton``
 on a 20,000 x 50 set: 1.13x slower).
 
-``B`` is computed once per fit, ``A`` at each Newton step, both on a
-fixed sample of at most :data:`SAMPLE_ROWS` rows (a preconditioner needs
-their shape, not their last digits).  Used where ``d + 1 <=``
+``B`` is computed once per fit, on a fixed sample of at most
+:data:`SAMPLE_ROWS` rows (a preconditioner needs its shape, not its last
+digits); ``A`` at each Newton step, from the probabilities the step's
+Hessian-vector products keep (``hessp.class_covariance()``: ``n K^2``
+multiply-adds, no pass over X).  Used where ``d + 1 <=``
 :data:`MAX_WIDTH` (two eigendecompositions per step stay cheap), on
-objectives that offer the factors and mini-batches (in memory, not Dask),
+objectives that offer ``B`` (in memory, not Dask),
 with an L2 penalty (``f > 0`` somewhere; without any, the Jacobi
 preconditioner).
 """
@@ -61,7 +63,7 @@ SAMPLE_ROWS = 2048
 #: kept (see :func:`_resolved`).
 _RESOLUTION = 1e-10
 #: What the objective must offer.
-NEEDS = frozenset({"feature_gram", "class_covariance", "take"})
+NEEDS = frozenset({"feature_gram"})
 
 #: ``precondition(r, out)`` writes ``M^-1 r`` into ``out`` and returns it
 #: (in place: a vector of sector's 5.8 M parameters costs as much to
@@ -93,18 +95,12 @@ class KroneckerFactors:
         ``B``, the weighted mean of ``x~ x~^T``.
     penalty_curvature : ndarray of shape (width,)
         ``f^``: positive, per column of ``x~`` (:func:`damped`).
-    objective : Objective
-        The objective whose Hessian ``M`` approximates.
-    rows : ndarray or None
-        The rows ``A`` is computed on (:meth:`at`); None for all.
+    layout : ParameterLayout
+        The flat parameter vector's layout.
     """
 
-    def __init__(
-        self, gram: NDArray, penalty_curvature: NDArray, objective, rows
-    ) -> None:
-        self.layout = objective.layout
-        self.objective = objective
-        self.rows = rows
+    def __init__(self, gram: NDArray, penalty_curvature: NDArray, layout) -> None:
+        self.layout = layout
         self.penalty_curvature = penalty_curvature
         self.second_moments = np.diag(gram).copy()
         self.scale = 1.0 / np.sqrt(penalty_curvature)
@@ -112,12 +108,9 @@ class KroneckerFactors:
         eigenvalues, self.feature_basis = np.linalg.eigh(scaled)
         self.feature_eigenvalues = _resolved(eigenvalues)
 
-    def at(self, w: NDArray) -> Preconditioner:
-        """``M^-1`` with ``A`` at ``w`` on the fixed sample."""
-        return self.preconditioner(self.objective.class_covariance(w, self.rows))
-
     def preconditioner(self, class_covariance: NDArray) -> Preconditioner:
-        """``M^-1`` for the class factor ``A`` at the current point.
+        """``M^-1`` for the class factor ``A`` at the current point (the
+        ``class_covariance()`` of the objective's Hessian product there).
 
         Along ``A``'s null direction (a shift of every class alike, along
         which the loss is flat) ``M`` keeps the penalty's curvature, but no
@@ -207,8 +200,7 @@ def kronecker_factors(objective, sample=None) -> KroneckerFactors | None:
     used (see the module docstring): then the Jacobi preconditioner is.
 
     ``B`` comes from ``sample`` (an objective on some of the rows) when
-    given, else from a fixed sample of the rows (:func:`sample_rows`), on
-    which :meth:`KroneckerFactors.at` then computes ``A`` too."""
+    given, else from a fixed sample of the rows (:func:`sample_rows`)."""
     layout = objective.layout
     width = layout.n_features + int(layout.fit_intercept)
     if not NEEDS <= objective.offers or width > MAX_WIDTH:
@@ -218,12 +210,13 @@ def kronecker_factors(objective, sample=None) -> KroneckerFactors | None:
     )
     curvature = np.zeros(width)
     curvature[: layout.n_features] = per_feature.mean(axis=0)
-    positive = curvature > 0
-    if not np.any(positive):
+    if not np.any(curvature > 0):
         return None
-    rows = sample_rows(objective.n_samples)
-    gram = objective.feature_gram(rows) if sample is None else sample.feature_gram()
-    return KroneckerFactors(gram, damped(curvature, np.diag(gram)), objective, rows)
+    if sample is None:
+        gram = objective.feature_gram(sample_rows(objective.n_samples))
+    else:
+        gram = sample.feature_gram()
+    return KroneckerFactors(gram, damped(curvature, np.diag(gram)), layout)
 
 
 def damped(curvature: NDArray, second_moments: NDArray) -> NDArray:

@@ -133,11 +133,15 @@ def solve(
 
     def local_model(w):
         value, grad, diagonal, hessp = objective.gradient_hessp(w)
-        return value, grad, (w, diagonal, hessp)
+        return value, grad, (diagonal, hessp)
 
     def newton_step(grad, model):
-        w, diagonal, hessp = model
-        precondition = jacobi(diagonal) if factors is None else factors.at(w)
+        diagonal, hessp = model
+        precondition = (
+            jacobi(diagonal)
+            if factors is None
+            else factors.preconditioner(hessp.class_covariance())
+        )
         return preconditioned_cg(hessp, -grad, precondition, forcing_term(grad))
 
     return run_newton(

@@ -37,8 +37,9 @@ Near the optimum the sampled steps converge linearly (on Fashion-MNIST
 the decrement halves at each step, against Newton-CG's quadratic rate),
 but each costs a tenth of a step on every row: with the Kronecker
 preconditioner, Fashion-MNIST reached a 3.5e-7 gap at ``tol=1e-3`` in
-18.7 s where turning to every row at the largest sample (the rule
-before) took 37.3 s to 2.7e-9, and ``tol=1e-5`` took 45.6 s
+18.9 s where turning to every row at the largest sample (the rule
+before) took 37.4 s to 2.7e-9 (bench_fit, medians of 3), and
+``tol=1e-5`` took 45.6 s in a single run
 (benchmarks/results_kronecker.md).  Earlier (the Jacobi preconditioner,
 benchmarks/results_subsampled.md): letting the sample grow to half the
 rows took 39.7 s against 48.3 s, but copied 84% of X.  A whole fit on
@@ -82,8 +83,9 @@ _MIN_ROWS = 2000
 MIN_ROWS_TO_SAMPLE = int(_MIN_ROWS / _MAX_FRACTION)
 #: Samples after the first are copied in float32 when the first one's
 #: nonzero magnitudes lie in this range (far inside float32's): half the
-#: bytes, and faster products (Fashion-MNIST to a 1e-6 gap: 16.7 s against
-#: 18.7 s, its largest sample 18 MB instead of 36 MB); the step is only a
+#: bytes (Fashion-MNIST: its largest sample 18 MB instead of 36 MB, the
+#: fit's peak beyond X 7.8% of X instead of 13.7%, its time to a 1e-6 gap
+#: 19.0 s against 18.9 s, bench_fit medians of 3); the step is only a
 #: search direction, whose sampling error dwarfs float32's rounding.
 _FLOAT32_RANGE = (1e-15, 1e15)
 #: The sampled model's predicted decrease must lie within this factor of
@@ -188,7 +190,7 @@ def solve(
         precondition = (
             jacobi(diagonal)
             if factors is None
-            else factors.preconditioner(sample.class_covariance(w))
+            else factors.preconditioner(hessp.class_covariance())
         )
         step = preconditioned_cg(hessp, -grad, precondition, forcing_term(grad))
         if below_working_precision(-float(grad @ step), value, dtype):
@@ -214,7 +216,11 @@ def solve(
             if "factors" not in kronecker:
                 kronecker["factors"] = kronecker_factors(objective)
             factors = kronecker["factors"]
-            precondition = jacobi(diagonal) if factors is None else factors.at(w)
+            precondition = (
+                jacobi(diagonal)
+                if factors is None
+                else factors.preconditioner(hessp.class_covariance())
+            )
             step = preconditioned_cg(hessp, -grad, precondition, forcing_term(grad))
         last.update(w=w, step=step, value=value)
         return step

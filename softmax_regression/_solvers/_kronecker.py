@@ -177,6 +177,17 @@ def class_eigenpairs(class_covariance: NDArray) -> tuple[NDArray, NDArray]:
     )
 
 
+def preconditioner_at(
+    factors: KroneckerFactors | None, diagonal: NDArray, hessp
+) -> Preconditioner:
+    """The Kronecker-factored preconditioner at the point of ``hessp`` (its
+    ``class_covariance()``), or the Jacobi one of ``diagonal`` where there
+    are no factors."""
+    if factors is None:
+        return jacobi(diagonal)
+    return factors.preconditioner(hessp.class_covariance())
+
+
 def _resolved(eigenvalues: NDArray) -> NDArray:
     """Eigenvalues below ``_RESOLUTION`` times the largest set to zero: an
     eigendecomposition resolves them only to about ``eps`` times the

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ._kronecker import Preconditioner, jacobi, kronecker_factors
+from ._kronecker import Preconditioner, kronecker_factors, preconditioner_at
 from ._newton import run_newton
 from ._result import DECREMENT_RULE, IterationCallback, SolverResult
 
@@ -137,11 +137,7 @@ def solve(
 
     def newton_step(grad, model):
         diagonal, hessp = model
-        precondition = (
-            jacobi(diagonal)
-            if factors is None
-            else factors.preconditioner(hessp.class_covariance())
-        )
+        precondition = preconditioner_at(factors, diagonal, hessp)
         return preconditioned_cg(hessp, -grad, precondition, forcing_term(grad))
 
     return run_newton(

@@ -51,7 +51,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ._kronecker import KroneckerFactors, jacobi, kronecker_factors
+from ._kronecker import KroneckerFactors, kronecker_factors, preconditioner_at
 from ._newton import run_newton
 from ._newton_cg import forcing_term, preconditioned_cg
 from ._result import (
@@ -174,6 +174,15 @@ def solve(
         value, grad = objective.value_and_grad(w)
         return value, grad, (w, value, None, None)
 
+    def conjugate_gradient_step(grad, diagonal, hessp, sample=None):
+        """Newton-CG's inexact step on ``hessp``'s curvature; the
+        preconditioner's fixed factor comes from the first ``sample`` (or
+        from rows of its own when the first step uses every row)."""
+        if "factors" not in kronecker:
+            kronecker["factors"] = kronecker_factors(objective, sample)
+        precondition = preconditioner_at(kronecker["factors"], diagonal, hessp)
+        return preconditioned_cg(hessp, -grad, precondition, forcing_term(grad))
+
     def sampled_step(w, grad, value):
         """The step of a fresh sample's model; None when the decrease it
         predicts is below working precision, where the Newton loop would
@@ -184,15 +193,7 @@ def solve(
             fits = _FLOAT32_RANGE[0] <= low and high <= _FLOAT32_RANGE[1]
             sampler.dtype = np.float32 if fits else objective.dtype
         _, _, diagonal, hessp = sample.gradient_hessp(w)
-        if "factors" not in kronecker:
-            kronecker["factors"] = kronecker_factors(objective, sample)
-        factors = kronecker["factors"]
-        precondition = (
-            jacobi(diagonal)
-            if factors is None
-            else factors.preconditioner(hessp.class_covariance())
-        )
-        step = preconditioned_cg(hessp, -grad, precondition, forcing_term(grad))
+        step = conjugate_gradient_step(grad, diagonal, hessp, sample)
         if below_working_precision(-float(grad @ step), value, dtype):
             return None
         sampler.predicted = -float(grad @ step) - 0.5 * float(step @ hessp(step))
@@ -213,15 +214,7 @@ def solve(
         if step is None:
             if hessp is None:
                 _, _, diagonal, hessp = objective.gradient_hessp(w)
-            if "factors" not in kronecker:
-                kronecker["factors"] = kronecker_factors(objective)
-            factors = kronecker["factors"]
-            precondition = (
-                jacobi(diagonal)
-                if factors is None
-                else factors.preconditioner(hessp.class_covariance())
-            )
-            step = preconditioned_cg(hessp, -grad, precondition, forcing_term(grad))
+            step = conjugate_gradient_step(grad, diagonal, hessp)
         last.update(w=w, step=step, value=value)
         return step
 

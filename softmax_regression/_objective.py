@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.linalg import blas
 
 from ._box import Box
-from ._loss import SUMMARIES, HessianProduct
+from ._loss import SUMMARIES, HessianProduct, WorkingOrder
 from ._penalty import Penalty
 
 #: F's own derivatives: an objective offers them only for a smooth penalty.
@@ -287,7 +288,33 @@ class Objective:
 
         # the penalty's curvature is diagonal: the class factor is the loss's
         covariance = getattr(loss_hessp, "class_covariance", None)
-        return value, grad, diagonal, HessianProduct(hessp, covariance)
+        working = getattr(loss_hessp, "working", None)
+        if working is not None:
+            working = self._with_penalty(working)
+        return value, grad, diagonal, HessianProduct(hessp, covariance, working)
+
+    def _with_penalty(self, working: WorkingOrder) -> WorkingOrder:
+        """The loss's working-order product plus the penalty's (diagonal)
+        curvature, in that order."""
+        curvature = np.zeros(self.n_params)
+        curvature[: self.layout.n_coef] = self.penalty_hessian_diagonal().ravel()
+        curvature = working.to_order(curvature)
+        uniform = _uniform_on_coefficients(curvature, self.layout)
+        scratch = np.empty(0)
+
+        def product(u: NDArray, out: NDArray) -> NDArray:
+            nonlocal scratch
+            working.product(u, out)
+            if uniform is not None:  # one pass: out[:n_coef] += c u[:n_coef]
+                n_coef = self.layout.n_coef
+                blas.daxpy(u[:n_coef], out[:n_coef], a=uniform)
+                return out
+            if scratch.shape != u.shape:
+                scratch = np.empty_like(u)
+            out += np.multiply(curvature, u, out=scratch)
+            return out
+
+        return WorkingOrder(product, working.to_order, working.from_order)
 
     def hessian_diagonal(self, w: NDArray) -> NDArray:
         """The diagonal of the Hessian of ``F`` at ``w`` (float64)."""
@@ -307,3 +334,13 @@ class Objective:
         """Directions along which the softmax (hence the loss) is flat; see
         :meth:`ParameterLayout.shift_directions`."""
         return self.layout.shift_directions()
+
+
+def _uniform_on_coefficients(curvature: NDArray, layout) -> float | None:
+    """The penalty's curvature where it is one value on every coefficient
+    and zero on the intercepts (the L2 penalty without factors), else None."""
+    coefficients = curvature[: layout.n_coef]
+    if coefficients.size == 0 or np.any(curvature[layout.n_coef :]):
+        return None
+    value = float(coefficients[0])
+    return value if np.all(coefficients == value) else None

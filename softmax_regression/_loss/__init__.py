@@ -22,6 +22,10 @@ _conditioning
     :func:`newton_cg_steps`: how many conjugate-gradient iterations a
     Newton step needs on the features (from the spectrum of their scaled
     second moments), for ``solver="auto"``.
+_working_order
+    :class:`WorkingOrder`: the Hessian-vector product in the order the
+    sparse products read and write the coefficients (feature-major), for
+    conjugate gradients that transpose once per Newton step.
 _kernels
     Module-level helpers: the thread pool, the sparse in-place products,
     the tiled transpose, :func:`column_layout_pays` and the block-size
@@ -37,12 +41,14 @@ from ._curvature import SUMMARIES, HessianProduct
 from ._kernels import column_layout_pays
 from ._layout import ParameterLayout
 from ._multinomial import MultinomialLoss
+from ._working_order import WorkingOrder
 
 __all__ = [
     "SUMMARIES",
     "HessianProduct",
     "MultinomialLoss",
     "ParameterLayout",
+    "WorkingOrder",
     "column_layout_pays",
     "conjugate_gradient_steps",
     "newton_cg_steps",

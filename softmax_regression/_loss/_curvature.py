@@ -118,11 +118,15 @@ class HessianProduct:
     class_covariance : callable or None
         ``() -> A`` from the probabilities the product keeps (see
         :func:`class_covariance`); None where the loss does not offer it.
+    working : WorkingOrder or None
+        The same product in the loss's working order, where that differs
+        from the flat vector's (see :mod:`._working_order`).
     """
 
-    def __init__(self, product, class_covariance=None) -> None:
+    def __init__(self, product, class_covariance=None, working=None) -> None:
         self.product = product
         self.class_covariance = class_covariance
+        self.working = working
 
     def __call__(self, v: NDArray) -> NDArray:
         return self.product(v)

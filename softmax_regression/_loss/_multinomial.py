@@ -12,6 +12,7 @@ from .._softmax import softmax_columns_inplace
 from . import _curvature, _kernels
 from ._kernels import add_sparse_xt_g, squared, thread_pool, transposed
 from ._layout import ParameterLayout
+from ._working_order import working_order
 
 #: The full Hessian's products of feature pairs are built for at most this
 #: many entries at a time (16 MiB in float64), but for at least
@@ -447,10 +448,9 @@ class MultinomialLoss:
 
         value, grad_coef, grad_int, diag_coef, diag_int = self._run(work, make_buffers)
 
-        def hessp(v: NDArray) -> NDArray:
-            dir_coef, dir_intercept = self.unpack(v)
-            dir_factor = self._logit_factor(dir_coef)
-
+        def accumulated_product(
+            dir_factor, dir_intercept, make_buffers=None
+        ) -> list[NDArray]:
             def hessp_work(rows, buffers):
                 X_block = self._block(rows)
                 direction = self._logits(X_block, dir_factor, dir_intercept)
@@ -459,7 +459,12 @@ class MultinomialLoss:
                     X_block, probas[rows.start], direction, weight, buffers
                 )
 
-            return self._pack(*self._run(hessp_work, self._zeros(with_value=False)))
+            return self._run(hessp_work, make_buffers or self._zeros(False))
+
+        def hessp(v: NDArray) -> NDArray:
+            dir_coef, dir_intercept = self.unpack(v)
+            dir_factor = self._logit_factor(dir_coef)
+            return self._pack(*accumulated_product(dir_factor, dir_intercept))
 
         def class_covariance() -> NDArray:
             weight = self.normalised_weight.astype(np.float64)
@@ -472,7 +477,9 @@ class MultinomialLoss:
             float(value[0]),
             self._pack(grad_coef, grad_int),
             self._pack(diag_coef, diag_int),
-            _curvature.HessianProduct(hessp, class_covariance),
+            _curvature.HessianProduct(
+                hessp, class_covariance, working_order(self, accumulated_product)
+            ),
         )
 
     def hessian(self, w: NDArray) -> tuple[float, NDArray, NDArray]:

@@ -29,8 +29,15 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.linalg import blas as _blas
 
-from ._kronecker import Preconditioner, kronecker_factors, preconditioner_at
+from ._kronecker import (
+    KroneckerFactors,
+    Preconditioner,
+    jacobi,
+    kronecker_factors,
+    preconditioner_at,
+)
 from ._newton import run_newton
 from ._result import DECREMENT_RULE, IterationCallback, SolverResult
 
@@ -66,30 +73,48 @@ def preconditioned_cg(
         The approximate solution; the preconditioned ``rhs`` if the first
         direction already has non-positive curvature.
     """
+
+    def product(v: NDArray, out: NDArray) -> NDArray:
+        out[...] = hessp(v)
+        return out
+
+    return conjugate_gradients(product, rhs, precondition, rtol)
+
+
+def conjugate_gradients(
+    product, rhs: NDArray, precondition: Preconditioner, rtol: float
+) -> NDArray:
+    """:func:`preconditioned_cg` with ``product(v, out)`` writing ``H v``
+    into ``out``.
+
+    Every vector lives in a buffer allocated once, and the updates are
+    BLAS calls (``x += a p`` in one pass, no temporary): with millions of
+    parameters (20 Newsgroups 2.6 M, sector 5.8 M) the vector work of an
+    iteration is memory-bound, and each fresh ``n_params`` temporary also
+    costs its page faults.
+    """
+    rhs = np.ascontiguousarray(rhs, dtype=np.float64)
     x = np.zeros_like(rhs)
     residual = rhs.copy()
     z = precondition(residual, np.empty_like(rhs))
     direction = z.copy()
-    scratch = np.empty_like(rhs)
+    h_dir = np.empty_like(rhs)
     rz = float(residual @ z)
     target = rtol * float(np.linalg.norm(rhs))
-    # The vector updates run in place: with millions of parameters (sector:
-    # 5.8 M) a temporary per update costs as much as the update.
     for _ in range(_MAX_INNER):
-        h_dir = hessp(direction)
+        product(direction, h_dir)
         curvature = float(direction @ h_dir)
         if curvature <= 0:
             return x if np.any(x) else z
         step = rz / curvature
-        x += np.multiply(direction, step, out=scratch)
-        h_dir *= step
-        residual -= h_dir
-        if np.linalg.norm(residual) <= target:
+        x = _blas.daxpy(direction, x, a=step)
+        residual = _blas.daxpy(h_dir, residual, a=-step)
+        if _blas.dnrm2(residual) <= target:
             break
         precondition(residual, z)
         rz_new = float(residual @ z)
-        direction *= rz_new / rz
-        direction += z
+        direction = _blas.dscal(rz_new / rz, direction)
+        direction = _blas.daxpy(z, direction)
         rz = rz_new
     return x
 
@@ -98,6 +123,29 @@ def forcing_term(grad: NDArray) -> float:
     """The inner solve's relative residual, ``min(0.5, sqrt(||g||_1))``
     (see the module docstring)."""
     return min(0.5, float(np.sqrt(np.abs(grad).sum())))
+
+
+def newton_cg_step(
+    grad: NDArray, diagonal: NDArray, hessp, factors: KroneckerFactors | None
+) -> NDArray:
+    """The inexact Newton step: conjugate gradients on ``H p = -grad`` to
+    the relative residual of :func:`forcing_term`, preconditioned by the
+    Kronecker factors where there are some (:func:`preconditioner_at`),
+    else by the Jacobi preconditioner of ``diagonal``; in the loss's working
+    order where it has one (``hessp.working``, on sparse X: the
+    coefficients transposed once per step, not twice per product)."""
+    rtol = forcing_term(grad)
+    working = getattr(hessp, "working", None)
+    if factors is not None or working is None:
+        precondition = preconditioner_at(factors, diagonal, hessp)
+        return preconditioned_cg(hessp, -grad, precondition, rtol)
+    step = conjugate_gradients(
+        working.product,
+        working.to_order(-grad),
+        jacobi(working.to_order(diagonal)),
+        rtol,
+    )
+    return working.from_order(step)
 
 
 def solve(
@@ -137,8 +185,7 @@ def solve(
 
     def newton_step(grad, model):
         diagonal, hessp = model
-        precondition = preconditioner_at(factors, diagonal, hessp)
-        return preconditioned_cg(hessp, -grad, precondition, forcing_term(grad))
+        return newton_cg_step(grad, diagonal, hessp, factors)
 
     return run_newton(
         objective,

@@ -51,9 +51,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ._kronecker import KroneckerFactors, kronecker_factors, preconditioner_at
+from ._kronecker import KroneckerFactors, kronecker_factors
 from ._newton import run_newton
-from ._newton_cg import forcing_term, preconditioned_cg
+from ._newton_cg import newton_cg_step
 from ._result import (
     DECREMENT_RULE,
     IterationCallback,
@@ -180,8 +180,7 @@ def solve(
         from rows of its own when the first step uses every row)."""
         if "factors" not in kronecker:
             kronecker["factors"] = kronecker_factors(objective, sample)
-        precondition = preconditioner_at(kronecker["factors"], diagonal, hessp)
-        return preconditioned_cg(hessp, -grad, precondition, forcing_term(grad))
+        return newton_cg_step(grad, diagonal, hessp, kronecker["factors"])
 
     def sampled_step(w, grad, value):
         """The step of a fresh sample's model; None when the decrease it

@@ -1,0 +1,104 @@
+"""The order in which a loss's Hessian-vector products read and write the
+coefficients, where it is not the flat vector's.
+
+On sparse X the products compute the logits as ``X V^T`` and accumulate
+``X^T G``: both want the coefficients feature-major, ``d x K``, where the
+flat vector is class-major (``K x d``, :class:`~._layout.ParameterLayout`).
+Conjugate gradients run in the working order instead, so the coefficients
+are transposed once per Newton step, not twice per product (on sector,
+55,197 features x 105 classes, the two transposes took 30% of a product;
+benchmarks/results_sparse_cg.md).  The intercepts stay last, as in the flat
+vector.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._kernels import transposed
+
+
+class WorkingOrder:
+    """``u -> H u`` with ``u`` and ``H u`` in a loss's working order, and the
+    conversions of a flat vector into that order and back.
+
+    Parameters
+    ----------
+    product : callable
+        ``product(u, out)`` writes ``H u`` into ``out`` (float64, the
+        length of ``u``) and returns it.
+    to_order, from_order : callable
+        A flat vector into this order, and back (new arrays).
+    """
+
+    def __init__(self, product, to_order, from_order) -> None:
+        self.product = product
+        self.to_order = to_order
+        self.from_order = from_order
+
+
+def working_order(
+    loss, accumulated_product: Callable[..., list[NDArray]]
+) -> WorkingOrder | None:
+    """The working order of ``loss``'s products at a point, or None where it
+    is the flat vector's (dense X).
+
+    Parameters
+    ----------
+    loss : MultinomialLoss
+        The loss whose ``gradient_hessp`` made the product.
+    accumulated_product : callable
+        ``accumulated_product(dir_factor, dir_intercept, make_buffers)``:
+        the product's accumulators ``[X^T G (d x K), intercepts (K,)]`` for
+        a direction given as ``V^T`` (``d x K``) and its intercepts,
+        summed into the buffers ``make_buffers()`` gives (once per thread).
+    """
+    if not loss.sparse:
+        return None
+    n_coef, n_classes, dtype = loss.n_coef, loss.n_classes, loss.dtype
+    shape = (loss.n_features, n_classes)
+    fit_intercept = loss.fit_intercept
+
+    def product(u: NDArray, out: NDArray) -> NDArray:
+        dir_factor = u[:n_coef].reshape(shape).astype(dtype, copy=False)
+        dir_intercept = u[n_coef:].astype(dtype, copy=False) if fit_intercept else None
+        # The first thread's share of the blocks accumulates straight into
+        # out (when out has the loss's dtype): no d x K buffer to allocate
+        # and copy; the other threads' shares are summed into it.
+        flat = out if out.dtype == dtype else np.empty_like(out, dtype=dtype)
+        views = [flat[:n_coef].reshape(shape), flat[n_coef:]]
+        if not fit_intercept:
+            views[1] = np.zeros(n_classes, dtype=dtype)
+        calls = itertools.count()
+
+        def make_buffers() -> list[NDArray]:
+            if next(calls) > 0:
+                return [np.zeros(shape, dtype=dtype), np.zeros(n_classes, dtype=dtype)]
+            flat.fill(0)
+            return views
+
+        total = accumulated_product(dir_factor, dir_intercept, make_buffers)
+        if total[0] is not views[0]:  # another thread's buffers came first
+            views[0][...] = total[0]
+            views[1][...] = total[1]
+        if flat is not out:
+            out[...] = flat
+        return out
+
+    def to_order(v: NDArray) -> NDArray:
+        out = np.empty_like(v)
+        transposed(v[:n_coef].reshape(shape[::-1]), out=out[:n_coef].reshape(shape))
+        out[n_coef:] = v[n_coef:]
+        return out
+
+    def from_order(u: NDArray) -> NDArray:
+        out = np.empty_like(u)
+        transposed(u[:n_coef].reshape(shape), out=out[:n_coef].reshape(shape[::-1]))
+        out[n_coef:] = u[n_coef:]
+        return out
+
+    return WorkingOrder(product, to_order, from_order)

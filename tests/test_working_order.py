@@ -1,0 +1,151 @@
+"""Newton-CG on sparse X runs its conjugate gradients in the loss's working
+order (the coefficients feature-major, as the sparse products read and
+write them): the products there against the flat-order ones, the orders'
+round trip, and the steps and fits against the flat order's."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from softmax_regression import SoftmaxRegression
+from softmax_regression._loss import MultinomialLoss
+from softmax_regression._objective import Objective, _uniform_on_coefficients
+from softmax_regression._penalty import L2Penalty
+from softmax_regression._solvers import _newton_cg
+from softmax_regression._solvers._kronecker import jacobi
+from softmax_regression._solvers._newton_cg import (
+    conjugate_gradients,
+    newton_cg_step,
+    preconditioned_cg,
+)
+
+
+def _sparse_objective(
+    fmt="csr",
+    fit_intercept=True,
+    dtype=np.float64,
+    factor=None,
+    n_threads=1,
+    n=200,
+    d=30,
+    k=4,
+    seed=0,
+):
+    rng = np.random.default_rng(seed)
+    X = sp.random(n, d, density=0.2, random_state=seed, format=fmt, dtype=dtype)
+    X.data *= rng.lognormal(0, 1, X.nnz).astype(dtype)
+    weight = rng.uniform(0.5, 2.0, n)
+    loss = MultinomialLoss(
+        X, rng.integers(0, k, n), weight, k, fit_intercept, n_threads=n_threads
+    )
+    return Objective(loss, L2Penalty(0.05, factor=factor, n_classes=k))
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("with_factor", [False, True])
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_the_working_order_product_is_the_flat_product_reordered(
+    fmt, fit_intercept, dtype, with_factor, n_threads
+):
+    factor = np.linspace(0.0, 2.0, 30) if with_factor else None
+    objective = _sparse_objective(fmt, fit_intercept, dtype, factor, n_threads)
+    rng = np.random.default_rng(1)
+    w = rng.normal(size=objective.n_params)
+    v = rng.normal(size=objective.n_params)
+    _, _, _, hessp = objective.gradient_hessp(w)
+    working = hessp.working
+    assert working is not None
+    u = working.to_order(v)
+    np.testing.assert_array_equal(working.from_order(u), v)
+    # feature-major: the coefficients of feature j for every class, in turn
+    k, d = 4, 30
+    np.testing.assert_array_equal(u[: k * d], v[: k * d].reshape(k, d).T.ravel())
+    out = np.full(objective.n_params, np.nan)
+    returned = working.product(u, out)
+    assert returned is out and out.dtype == np.float64
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(
+        working.from_order(out), hessp(v), rtol=tolerance, atol=tolerance
+    )
+
+
+def test_dense_data_keep_the_flat_order():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 5))
+    loss = MultinomialLoss(X, rng.integers(0, 3, 100), np.ones(100), 3, True)
+    objective = Objective(loss, L2Penalty(0.1, n_classes=3))
+    assert objective.gradient_hessp(np.zeros(objective.n_params))[3].working is None
+
+
+def test_the_penalty_curvature_is_uniform_only_for_a_plain_ridge():
+    plain = _sparse_objective()
+    factored = _sparse_objective(factor=np.linspace(0.5, 2.0, 30))
+    for objective, expected in [(plain, 0.05), (factored, None)]:
+        curvature = np.zeros(objective.n_params)
+        curvature[: objective.layout.n_coef] = objective.penalty_hessian_diagonal()
+        assert _uniform_on_coefficients(curvature, objective.layout) == expected
+
+
+def test_conjugate_gradients_in_place_match_the_allocating_version():
+    objective = _sparse_objective(fit_intercept=False)
+    w = np.random.default_rng(2).normal(size=objective.n_params)
+    _, grad, diagonal, hessp = objective.gradient_hessp(w)
+
+    def into(v, out):
+        out[...] = hessp(v)
+        return out
+
+    for rtol in [0.5, 1e-2, 1e-8]:
+        expected = preconditioned_cg(hessp, -grad, jacobi(diagonal), rtol)
+        np.testing.assert_allclose(
+            conjugate_gradients(into, -grad, jacobi(diagonal), rtol),
+            expected,
+            rtol=1e-12,
+            atol=1e-15,
+        )
+    tight = conjugate_gradients(into, -grad, jacobi(diagonal), 1e-10)
+    np.testing.assert_allclose(hessp(tight), -grad, atol=1e-10)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_the_working_order_step_is_the_flat_order_step(fit_intercept):
+    objective = _sparse_objective(fit_intercept=fit_intercept)
+    w = np.random.default_rng(3).normal(size=objective.n_params)
+    _, grad, diagonal, hessp = objective.gradient_hessp(w)
+    flat = preconditioned_cg(
+        hessp, -grad, jacobi(diagonal), _newton_cg.forcing_term(grad)
+    )
+    step = newton_cg_step(grad, diagonal, hessp, factors=None)
+    np.testing.assert_allclose(step, flat, rtol=1e-9, atol=1e-12)
+
+
+def test_the_working_order_serves_every_sparse_newton_cg_step(monkeypatch):
+    # the flat-order solve is never called on sparse X without Kronecker
+    # factors (more features than the factors allow)
+    calls = {"flat": 0, "working": 0}
+    flat, working = _newton_cg.preconditioned_cg, _newton_cg.conjugate_gradients
+
+    def counted_flat(*args):
+        calls["flat"] += 1
+        return flat(*args)
+
+    def counted_working(*args):
+        calls["working"] += 1
+        return working(*args)
+
+    monkeypatch.setattr(_newton_cg, "preconditioned_cg", counted_flat)
+    monkeypatch.setattr(_newton_cg, "conjugate_gradients", counted_working)
+    monkeypatch.setattr(_newton_cg, "kronecker_factors", lambda objective: None)
+    objective = _sparse_objective()
+    X, y = objective.loss.X, objective.loss.target
+    sparse_fit = SoftmaxRegression(alpha=1e-2, solver="newton-cg", tol=1e-8).fit(X, y)
+    assert calls["working"] >= sparse_fit.n_iter_ > 0
+    assert calls["flat"] == 0
+    dense_fit = SoftmaxRegression(alpha=1e-2, solver="newton-cg", tol=1e-8).fit(
+        X.toarray(), y
+    )
+    np.testing.assert_allclose(
+        sparse_fit.predict_proba(X), dense_fit.predict_proba(X), atol=1e-9
+    )

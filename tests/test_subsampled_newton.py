@@ -12,7 +12,7 @@ from softmax_regression._dask._chunk_loss import DaskMultinomialLoss
 from softmax_regression._loss import MultinomialLoss
 from softmax_regression._objective import Objective
 from softmax_regression._penalty import L2Penalty, make_penalty
-from softmax_regression._solvers import _subsampled_newton, resolve_solver
+from softmax_regression._solvers import _newton_cg, _subsampled_newton, resolve_solver
 from softmax_regression._solvers._subsampled_newton import (
     MIN_ROWS_TO_SAMPLE,
     _Sampler,
@@ -163,9 +163,54 @@ def test_sampler_draws_distinct_sorted_rows():
 def test_sample_doubles_when_the_model_mispredicts(measured, full_step, grows):
     sampler = _Sampler(200_000, seed=0)
     sampler.predicted = 1.0
+    sampler.product_rows = 20 * 5_000  # half a pass over X: not cheap
     sampler.review(measured, full_step)
     assert sampler.size == (10_000 if grows else 5_000)
     assert sampler.predicted is None
+
+
+@pytest.mark.parametrize(
+    ("n_products", "grows"), [(1, True), (18, True), (19, False), (60, False)]
+)
+def test_sample_doubles_while_its_products_cost_under_half_a_pass(
+    n_products, grows
+):
+    # a well-predicted full step: only the products' cost decides; the
+    # model check is one more product on the 5,000 sampled rows
+    sampler = _Sampler(200_000, seed=0)
+    sampler.predicted = 1.0
+    sampler.product_rows = (n_products + 1) * 5_000
+    sampler.review(1.0, full_step=True)
+    assert sampler.size == (10_000 if grows else 5_000)
+
+
+def test_the_sampled_steps_are_solved_to_a_tenth_and_grow_on_cheap_data(
+    monkeypatch,
+):
+    # Gaussian features: the Kronecker-preconditioned products are few, so
+    # the sample grows to a tenth of the rows at once, and each sampled
+    # solve stops at a relative residual of at most 0.1
+    rtols, sizes = [], []
+    forcing = _newton_cg.forcing_term
+
+    def recorded(grad, largest=0.5):
+        rtols.append(forcing(grad, largest))
+        return rtols[-1]
+
+    draw = _Sampler.draw
+
+    def recorded_draw(self):
+        sizes.append(self.size)
+        return draw(self)
+
+    monkeypatch.setattr(_newton_cg, "forcing_term", recorded)
+    monkeypatch.setattr(_Sampler, "draw", recorded_draw)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40_000, 10))
+    y = np.argmax(X[:, :3] + rng.gumbel(size=(40_000, 3)), axis=1)
+    SoftmaxRegression(solver="subsampled-newton", tol=1e-6).fit(X, y)
+    assert sizes[:3] == [2_000, 4_000, 4_000]
+    assert max(rtols) <= 0.1
 
 
 @pytest.mark.parametrize(

@@ -99,13 +99,15 @@ def test_conjugate_gradients_in_place_match_the_allocating_version():
 
     for rtol in [0.5, 1e-2, 1e-8]:
         expected = preconditioned_cg(hessp, -grad, jacobi(diagonal), rtol)
+        step, n_products = conjugate_gradients(into, -grad, jacobi(diagonal), rtol)
+        assert 1 <= n_products <= objective.n_params
         np.testing.assert_allclose(
-            conjugate_gradients(into, -grad, jacobi(diagonal), rtol),
+            step,
             expected,
             rtol=1e-12,
             atol=1e-15,
         )
-    tight = conjugate_gradients(into, -grad, jacobi(diagonal), 1e-10)
+    tight, _ = conjugate_gradients(into, -grad, jacobi(diagonal), 1e-10)
     np.testing.assert_allclose(hessp(tight), -grad, atol=1e-10)
 
 
@@ -117,7 +119,7 @@ def test_the_working_order_step_is_the_flat_order_step(fit_intercept):
     flat = preconditioned_cg(
         hessp, -grad, jacobi(diagonal), _newton_cg.forcing_term(grad)
     )
-    step = newton_cg_step(grad, diagonal, hessp, factors=None)
+    step, _ = newton_cg_step(grad, diagonal, hessp, factors=None)
     np.testing.assert_allclose(step, flat, rtol=1e-9, atol=1e-12)
 
 

@@ -73,19 +73,24 @@ def preconditioned_cg(
         The approximate solution; the preconditioned ``rhs`` if the first
         direction already has non-positive curvature.
     """
+    return conjugate_gradients(_writing_into(hessp), rhs, precondition, rtol)[0]
+
+
+def _writing_into(hessp):
+    """``hessp`` as ``product(v, out)``, which writes ``H v`` into ``out``."""
 
     def product(v: NDArray, out: NDArray) -> NDArray:
         out[...] = hessp(v)
         return out
 
-    return conjugate_gradients(product, rhs, precondition, rtol)
+    return product
 
 
 def conjugate_gradients(
     product, rhs: NDArray, precondition: Preconditioner, rtol: float
-) -> NDArray:
+) -> tuple[NDArray, int]:
     """:func:`preconditioned_cg` with ``product(v, out)`` writing ``H v``
-    into ``out``.
+    into ``out``; also returns the number of products.
 
     Every vector lives in a buffer allocated once, and the updates are
     BLAS calls (``x += a p`` in one pass, no temporary): with millions of
@@ -101,11 +106,11 @@ def conjugate_gradients(
     h_dir = np.empty_like(rhs)
     rz = float(residual @ z)
     target = rtol * float(np.linalg.norm(rhs))
-    for _ in range(_MAX_INNER):
+    for n_products in range(1, _MAX_INNER + 1):
         product(direction, h_dir)
         curvature = float(direction @ h_dir)
         if curvature <= 0:
-            return x if np.any(x) else z
+            return (x if np.any(x) else z), n_products
         step = rz / curvature
         x = _blas.daxpy(direction, x, a=step)
         residual = _blas.daxpy(h_dir, residual, a=-step)
@@ -116,36 +121,42 @@ def conjugate_gradients(
         direction = _blas.dscal(rz_new / rz, direction)
         direction = _blas.daxpy(z, direction)
         rz = rz_new
-    return x
+    return x, n_products
 
 
-def forcing_term(grad: NDArray) -> float:
-    """The inner solve's relative residual, ``min(0.5, sqrt(||g||_1))``
+def forcing_term(grad: NDArray, largest: float = 0.5) -> float:
+    """The inner solve's relative residual, ``min(largest, sqrt(||g||_1))``
     (see the module docstring)."""
-    return min(0.5, float(np.sqrt(np.abs(grad).sum())))
+    return min(largest, float(np.sqrt(np.abs(grad).sum())))
 
 
 def newton_cg_step(
-    grad: NDArray, diagonal: NDArray, hessp, factors: KroneckerFactors | None
-) -> NDArray:
-    """The inexact Newton step: conjugate gradients on ``H p = -grad`` to
-    the relative residual of :func:`forcing_term`, preconditioned by the
+    grad: NDArray,
+    diagonal: NDArray,
+    hessp,
+    factors: KroneckerFactors | None,
+    largest_rtol: float = 0.5,
+) -> tuple[NDArray, int]:
+    """The inexact Newton step and the number of products it took.
+
+    Conjugate gradients on ``H p = -grad`` to the relative residual of
+    :func:`forcing_term` (at most ``largest_rtol``), preconditioned by the
     Kronecker factors where there are some (:func:`preconditioner_at`),
     else by the Jacobi preconditioner of ``diagonal``; in the loss's working
     order where it has one (``hessp.working``, on sparse X: the
     coefficients transposed once per step, not twice per product)."""
-    rtol = forcing_term(grad)
+    rtol = forcing_term(grad, largest_rtol)
     working = getattr(hessp, "working", None)
     if factors is not None or working is None:
         precondition = preconditioner_at(factors, diagonal, hessp)
-        return preconditioned_cg(hessp, -grad, precondition, rtol)
-    step = conjugate_gradients(
+        return conjugate_gradients(_writing_into(hessp), -grad, precondition, rtol)
+    step, n_products = conjugate_gradients(
         working.product,
         working.to_order(-grad),
         jacobi(working.to_order(diagonal)),
         rtol,
     )
-    return working.from_order(step)
+    return working.from_order(step), n_products
 
 
 def solve(
@@ -185,7 +196,7 @@ def solve(
 
     def newton_step(grad, model):
         diagonal, hessp = model
-        return newton_cg_step(grad, diagonal, hessp, factors)
+        return newton_cg_step(grad, diagonal, hessp, factors)[0]
 
     return run_newton(
         objective,

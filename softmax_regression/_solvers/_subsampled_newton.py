@@ -16,14 +16,18 @@ methods for machine learning"; Roosta-Khorasani and Mahoney 2016,
   conjugate-gradient product is a pass over the copy, not over X; the
   preconditioner's class factor (or its diagonal, for the Jacobi
   preconditioner) comes from the same sample (:mod:`._kronecker`);
-* the inner solve stops at Newton-CG's forcing term, with no tighter cap
-  on its products than Newton-CG's (prototypes that drew one sample for
-  the whole fit, or capped CG at 20-30 products, measured no faster
-  than Newton-CG itself on Fashion-MNIST);
+* the inner solve stops at Newton-CG's forcing term, but at a relative
+  residual of at most :data:`_SAMPLED_RTOL` (Newton-CG's 0.5 assumes a
+  product costs a pass over X; a sampled one costs a tenth at most), and
+  with no tighter cap on its products than Newton-CG's (prototypes that
+  drew one sample for the whole fit, or capped CG at 20-30 products,
+  measured no faster than Newton-CG itself on Fashion-MNIST);
 * the sample adapts: after each step the decrease the sampled quadratic
   model predicted is compared with the decrease the line search measured;
   when they disagree by more than a factor ``1 / _TRUST`` (or the full
-  step was cut back), the sample doubles, up to a tenth of the rows, and
+  step was cut back), or when the step's products read fewer rows than
+  half a pass over X (the curvature should cost about what the gradient
+  does, Byrd et al.), the sample doubles, up to a tenth of the rows, and
   stays there (a fresh draw at each step).  Only on small data, where a
   sample would hold half the rows, is the solver Newton-CG on every row,
   which needs no copy;
@@ -91,6 +95,13 @@ _FLOAT32_RANGE = (1e-15, 1e15)
 #: The sampled model's predicted decrease must lie within this factor of
 #: the measured one, or the next sample is twice as large.
 _TRUST = 0.5
+#: The sample also doubles while its step's products read fewer rows than
+#: this share of a pass over X (Byrd et al.: the curvature's cost should
+#: match the gradient's), ...
+_CHEAP_PRODUCTS = 0.5
+#: ... and a sampled step is solved to a relative residual of at most this
+#: (Newton-CG's forcing term, at most 0.5, assumes a product costs a pass).
+_SAMPLED_RTOL = 0.1
 
 
 class _Sampler:
@@ -102,6 +113,8 @@ class _Sampler:
         self.size = max(_MIN_ROWS, int(_FIRST_FRACTION * n_samples))
         self.largest = max(_MIN_ROWS, int(_MAX_FRACTION * n_samples))
         self.predicted: float | None = None
+        #: The rows the last sampled step's products read, in all.
+        self.product_rows = 0
         #: The samples' dtype, decided on the first (None until then).
         self.dtype: np.dtype | type | None = None
 
@@ -124,7 +137,8 @@ class _Sampler:
         if predicted is None:
             return
         ratio = measured / predicted if predicted > 0 else 0.0
-        if not full_step or not _TRUST <= ratio <= 1 / _TRUST:
+        cheap = self.product_rows < _CHEAP_PRODUCTS * self.n_samples
+        if cheap or not full_step or not _TRUST <= ratio <= 1 / _TRUST:
             self.size = min(2 * self.size, self.largest)
 
 
@@ -175,12 +189,14 @@ def solve(
         return value, grad, (w, value, None, None)
 
     def conjugate_gradient_step(grad, diagonal, hessp, sample=None):
-        """Newton-CG's inexact step on ``hessp``'s curvature; the
+        """Newton-CG's inexact step on ``hessp``'s curvature (to at most
+        :data:`_SAMPLED_RTOL` on a sample), and its products; the
         preconditioner's fixed factor comes from the first ``sample`` (or
         from rows of its own when the first step uses every row)."""
         if "factors" not in kronecker:
             kronecker["factors"] = kronecker_factors(objective, sample)
-        return newton_cg_step(grad, diagonal, hessp, kronecker["factors"])
+        largest = 0.5 if sample is None else _SAMPLED_RTOL
+        return newton_cg_step(grad, diagonal, hessp, kronecker["factors"], largest)
 
     def sampled_step(w, grad, value):
         """The step of a fresh sample's model; None when the decrease it
@@ -192,10 +208,11 @@ def solve(
             fits = _FLOAT32_RANGE[0] <= low and high <= _FLOAT32_RANGE[1]
             sampler.dtype = np.float32 if fits else objective.dtype
         _, _, diagonal, hessp = sample.gradient_hessp(w)
-        step = conjugate_gradient_step(grad, diagonal, hessp, sample)
+        step, n_products = conjugate_gradient_step(grad, diagonal, hessp, sample)
         if below_working_precision(-float(grad @ step), value, dtype):
             return None
         sampler.predicted = -float(grad @ step) - 0.5 * float(step @ hessp(step))
+        sampler.product_rows = (n_products + 1) * sample.n_samples
         return step
 
     def newton_step(grad, model):
@@ -213,7 +230,7 @@ def solve(
         if step is None:
             if hessp is None:
                 _, _, diagonal, hessp = objective.gradient_hessp(w)
-            step = conjugate_gradient_step(grad, diagonal, hessp)
+            step = conjugate_gradient_step(grad, diagonal, hessp)[0]
         last.update(w=w, step=step, value=value)
         return step
 

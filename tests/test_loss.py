@@ -7,6 +7,10 @@ from scipy.optimize import approx_fprime
 
 from softmax_regression import _loss, cross_entropy
 from softmax_regression._loss import MultinomialLoss, ParameterLayout, _kernels
+from softmax_regression._loss._pairs import (
+    class_pair_coefficients,
+    feature_pair_products,
+)
 
 N, D, K = 40, 5, 3
 
@@ -298,3 +302,25 @@ def test_parameter_layout_shift_directions_span_the_null_space(fit_intercept):
     for u in directions.T:
         for t in (-2.0, 3.5):
             assert loss.value(w + t * u) == pytest.approx(loss.value(w), rel=1e-12)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_the_hessian_pair_factors_match_their_definitions(fit_intercept):
+    rng = np.random.default_rng(0)
+    proba = rng.dirichlet(np.ones(4), size=30).T  # (K, m)
+    weight = rng.uniform(0.5, 2.0, 30)
+    class_a, class_b = np.triu_indices(4)
+    expected = -(proba[class_a] * proba[class_b]) * weight
+    expected[class_a == class_b] += proba * weight
+    np.testing.assert_allclose(class_pair_coefficients(proba, weight), expected)
+    X = rng.normal(size=(30, 3))
+    augmented = np.hstack([X, np.ones((30, 1))]) if fit_intercept else X
+    feat_a, feat_b = np.triu_indices(augmented.shape[1])
+    np.testing.assert_allclose(
+        feature_pair_products(X, fit_intercept),
+        (augmented[:, feat_a] * augmented[:, feat_b]).T,
+    )
+    np.testing.assert_allclose(
+        feature_pair_products(sp.csr_matrix(X), fit_intercept),
+        (augmented[:, feat_a] * augmented[:, feat_b]).T,
+    )

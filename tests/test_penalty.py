@@ -168,6 +168,16 @@ def test_values_split_into_smooth_and_non_smooth_parts():
     assert not enet.smooth and not group.smooth and L2Penalty(1.0).smooth
 
 
+def test_a_column_on_its_threshold_up_to_rounding_stays_zero():
+    # alpha * l1_ratio * step = 1 * 1 * 0.5: the first column's norm is the
+    # threshold to within rounding, the second's clearly above it
+    column = np.array([0.3, -0.4, 0.0])  # norm 0.5
+    v = np.stack([column * (1 + 2e-16), column * 1.01], axis=1)
+    shrunk = GroupElasticNetPenalty(1.0, 1.0, 3).prox(v.ravel(), 0.5).reshape(v.shape)
+    np.testing.assert_array_equal(shrunk[:, 0], 0.0)
+    np.testing.assert_allclose(shrunk[:, 1], column * 0.01, rtol=1e-12, atol=1e-15)
+
+
 def test_make_penalty_by_name():
     assert type(make_penalty("l2", 0.5, 0.0, 3)) is L2Penalty
     assert make_penalty("l1", 0.5, 1.0, 3).name == "l1"

@@ -22,6 +22,9 @@ _conditioning
     :func:`newton_cg_steps`: how many conjugate-gradient iterations a
     Newton step needs on the features (from the spectrum of their scaled
     second moments), for ``solver="auto"``.
+_pairs
+    The full Hessian's two pair factors: class-pair coefficients and
+    feature-pair products, whose product is a block's Hessian.
 _working_order
     :class:`WorkingOrder`: the Hessian-vector product in the order the
     sparse products read and write the coefficients (feature-major), for

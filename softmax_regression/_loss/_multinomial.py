@@ -12,11 +12,13 @@ from .._softmax import softmax_columns_inplace
 from . import _curvature, _kernels
 from ._kernels import add_sparse_xt_g, squared, thread_pool, transposed
 from ._layout import ParameterLayout
+from ._pairs import class_pair_coefficients, feature_pair_products
 from ._working_order import working_order
 
 #: The full Hessian's products of feature pairs are built for at most this
 #: many entries at a time (16 MiB in float64), but for at least
-#: ``_MIN_PAIR_ROWS`` rows: on wide X, fewer rows per product.
+#: ``_MIN_PAIR_ROWS`` rows: on wide X, fewer rows per product (smaller
+#: parts, 2^16 entries, made pendigits' fit 1.3x slower).
 _PAIR_PRODUCT_ENTRIES = 1 << 21
 _MIN_PAIR_ROWS = 16
 
@@ -502,7 +504,6 @@ class MultinomialLoss:
         width = self.n_features + int(self.fit_intercept)
         class_a, class_b = np.triu_indices(self.n_classes)
         feat_a, feat_b = np.triu_indices(width)
-        same_class = class_a == class_b
 
         def work(rows, buffers):
             X_block = self._block(rows)
@@ -510,15 +511,13 @@ class MultinomialLoss:
             proba = self._gradient_block(
                 rows, X_block, logits, buffers, keep_proba=True
             )
-            coefficients = -(proba[class_a] * proba[class_b])
-            coefficients[same_class] += proba
-            coefficients *= self.normalised_weight[rows]
+            coefficients = class_pair_coefficients(proba, self.normalised_weight[rows])
             # the products of feature pairs, (d+1)(d+2)/2 per row, a few
             # rows at a time where they are many (wide X)
             step = max(_MIN_PAIR_ROWS, _PAIR_PRODUCT_ENTRIES // feat_a.size)
             for start in range(0, X_block.shape[0], step):
                 part = slice(start, start + step)
-                products = self._pair_products(X_block[part])
+                products = feature_pair_products(X_block[part], self.fit_intercept)
                 buffers[3] += coefficients[:, part] @ products.T
 
         def make_buffers():
@@ -539,26 +538,6 @@ class MultinomialLoss:
             self._pack(grad_coef, grad_int),
             hess[np.ix_(order, order)],
         )
-
-    def _pair_products(self, X_block) -> NDArray:
-        """``x~_ia x~_ib`` for ``a <= b`` (row-major upper triangle), one row
-        per pair, one column per sample: ``((d+1)(d+2)/2, m)``."""
-        columns = np.empty(
-            (self.n_features + int(self.fit_intercept), X_block.shape[0]), self.dtype
-        )
-        columns[: self.n_features] = (
-            X_block.T.toarray() if sp.issparse(X_block) else X_block.T
-        )
-        columns[self.n_features :] = 1.0
-        width = columns.shape[0]
-        products = np.empty((width * (width + 1) // 2, columns.shape[1]), self.dtype)
-        start = 0
-        for a in range(width):
-            np.multiply(
-                columns[a], columns[a:], out=products[start : start + width - a]
-            )
-            start += width - a
-        return products
 
     def separates(self, w: NDArray) -> bool:
         """Whether the model ``w`` ranks every row of positive weight's own

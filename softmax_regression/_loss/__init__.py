@@ -41,12 +41,13 @@ from ._conditioning import (
     scaled_gram_spectrum,
 )
 from ._curvature import SUMMARIES, HessianProduct
-from ._kernels import column_layout_pays
+from ._kernels import FLOAT32_RANGE, column_layout_pays
 from ._layout import ParameterLayout
 from ._multinomial import MultinomialLoss
 from ._working_order import WorkingOrder
 
 __all__ = [
+    "FLOAT32_RANGE",
     "SUMMARIES",
     "HessianProduct",
     "MultinomialLoss",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
@@ -127,7 +125,8 @@ class MultinomialLoss:
         self._sample_major = self.sparse or self.dtype == np.float32
         shape = (self.n_classes, self.n_features)
         self._coef_accumulator_shape = shape[::-1] if self.sparse else shape
-        self.blocks = self._row_blocks()
+        self.blocks = _kernels.row_blocks(X, n_classes, self.n_threads)
+        self._products = None
 
     def take(self, rows, dtype=None) -> MultinomialLoss:
         """The loss on a subset of the rows (a slice or an index array), its
@@ -163,43 +162,15 @@ class MultinomialLoss:
         :meth:`ParameterLayout.shift_directions`)."""
         return self.layout.shift_directions()
 
-    def _row_blocks(self) -> list[slice]:
-        if sp.issparse(self.X):
-            return self._sparse_row_blocks()
-        row_bytes = (self.n_features + 2 * self.n_classes) * self.dtype.itemsize
-        # the same blocks whatever n_threads: the same sums, nearly the same
-        # bits (see the note on BLOCK_BYTES)
-        rows = max(_kernels.MIN_BLOCK_ROWS, _kernels.BLOCK_BYTES // max(row_bytes, 1))
-        return [
-            slice(start, min(start + rows, self.n_samples))
-            for start in range(0, self.n_samples, rows)
-        ]
-
-    def _sparse_row_blocks(self) -> list[slice]:
-        """Blocks of CSR rows with about equal numbers of stored entries
-        (about ``_kernels.BLOCK_BYTES`` of them, and at most
-        ``nnz / n_threads`` so every thread gets work).  CSC rows cannot be
-        sliced cheaply: one block.
-        """
-        if self.X.format != "csr":
-            return [slice(0, self.n_samples)]
-        nnz = int(self.X.indptr[-1])
-        entry_bytes = self.dtype.itemsize + self.X.indices.itemsize
-        target = max(_kernels.BLOCK_BYTES // entry_bytes, 1)
-        if self.n_threads > 1:
-            target = min(target, -(-nnz // self.n_threads))
-        n_blocks = max(1, -(-nnz // max(target, 1)))
-        cuts = np.searchsorted(self.X.indptr, np.linspace(0, nnz, n_blocks + 1)[1:-1])
-        edges = np.unique(np.concatenate([[0], cuts, [self.n_samples]]))
-        return [slice(int(a), int(b)) for a, b in itertools.pairwise(edges)]
-
     # -- kernels -----------------------------------------------------------
-    def _block(self, rows: slice):
-        """The rows of X in ``rows``: X itself for all of them (slicing a
-        sparse matrix copies it)."""
+    def _block(self, rows: slice, matrix=None):
+        """The rows of X (or of ``matrix``, its float32 copy) in ``rows``:
+        the whole matrix for all of them (slicing a sparse matrix copies
+        it)."""
+        matrix = self.X if matrix is None else matrix
         if rows.start == 0 and rows.stop == self.n_samples:
-            return self.X
-        return self.X[rows]
+            return matrix
+        return matrix[rows]
 
     def _logit_factor(self, coef: NDArray) -> NDArray:
         """``coef`` as :meth:`_logits` multiplies it: ``coef.T`` made
@@ -207,10 +178,15 @@ class MultinomialLoss:
         (scipy would otherwise copy it once per block), else itself."""
         return np.ascontiguousarray(coef.T) if self._sample_major else coef
 
-    def _logits(self, X_block, factor: NDArray, intercept: NDArray | None) -> NDArray:
-        """Class-major logits ``W X_b^T + b``, shape ``(K, m)``, C-contiguous."""
+    def _logits(
+        self, X_block, factor: NDArray, intercept: NDArray | None, dtype=None
+    ) -> NDArray:
+        """Class-major logits ``W X_b^T + b``, shape ``(K, m)``, C-contiguous
+        (in ``dtype``, the loss's by default)."""
         if self._sample_major:
-            logits = np.ascontiguousarray((X_block @ factor).T, dtype=self.dtype)
+            logits = np.ascontiguousarray(
+                (X_block @ factor).T, dtype=dtype or self.dtype
+            )
         else:
             logits = factor @ X_block.T
         if intercept is not None:
@@ -273,13 +249,15 @@ class MultinomialLoss:
                 into += part
         return total
 
-    def _zeros(self, with_value: bool = True):
-        """Buffers: [value (float64), coef-shaped, intercept-shaped]."""
+    def _zeros(self, with_value: bool = True, dtype=None):
+        """Buffers: [value (float64), coef-shaped, intercept-shaped], the
+        last two in ``dtype`` (the loss's by default)."""
+        dtype = dtype or self.dtype
 
         def make() -> list[NDArray]:
             buffers = [
-                np.zeros(self._coef_accumulator_shape, dtype=self.dtype),
-                np.zeros(self.n_classes, dtype=self.dtype),
+                np.zeros(self._coef_accumulator_shape, dtype=dtype),
+                np.zeros(self.n_classes, dtype=dtype),
             ]
             return [np.zeros(1), *buffers] if with_value else buffers
 
@@ -431,9 +409,12 @@ class MultinomialLoss:
         coef, intercept = self.unpack(w)
         factor = self._logit_factor(coef)
         probas: dict[int, NDArray] = {}
+        product_X, product_dtype = self._product_matrix()
         proba_bytes = self.n_samples * self.n_classes * self.dtype.itemsize
         stored_dtype = (
-            np.float32 if proba_bytes > _kernels.FLOAT32_PROBA_BYTES else self.dtype
+            np.float32
+            if proba_bytes > _kernels.FLOAT32_PROBA_BYTES
+            else product_dtype
         )
 
         def work(rows, buffers):
@@ -450,18 +431,28 @@ class MultinomialLoss:
 
         value, grad_coef, grad_int, diag_coef, diag_int = self._run(work, make_buffers)
 
+        product_weight = self.normalised_weight.astype(product_dtype, copy=False)
+
         def accumulated_product(
             dir_factor, dir_intercept, make_buffers=None
         ) -> list[NDArray]:
+            dir_factor = dir_factor.astype(product_dtype, copy=False)
+            if dir_intercept is not None:
+                dir_intercept = dir_intercept.astype(product_dtype, copy=False)
+
             def hessp_work(rows, buffers):
-                X_block = self._block(rows)
-                direction = self._logits(X_block, dir_factor, dir_intercept)
-                weight = self.normalised_weight[rows]
+                X_block = self._block(rows, product_X)
+                direction = self._logits(
+                    X_block, dir_factor, dir_intercept, product_dtype
+                )
+                weight = product_weight[rows]
                 self._hessp_block(
                     X_block, probas[rows.start], direction, weight, buffers
                 )
 
-            return self._run(hessp_work, make_buffers or self._zeros(False))
+            return self._run(
+                hessp_work, make_buffers or self._zeros(False, product_dtype)
+            )
 
         def hessp(v: NDArray) -> NDArray:
             dir_coef, dir_intercept = self.unpack(v)
@@ -480,7 +471,9 @@ class MultinomialLoss:
             self._pack(grad_coef, grad_int),
             self._pack(diag_coef, diag_int),
             _curvature.HessianProduct(
-                hessp, class_covariance, working_order(self, accumulated_product)
+                hessp,
+                class_covariance,
+                working_order(self, accumulated_product, product_dtype),
             ),
         )
 
@@ -566,6 +559,17 @@ class MultinomialLoss:
         """Each feature's weighted centre and spread, for preconditioning
         (see :func:`._curvature.feature_moments`)."""
         return _curvature.feature_moments(self)
+
+    def _product_matrix(self):
+        """The matrix the Hessian-vector products read, and its dtype: a
+        float32 copy of sparse float64 X's values where
+        :func:`~._kernels.float32_products_pay`, else X.  Made once, at the
+        first ``gradient_hessp``."""
+        if self._products is None:
+            self._products = (self.X, self.dtype)
+            if _kernels.float32_products_pay(self.X, self.n_params, self.value_range):
+                self._products = (_kernels.float32_values(self.X), np.float32)
+        return self._products
 
     def value_range(self) -> tuple[float, float]:
         """The smallest nonzero and the largest ``|x|`` (see

@@ -42,7 +42,7 @@ class WorkingOrder:
 
 
 def working_order(
-    loss, accumulated_product: Callable[..., list[NDArray]]
+    loss, accumulated_product: Callable[..., list[NDArray]], dtype=None
 ) -> WorkingOrder | None:
     """The working order of ``loss``'s products at a point, or None where it
     is the flat vector's (dense X).
@@ -56,10 +56,14 @@ def working_order(
         the product's accumulators ``[X^T G (d x K), intercepts (K,)]`` for
         a direction given as ``V^T`` (``d x K``) and its intercepts,
         summed into the buffers ``make_buffers()`` gives (once per thread).
+    dtype : dtype, default=None
+        The dtype the product accumulates in (the loss's by default; float32
+        where the products read a float32 copy of X).
     """
     if not loss.sparse:
         return None
-    n_coef, n_classes, dtype = loss.n_coef, loss.n_classes, loss.dtype
+    n_coef, n_classes = loss.n_coef, loss.n_classes
+    dtype = np.dtype(dtype or loss.dtype)
     shape = (loss.n_features, n_classes)
     fit_intercept = loss.fit_intercept
 

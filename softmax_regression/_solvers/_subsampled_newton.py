@@ -55,6 +55,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from .._loss import FLOAT32_RANGE
 from ._kronecker import KroneckerFactors, kronecker_factors
 from ._newton import run_newton
 from ._newton_cg import newton_cg_step
@@ -91,7 +92,7 @@ MIN_ROWS_TO_SAMPLE = int(_MIN_ROWS / _MAX_FRACTION)
 #: fit's peak beyond X 7.8% of X instead of 13.7%, its time to a 1e-6 gap
 #: 19.0 s against 18.9 s, bench_fit medians of 3); the step is only a
 #: search direction, whose sampling error dwarfs float32's rounding.
-_FLOAT32_RANGE = (1e-15, 1e15)
+_FLOAT32_RANGE = FLOAT32_RANGE
 #: The sampled model's predicted decrease must lie within this factor of
 #: the measured one, or the next sample is twice as large.
 _TRUST = 0.5

@@ -306,8 +306,10 @@ class Objective:
             nonlocal scratch
             working.product(u, out)
             if uniform is not None:  # one pass: out[:n_coef] += c u[:n_coef]
-                n_coef = self.layout.n_coef
-                blas.daxpy(u[:n_coef], out[:n_coef], a=uniform)
+                coefficients = out[: self.layout.n_coef]
+                updated = blas.daxpy(u[: self.layout.n_coef], coefficients, a=uniform)
+                if updated is not coefficients:  # BLAS worked on a copy
+                    coefficients[...] = updated
                 return out
             if scratch.shape != u.shape:
                 scratch = np.empty_like(u)

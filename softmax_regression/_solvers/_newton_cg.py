@@ -22,7 +22,11 @@ there) but cost 1.1-1.2x on the text sets, whose forcing term stays 0.5
 The preconditioner is Kronecker-factored where it applies (dense features,
 up to a thousand of them: it captures their correlations and the classes'
 coupling, :mod:`._kronecker`), else the Jacobi (diagonal) one, which
-absorbs badly scaled features.
+absorbs badly scaled features.  With the Jacobi preconditioner on sparse
+X, the conjugate gradients run in the products' own order (the
+coefficients feature-major, :mod:`softmax_regression._loss._working_order`),
+and the loss's products there may read a float32 copy of X's values
+(:func:`softmax_regression._loss._kernels.float32_products_pay`).
 """
 
 from __future__ import annotations

@@ -86,13 +86,6 @@ _MIN_ROWS = 2000
 #: most ``_MAX_FRACTION`` of them.  ``solver="auto"`` takes this solver from
 #: here on (time to a 1e-6 gap, benchmarks/results_subsampled.md).
 MIN_ROWS_TO_SAMPLE = int(_MIN_ROWS / _MAX_FRACTION)
-#: Samples after the first are copied in float32 when the first one's
-#: nonzero magnitudes lie in this range (far inside float32's): half the
-#: bytes (Fashion-MNIST: its largest sample 18 MB instead of 36 MB, the
-#: fit's peak beyond X 7.8% of X instead of 13.7%, its time to a 1e-6 gap
-#: 19.0 s against 18.9 s, bench_fit medians of 3); the step is only a
-#: search direction, whose sampling error dwarfs float32's rounding.
-_FLOAT32_RANGE = FLOAT32_RANGE
 #: The sampled model's predicted decrease must lie within this factor of
 #: the measured one, or the next sample is twice as large.
 _TRUST = 0.5
@@ -206,7 +199,14 @@ def solve(
         sample = objective.take(sampler.draw(), sampler.dtype)
         if sampler.dtype is None:  # the first sample tells whether float32 will do
             low, high = sample.value_range()
-            fits = _FLOAT32_RANGE[0] <= low and high <= _FLOAT32_RANGE[1]
+            # Later samples are copied in float32 when the first one's nonzero
+            # magnitudes lie in FLOAT32_RANGE (far inside float32's): half
+            # the bytes (Fashion-MNIST: its largest sample 18 MB instead of
+            # 36 MB, the fit's peak beyond X 7.8% of X instead of 13.7%, its
+            # time to a 1e-6 gap 19.0 s against 18.9 s, bench_fit medians of
+            # 3); the step is only a search direction, whose sampling error
+            # dwarfs float32's rounding.
+            fits = FLOAT32_RANGE[0] <= low and high <= FLOAT32_RANGE[1]
             sampler.dtype = np.float32 if fits else objective.dtype
         _, _, diagonal, hessp = sample.gradient_hessp(w)
         step, n_products = conjugate_gradient_step(grad, diagonal, hessp, sample)

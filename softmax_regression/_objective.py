@@ -295,25 +295,28 @@ class Objective:
 
     def _with_penalty(self, working: WorkingOrder) -> WorkingOrder:
         """The loss's working-order product plus the penalty's (diagonal)
-        curvature, in that order."""
-        curvature = np.zeros(self.n_params)
-        curvature[: self.layout.n_coef] = self.penalty_hessian_diagonal().ravel()
-        curvature = working.to_order(curvature)
-        uniform = _uniform_on_coefficients(curvature, self.layout)
-        scratch = np.empty(0)
+        curvature, in that order: one ``axpy`` for a plain ridge (the same
+        curvature on every coefficient, so no order to convert), else the
+        curvature converted into the order once per Newton step."""
+        n_coef = self.layout.n_coef
+        penalty = self.penalty_hessian_diagonal()
+        uniform = float(penalty[0]) if np.all(penalty == penalty[:1]) else None
+        curvature = scratch = None
+        if uniform is None:
+            curvature = np.zeros(self.n_params)
+            curvature[:n_coef] = penalty
+            curvature = working.to_order(curvature)
+            scratch = np.empty_like(curvature)
 
         def product(u: NDArray, out: NDArray) -> NDArray:
-            nonlocal scratch
             working.product(u, out)
-            if uniform is not None:  # one pass: out[:n_coef] += c u[:n_coef]
-                coefficients = out[: self.layout.n_coef]
-                updated = blas.daxpy(u[: self.layout.n_coef], coefficients, a=uniform)
-                if updated is not coefficients:  # BLAS worked on a copy
-                    coefficients[...] = updated
+            if curvature is not None:
+                out += np.multiply(curvature, u, out=scratch)
                 return out
-            if scratch.shape != u.shape:
-                scratch = np.empty_like(u)
-            out += np.multiply(curvature, u, out=scratch)
+            coefficients = out[:n_coef]
+            updated = blas.daxpy(u[:n_coef], coefficients, a=uniform)
+            if updated is not coefficients:  # BLAS worked on a copy
+                coefficients[...] = updated
             return out
 
         return WorkingOrder(product, working.to_order, working.from_order)
@@ -336,13 +339,3 @@ class Objective:
         """Directions along which the softmax (hence the loss) is flat; see
         :meth:`ParameterLayout.shift_directions`."""
         return self.layout.shift_directions()
-
-
-def _uniform_on_coefficients(curvature: NDArray, layout) -> float | None:
-    """The penalty's curvature where it is one value on every coefficient
-    and zero on the intercepts (the L2 penalty without factors), else None."""
-    coefficients = curvature[: layout.n_coef]
-    if coefficients.size == 0 or np.any(curvature[layout.n_coef :]):
-        return None
-    value = float(coefficients[0])
-    return value if np.all(coefficients == value) else None

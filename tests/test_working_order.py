@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from softmax_regression import SoftmaxRegression
+from softmax_regression import SoftmaxRegression, _objective
 from softmax_regression._loss import MultinomialLoss
-from softmax_regression._objective import Objective, _uniform_on_coefficients
+from softmax_regression._objective import Objective
 from softmax_regression._penalty import L2Penalty
 from softmax_regression._solvers import _newton_cg
 from softmax_regression._solvers._kronecker import jacobi
@@ -79,13 +79,23 @@ def test_dense_data_keep_the_flat_order():
     assert objective.gradient_hessp(np.zeros(objective.n_params))[3].working is None
 
 
-def test_the_penalty_curvature_is_uniform_only_for_a_plain_ridge():
+def test_the_penalty_curvature_is_one_axpy_only_for_a_plain_ridge(monkeypatch):
+    axpys = []
+    daxpy = _objective.blas.daxpy
+
+    def counted(x, y, a):
+        axpys.append(a)
+        return daxpy(x, y, a=a)
+
+    monkeypatch.setattr(_objective.blas, "daxpy", counted)
     plain = _sparse_objective()
     factored = _sparse_objective(factor=np.linspace(0.5, 2.0, 30))
-    for objective, expected in [(plain, 0.05), (factored, None)]:
-        curvature = np.zeros(objective.n_params)
-        curvature[: objective.layout.n_coef] = objective.penalty_hessian_diagonal()
-        assert _uniform_on_coefficients(curvature, objective.layout) == expected
+    for objective, expected in [(plain, [0.05]), (factored, [])]:
+        axpys.clear()
+        working = objective.gradient_hessp(np.zeros(objective.n_params))[3].working
+        u = np.ones(objective.n_params)
+        working.product(u, np.empty_like(u))
+        assert axpys == expected
 
 
 def _textbook_cg(hessp, rhs, inverse_diagonal, rtol):

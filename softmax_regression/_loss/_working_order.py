@@ -67,13 +67,27 @@ def working_order(
     shape = (loss.n_features, n_classes)
     fit_intercept = loss.fit_intercept
 
+    # In another dtype than the solver's float64 vectors (float32 products),
+    # the direction is cast into, and the product accumulated in, buffers
+    # made once per Newton step, not once per product.
+    buffers: dict[str, NDArray] = {}
+
+    def buffer(name: str, like: NDArray) -> NDArray:
+        if name not in buffers:
+            buffers[name] = np.empty(like.shape, dtype=dtype)
+        return buffers[name]
+
     def product(u: NDArray, out: NDArray) -> NDArray:
-        dir_factor = u[:n_coef].reshape(shape).astype(dtype, copy=False)
-        dir_intercept = u[n_coef:].astype(dtype, copy=False) if fit_intercept else None
+        direction = u
+        if u.dtype != dtype:
+            direction = buffer("direction", u)
+            np.copyto(direction, u)
+        dir_factor = direction[:n_coef].reshape(shape)
+        dir_intercept = direction[n_coef:] if fit_intercept else None
         # The first thread's share of the blocks accumulates straight into
-        # out (when out has the loss's dtype): no d x K buffer to allocate
-        # and copy; the other threads' shares are summed into it.
-        flat = out if out.dtype == dtype else np.empty_like(out, dtype=dtype)
+        # out (or its buffer in the product's dtype): no d x K buffer per
+        # product; the other threads' shares are summed into it.
+        flat = out if out.dtype == dtype else buffer("accumulator", out)
         views = [flat[:n_coef].reshape(shape), flat[n_coef:]]
         if not fit_intercept:
             views[1] = np.zeros(n_classes, dtype=dtype)

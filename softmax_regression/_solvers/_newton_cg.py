@@ -51,6 +51,8 @@ NEEDS = frozenset({"value", "gradient_hessp", "unconstrained"})
 #: What ``tol`` bounds (for the ConvergenceWarning).
 STOPPING_RULE = DECREMENT_RULE
 _MAX_INNER = 250
+#: The loosest relative residual of an inner solve (the forcing term's cap).
+LOOSEST_RTOL = 0.5
 
 
 def preconditioned_cg(
@@ -128,7 +130,7 @@ def conjugate_gradients(
     return x, n_products
 
 
-def forcing_term(grad: NDArray, largest: float = 0.5) -> float:
+def forcing_term(grad: NDArray, largest: float = LOOSEST_RTOL) -> float:
     """The inner solve's relative residual, ``min(largest, sqrt(||g||_1))``
     (see the module docstring)."""
     return min(largest, float(np.sqrt(np.abs(grad).sum())))
@@ -139,7 +141,7 @@ def newton_cg_step(
     diagonal: NDArray,
     hessp,
     factors: KroneckerFactors | None,
-    largest_rtol: float = 0.5,
+    largest_rtol: float = LOOSEST_RTOL,
 ) -> tuple[NDArray, int]:
     """The inexact Newton step and the number of products it took.
 

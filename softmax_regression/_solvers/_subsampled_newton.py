@@ -58,7 +58,7 @@ from numpy.typing import NDArray
 from .._loss import FLOAT32_RANGE
 from ._kronecker import KroneckerFactors, kronecker_factors
 from ._newton import run_newton
-from ._newton_cg import newton_cg_step
+from ._newton_cg import LOOSEST_RTOL, newton_cg_step
 from ._result import (
     DECREMENT_RULE,
     IterationCallback,
@@ -189,7 +189,7 @@ def solve(
         from rows of its own when the first step uses every row)."""
         if "factors" not in kronecker:
             kronecker["factors"] = kronecker_factors(objective, sample)
-        largest = 0.5 if sample is None else _SAMPLED_RTOL
+        largest = LOOSEST_RTOL if sample is None else _SAMPLED_RTOL
         return newton_cg_step(grad, diagonal, hessp, kronecker["factors"], largest)
 
     def sampled_step(w, grad, value):

@@ -328,9 +328,12 @@ class Objective:
         diagonal[: self.layout.n_coef] += self.penalty.hessian_diagonal(coef)
         return diagonal
 
-    def hessian(self, w: NDArray) -> tuple[float, NDArray, NDArray]:
-        """``F(w)``, its gradient and its full Hessian matrix (float64)."""
-        value, grad, hess = self.loss.hessian(w)
+    def hessian(
+        self, w: NDArray, products_dtype=None
+    ) -> tuple[float, NDArray, NDArray]:
+        """``F(w)``, its gradient and its full Hessian matrix (float64), the
+        loss's in ``products_dtype`` (see :meth:`MultinomialLoss.hessian`)."""
+        value, grad, hess = self.loss.hessian(w, products_dtype)
         diagonal = np.arange(self.layout.n_coef)
         hess[diagonal, diagonal] += self.penalty.hessian_diagonal(self._coef_block(w))
         return (*self._add_penalty(w, value, grad), hess)

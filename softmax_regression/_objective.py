@@ -301,25 +301,30 @@ class Objective:
         n_coef = self.layout.n_coef
         penalty = self.penalty_hessian_diagonal()
         uniform = float(penalty[0]) if np.all(penalty == penalty[:1]) else None
-        curvature = scratch = None
-        if uniform is None:
-            curvature = np.zeros(self.n_params)
-            curvature[:n_coef] = penalty
-            curvature = working.to_order(curvature)
-            scratch = np.empty_like(curvature)
+        # per dtype of the vectors: the curvature in the order, and scratch
+        curvature: dict[np.dtype, tuple[NDArray, NDArray]] = {}
 
         def product(u: NDArray, out: NDArray) -> NDArray:
             working.product(u, out)
-            if curvature is not None:
-                out += np.multiply(curvature, u, out=scratch)
+            if uniform is None:
+                if u.dtype not in curvature:
+                    flat = np.zeros(self.n_params)
+                    flat[:n_coef] = penalty
+                    ordered = working.to_order(flat).astype(u.dtype)
+                    curvature[u.dtype] = ordered, np.empty_like(ordered)
+                ordered, scratch = curvature[u.dtype]
+                out += np.multiply(ordered, u, out=scratch)
                 return out
             coefficients = out[:n_coef]
-            updated = blas.daxpy(u[:n_coef], coefficients, a=uniform)
+            axpy = blas.get_blas_funcs("axpy", (coefficients,))
+            updated = axpy(u[:n_coef], coefficients, a=uniform)
             if updated is not coefficients:  # BLAS worked on a copy
                 coefficients[...] = updated
             return out
 
-        return WorkingOrder(product, working.to_order, working.from_order)
+        return WorkingOrder(
+            product, working.to_order, working.from_order, working.dtype
+        )
 
     def hessian_diagonal(self, w: NDArray) -> NDArray:
         """The diagonal of the Hessian of ``F`` at ``w`` (float64)."""

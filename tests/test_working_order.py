@@ -81,21 +81,32 @@ def test_dense_data_keep_the_flat_order():
 
 def test_the_penalty_curvature_is_one_axpy_only_for_a_plain_ridge(monkeypatch):
     axpys = []
-    daxpy = _objective.blas.daxpy
+    get_blas_funcs = _objective.blas.get_blas_funcs
 
-    def counted(x, y, a):
-        axpys.append(a)
-        return daxpy(x, y, a=a)
+    def counted(names, arrays):
+        axpy = get_blas_funcs(names, arrays)
 
-    monkeypatch.setattr(_objective.blas, "daxpy", counted)
+        def counted_axpy(x, y, a):
+            axpys.append((a, x.dtype))
+            return axpy(x, y, a=a)
+
+        return counted_axpy
+
+    monkeypatch.setattr(_objective.blas, "get_blas_funcs", counted)
     plain = _sparse_objective()
     factored = _sparse_objective(factor=np.linspace(0.5, 2.0, 30))
-    for objective, expected in [(plain, [0.05]), (factored, [])]:
-        axpys.clear()
-        working = objective.gradient_hessp(np.zeros(objective.n_params))[3].working
-        u = np.ones(objective.n_params)
-        working.product(u, np.empty_like(u))
-        assert axpys == expected
+    for dtype in (np.float64, np.float32):
+        for objective, expected in [(plain, [(0.05, dtype)]), (factored, [])]:
+            axpys.clear()
+            hessp = objective.gradient_hessp(np.zeros(objective.n_params))[3]
+            u = np.ones(objective.n_params, dtype=dtype)
+            out = hessp.working.product(u, np.empty_like(u))
+            assert axpys == expected
+            np.testing.assert_allclose(
+                hessp.working.from_order(out),
+                hessp(hessp.working.from_order(u.astype(np.float64))),
+                rtol=1e-6,
+            )
 
 
 def _textbook_cg(hessp, rhs, inverse_diagonal, rtol):
@@ -237,3 +248,54 @@ def test_float32_products_reach_the_optimum_of_the_dense_fit():
     np.testing.assert_allclose(
         sparse_fit.predict_proba(X), dense_fit.predict_proba(X), atol=1e-7
     )
+
+
+def _solve_dtypes(monkeypatch):
+    """The dtype of every conjugate-gradient solve's right-hand side."""
+    dtypes = []
+    solve = _newton_cg.conjugate_gradients
+
+    def spy(product, rhs, precondition, rtol):
+        dtypes.append(rhs.dtype)
+        return solve(product, rhs, precondition, rtol)
+
+    monkeypatch.setattr(_newton_cg, "conjugate_gradients", spy)
+    return dtypes
+
+
+def test_float32_products_solve_in_float32_to_the_forcing_term(monkeypatch):
+    dtypes = _solve_dtypes(monkeypatch)
+    objective = _wide_sparse_objective()
+    w = np.random.default_rng(7).normal(scale=0.3, size=objective.n_params)
+    _, grad, diagonal, hessp = objective.gradient_hessp(w)
+    step, _ = newton_cg_step(grad, diagonal, hessp, factors=None, largest_rtol=1e-3)
+    assert dtypes == [np.float32] and step.dtype == np.float64
+    # the residual in exact float64 arithmetic: the float32 solve's target
+    # (the forcing term, here 1e-3) plus float32's rounding of the products
+    residual = objective.hessp(w, step) + grad
+    assert np.linalg.norm(residual) <= 1.01e-3 * np.linalg.norm(grad)
+
+
+def test_float32_conjugate_gradients_stop_no_tighter_than_float32_allows(monkeypatch):
+    objective = _wide_sparse_objective()
+    w = np.zeros(objective.n_params)
+    _, grad, diagonal, hessp = objective.gradient_hessp(w)
+    rtols = []
+    solve = _newton_cg.conjugate_gradients
+
+    def spy(product, rhs, precondition, rtol):
+        rtols.append(rtol)
+        return solve(product, rhs, precondition, rtol)
+
+    monkeypatch.setattr(_newton_cg, "conjugate_gradients", spy)
+    tiny_gradient = grad * 1e-12  # a forcing term of 1e-6, far below 1e-4
+    newton_cg_step(tiny_gradient, diagonal, hessp, factors=None)
+    assert rtols == [_newton_cg._FLOAT32_RTOL]
+
+
+def test_a_gradient_beyond_float32s_range_solves_in_float64(monkeypatch):
+    dtypes = _solve_dtypes(monkeypatch)
+    objective = _wide_sparse_objective()
+    _, grad, diagonal, hessp = objective.gradient_hessp(np.zeros(objective.n_params))
+    newton_cg_step(grad * 1e20, diagonal, hessp, factors=None)
+    assert dtypes == [np.float64]

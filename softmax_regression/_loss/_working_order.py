@@ -29,16 +29,20 @@ class WorkingOrder:
     Parameters
     ----------
     product : callable
-        ``product(u, out)`` writes ``H u`` into ``out`` (float64, the
-        length of ``u``) and returns it.
+        ``product(u, out)`` writes ``H u`` into ``out`` (the length of
+        ``u``; float64, or ``dtype`` without a conversion) and returns it.
     to_order, from_order : callable
         A flat vector into this order, and back (new arrays).
+    dtype : dtype
+        The dtype the product computes in: vectors in it are read and
+        written as they are.
     """
 
-    def __init__(self, product, to_order, from_order) -> None:
+    def __init__(self, product, to_order, from_order, dtype) -> None:
         self.product = product
         self.to_order = to_order
         self.from_order = from_order
+        self.dtype = np.dtype(dtype)
 
 
 def working_order(
@@ -119,4 +123,4 @@ def working_order(
         out[n_coef:] = u[n_coef:]
         return out
 
-    return WorkingOrder(product, to_order, from_order)
+    return WorkingOrder(product, to_order, from_order, dtype)

@@ -73,7 +73,13 @@ Preconditioner = Callable[[NDArray, NDArray], NDArray]
 
 def jacobi(diagonal: NDArray) -> Preconditioner:
     """``r / diag(H)``: the Jacobi preconditioner of a Hessian with
-    this diagonal.
+    this diagonal (see :func:`jacobi_inverse`)."""
+    inverse = jacobi_inverse(diagonal)
+    return lambda residual, out: np.multiply(inverse, residual, out=out)
+
+
+def jacobi_inverse(diagonal: NDArray) -> NDArray:
+    """The Jacobi preconditioner's ``1 / diag(H)``.
 
     Positive entries are kept however small (features of scale 1e-150 have
     curvature 1e-300 next to the intercepts' 0.1); only flat directions
@@ -82,8 +88,7 @@ def jacobi(diagonal: NDArray) -> Preconditioner:
     """
     floor = 1e-12 * max(float(np.max(diagonal, initial=0.0)), 1e-300)
     tiny = np.finfo(np.float64).tiny
-    inverse = 1.0 / np.where(diagonal > 0, np.maximum(diagonal, tiny), floor)
-    return lambda residual, out: np.multiply(inverse, residual, out=out)
+    return 1.0 / np.where(diagonal > 0, np.maximum(diagonal, tiny), floor)
 
 
 class KroneckerFactors:

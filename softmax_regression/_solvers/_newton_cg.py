@@ -26,7 +26,14 @@ absorbs badly scaled features.  With the Jacobi preconditioner on sparse
 X, the conjugate gradients run in the products' own order (the
 coefficients feature-major, :mod:`softmax_regression._loss._working_order`),
 and the loss's products there may read a float32 copy of X's values
-(:func:`softmax_regression._loss._kernels.float32_products_pay`).
+(:func:`softmax_regression._loss._kernels.float32_products_pay`).  Then
+the conjugate gradients' own vectors are float32 too: with millions of
+parameters their updates are memory-bound and took as long as the sparse
+products (20 Newsgroups: 1.6 s of a 3.6 s fit); in float32 the fits take
+0.77x the time with the same products.  Such a solve stops no tighter than
+a relative residual of ``_FLOAT32_RTOL`` (1e-4: a Newton step still gains
+four digits), and it runs in float64 where the gradient or the
+preconditioner would leave float32's range.
 """
 
 from __future__ import annotations
@@ -35,10 +42,11 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.linalg import blas as _blas
 
+from .._loss import FLOAT32_RANGE
 from ._kronecker import (
     KroneckerFactors,
     Preconditioner,
-    jacobi,
+    jacobi_inverse,
     kronecker_factors,
     preconditioner_at,
 )
@@ -53,6 +61,8 @@ STOPPING_RULE = DECREMENT_RULE
 _MAX_INNER = 250
 #: The loosest relative residual of an inner solve (the forcing term's cap).
 LOOSEST_RTOL = 0.5
+#: The tightest relative residual asked of conjugate gradients in float32.
+_FLOAT32_RTOL = 1e-4
 
 
 def preconditioned_cg(
@@ -104,7 +114,9 @@ def conjugate_gradients(
     iteration is memory-bound, and each fresh ``n_params`` temporary also
     costs its page faults.
     """
-    rhs = np.ascontiguousarray(rhs, dtype=np.float64)
+    if rhs.dtype != np.float32:
+        rhs = np.ascontiguousarray(rhs, dtype=np.float64)
+    axpy, scal, nrm2 = _blas.get_blas_funcs(("axpy", "scal", "nrm2"), (rhs,))
     x = np.zeros_like(rhs)
     residual = rhs.copy()
     z = precondition(residual, np.empty_like(rhs))
@@ -118,14 +130,14 @@ def conjugate_gradients(
         if curvature <= 0:
             return (x if np.any(x) else z), n_products
         step = rz / curvature
-        x = _blas.daxpy(direction, x, a=step)
-        residual = _blas.daxpy(h_dir, residual, a=-step)
-        if _blas.dnrm2(residual) <= target:
+        x = axpy(direction, x, a=step)
+        residual = axpy(h_dir, residual, a=-step)
+        if nrm2(residual) <= target:
             break
         precondition(residual, z)
         rz_new = float(residual @ z)
-        direction = _blas.dscal(rz_new / rz, direction)
-        direction = _blas.daxpy(z, direction)
+        direction = scal(rz_new / rz, direction)
+        direction = axpy(z, direction)
         rz = rz_new
     return x, n_products
 
@@ -156,13 +168,27 @@ def newton_cg_step(
     if factors is not None or working is None:
         precondition = preconditioner_at(factors, diagonal, hessp)
         return conjugate_gradients(_writing_into(hessp), -grad, precondition, rtol)
+    rhs = working.to_order(-grad)
+    inverse = jacobi_inverse(working.to_order(diagonal))
+    if working.dtype == np.float32 and _float32_keeps(rhs, inverse):
+        rhs = rhs.astype(np.float32)
+        inverse = inverse.astype(np.float32)
+        rtol = max(rtol, _FLOAT32_RTOL)
     step, n_products = conjugate_gradients(
         working.product,
-        working.to_order(-grad),
-        jacobi(working.to_order(diagonal)),
+        rhs,
+        lambda residual, out: np.multiply(inverse, residual, out=out),
         rtol,
     )
-    return working.from_order(step), n_products
+    return working.from_order(step).astype(np.float64, copy=False), n_products
+
+
+def _float32_keeps(rhs: NDArray, inverse: NDArray) -> bool:
+    """Whether the right-hand side and the preconditioner's ``1 / diag``
+    (positive) stay below ``FLOAT32_RANGE``'s top in float32: entries
+    smaller than its bottom lose only digits of no weight in the solve."""
+    high = FLOAT32_RANGE[1]
+    return max(rhs.max(), -rhs.min(), inverse.max()) <= high
 
 
 def solve(

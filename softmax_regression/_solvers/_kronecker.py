@@ -87,8 +87,10 @@ def jacobi_inverse(diagonal: NDArray) -> NDArray:
     largest entry.
     """
     floor = 1e-12 * max(float(np.max(diagonal, initial=0.0)), 1e-300)
-    tiny = np.finfo(np.float64).tiny
-    return 1.0 / np.where(diagonal > 0, np.maximum(diagonal, tiny), floor)
+    inverse = np.maximum(diagonal, np.finfo(np.float64).tiny)
+    inverse[~(diagonal > 0)] = floor
+    # in place: 2.6 M parameters on 20 Newsgroups, each temporary 21 MB
+    return np.reciprocal(inverse, out=inverse)
 
 
 class KroneckerFactors:

@@ -2,7 +2,11 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
+from softmax_regression import _validation
 from softmax_regression._validation import encode_labels, sample_weights
 
 
@@ -11,6 +15,41 @@ def test_encode_labels_roundtrip_for_strings_and_ints():
         classes, index = encode_labels(y)
         np.testing.assert_array_equal(classes[index], y)
         assert list(classes) == sorted(set(y.tolist()))
+
+
+INTEGER_DTYPES = [np.int8, np.uint8, np.int16, np.int32, np.int64, np.uint64]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(INTEGER_DTYPES).flatmap(
+        lambda dtype: arrays(dtype, st.integers(1, 60))
+    )
+)
+def test_integer_labels_encode_as_numpy_unique_does(y):
+    """The counting path for integer labels (extremes of every dtype
+    included) gives np.unique's classes, dtype and inverse exactly."""
+    classes, index = encode_labels(y)
+    expected_classes, expected_index = np.unique(y, return_inverse=True)
+    assert classes.dtype == expected_classes.dtype
+    np.testing.assert_array_equal(classes, expected_classes)
+    np.testing.assert_array_equal(index, expected_index)
+    assert index.dtype == np.intp
+
+
+def test_integer_labels_are_counted_not_sorted_unless_they_spread_wide():
+    assert _validation._small_integer_codes(np.arange(5000) % 7) is not None
+    spread = np.array([0, 10**9, 5])  # a span far beyond the labels' number
+    assert _validation._small_integer_codes(spread) is None
+    classes, index = encode_labels(spread)
+    np.testing.assert_array_equal(classes[index], spread)
+    for other in (np.array([0.5, 1.5]), np.array([True, False]), np.array(["a"])):
+        assert _validation._small_integer_codes(other) is None
+
+
+def test_many_distinct_integer_labels_still_warn_as_scikit_learn_does():
+    with pytest.warns(UserWarning, match="greater than 50% of the number"):
+        encode_labels(np.arange(30) % 20)
 
 
 def test_encode_labels_rejects_unsortable_objects():

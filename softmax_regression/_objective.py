@@ -310,7 +310,7 @@ class Objective:
                 if u.dtype not in curvature:
                     flat = np.zeros(self.n_params)
                     flat[:n_coef] = penalty
-                    ordered = working.to_order(flat).astype(u.dtype)
+                    ordered = working.to_order(flat, u.dtype)
                     curvature[u.dtype] = ordered, np.empty_like(ordered)
                 ordered, scratch = curvature[u.dtype]
                 out += np.multiply(ordered, u, out=scratch)

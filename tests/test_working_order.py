@@ -299,3 +299,20 @@ def test_a_gradient_beyond_float32s_range_solves_in_float64(monkeypatch):
     _, grad, diagonal, hessp = objective.gradient_hessp(np.zeros(objective.n_params))
     newton_cg_step(grad * 1e20, diagonal, hessp, factors=None)
     assert dtypes == [np.float64]
+
+
+def test_float32_products_come_with_a_float32_diagonal_of_the_squares():
+    objective = _wide_sparse_objective()
+    loss = objective.loss
+    w = np.random.default_rng(8).normal(scale=0.3, size=objective.n_params)
+    _, _, diagonal, _ = objective.gradient_hessp(w)
+    squares = loss._squared_products()
+    assert squares.dtype == np.float32
+    np.testing.assert_array_equal(squares.indices, loss.X.indices)
+    assert diagonal.dtype == np.float64
+    exact = objective.hessian_diagonal(w)  # a float64 pass of its own
+    np.testing.assert_allclose(diagonal, exact, rtol=1e-6)
+    assert not np.array_equal(diagonal, exact)  # float32 indeed
+    dense = _sparse_objective()  # no float32 copy: no squares kept
+    dense.gradient_hessp(np.zeros(dense.n_params))
+    assert dense.loss._squared_products() is None

@@ -127,6 +127,7 @@ class MultinomialLoss:
         self._coef_accumulator_shape = shape[::-1] if self.sparse else shape
         self.blocks = _kernels.row_blocks(X, n_classes, self.n_threads)
         self._products = None
+        self._squares = None
 
     def take(self, rows, dtype=None) -> MultinomialLoss:
         """The loss on a subset of the rows (a slice or an index array), its
@@ -365,12 +366,16 @@ class MultinomialLoss:
 
         return self._pack(*self._run(work, self._zeros(with_value=False)))
 
-    def _add_curvature(self, rows, X_block, proba, buffers) -> None:
+    def _add_curvature(self, rows, X_block, proba, buffers, squares=None) -> None:
         """Add one block's Hessian diagonal ``s p (1 - p) x^2 / sum(s)`` (and
-        ``s p (1 - p) / sum(s)`` for the intercepts) to ``buffers``."""
+        ``s p (1 - p) / sum(s)`` for the intercepts) to ``buffers``, in
+        their dtype; ``squares`` is the block's ``x^2`` where it is kept."""
         curvature = proba * (1 - proba)
         curvature *= self.normalised_weight[rows]
-        self._add_xt_g(buffers[0], curvature, squared(X_block))
+        curvature = curvature.astype(buffers[0].dtype, copy=False)
+        if squares is None:
+            squares = squared(X_block)
+        self._add_xt_g(buffers[0], curvature, squares)
         buffers[1] += curvature.sum(axis=1)
 
     def hessian_diagonal(self, w: NDArray) -> NDArray:
@@ -410,6 +415,10 @@ class MultinomialLoss:
         factor = self._logit_factor(coef)
         probas: dict[int, NDArray] = {}
         product_X, product_dtype = self._product_matrix()
+        # with float32 products the diagonal (the preconditioner's, no more
+        # exact than that) is float32 too, from X's squared values kept
+        # beside the float32 copy: 20 Newsgroups 7 ms a pass instead of 17
+        squares = self._squared_products()
         proba_bytes = self.n_samples * self.n_classes * self.dtype.itemsize
         stored_dtype = (
             np.float32
@@ -423,11 +432,18 @@ class MultinomialLoss:
             proba = self._gradient_block(
                 rows, X_block, logits, buffers, keep_proba=True
             )
-            self._add_curvature(rows, X_block, proba, buffers[3:])
+            self._add_curvature(
+                rows,
+                X_block,
+                proba,
+                buffers[3:],
+                None if squares is None else self._block(rows, squares),
+            )
             probas[rows.start] = proba.astype(stored_dtype, copy=False)
 
         def make_buffers():
-            return self._zeros()() + self._zeros(with_value=False)()
+            diagonal_dtype = self.dtype if squares is None else squares.dtype
+            return self._zeros()() + self._zeros(False, diagonal_dtype)()
 
         value, grad_coef, grad_int, diag_coef, diag_int = self._run(work, make_buffers)
 
@@ -585,6 +601,16 @@ class MultinomialLoss:
             if _kernels.float32_products_pay(self.X, self.n_params, self.value_range):
                 self._products = (_kernels.float32_values(self.X), np.float32)
         return self._products
+
+    def _squared_products(self):
+        """The float32 copy of sparse X's values (:meth:`_product_matrix`)
+        squared, made once, where there is such a copy; else None."""
+        matrix = self._product_matrix()[0]
+        if matrix is self.X or not self.sparse:
+            return None
+        if self._squares is None:
+            self._squares = squared(matrix)
+        return self._squares
 
     def value_range(self) -> tuple[float, float]:
         """The smallest nonzero and the largest ``|x|`` (see

@@ -32,7 +32,9 @@ class WorkingOrder:
         ``product(u, out)`` writes ``H u`` into ``out`` (the length of
         ``u``; float64, or ``dtype`` without a conversion) and returns it.
     to_order, from_order : callable
-        A flat vector into this order, and back (new arrays).
+        ``to_order(v, dtype=None)``: a flat vector into this order, and
+        back, as new arrays (in ``dtype``, ``v``'s by default: reordered
+        and cast in one pass).
     dtype : dtype
         The dtype the product computes in: vectors in it are read and
         written as they are.
@@ -111,14 +113,14 @@ def working_order(
             out[...] = flat
         return out
 
-    def to_order(v: NDArray) -> NDArray:
-        out = np.empty_like(v)
+    def to_order(v: NDArray, dtype=None) -> NDArray:
+        out = np.empty_like(v, dtype=dtype)
         transposed(v[:n_coef].reshape(shape[::-1]), out=out[:n_coef].reshape(shape))
         out[n_coef:] = v[n_coef:]
         return out
 
-    def from_order(u: NDArray) -> NDArray:
-        out = np.empty_like(u)
+    def from_order(u: NDArray, dtype=None) -> NDArray:
+        out = np.empty_like(u, dtype=dtype)
         transposed(u[:n_coef].reshape(shape), out=out[:n_coef].reshape(shape[::-1]))
         out[n_coef:] = u[n_coef:]
         return out

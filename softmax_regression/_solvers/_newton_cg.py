@@ -145,7 +145,7 @@ def conjugate_gradients(
 def forcing_term(grad: NDArray, largest: float = LOOSEST_RTOL) -> float:
     """The inner solve's relative residual, ``min(largest, sqrt(||g||_1))``
     (see the module docstring)."""
-    return min(largest, float(np.sqrt(np.abs(grad).sum())))
+    return min(largest, float(np.sqrt(_blas.dasum(grad))))
 
 
 def newton_cg_step(
@@ -168,27 +168,29 @@ def newton_cg_step(
     if factors is not None or working is None:
         precondition = preconditioner_at(factors, diagonal, hessp)
         return conjugate_gradients(_writing_into(hessp), -grad, precondition, rtol)
-    rhs = working.to_order(-grad)
-    inverse = jacobi_inverse(working.to_order(diagonal))
-    if working.dtype == np.float32 and _float32_keeps(rhs, inverse):
-        rhs = rhs.astype(np.float32)
-        inverse = inverse.astype(np.float32)
+    inverse = jacobi_inverse(diagonal)
+    dtype = np.float64
+    if working.dtype == np.float32 and _float32_keeps(grad, inverse):
+        dtype = np.float32
         rtol = max(rtol, _FLOAT32_RTOL)
+    # each vector reordered and cast in one pass
+    rhs = np.negative(working.to_order(grad, dtype))
+    inverse = working.to_order(inverse, dtype)
     step, n_products = conjugate_gradients(
         working.product,
         rhs,
         lambda residual, out: np.multiply(inverse, residual, out=out),
         rtol,
     )
-    return working.from_order(step).astype(np.float64, copy=False), n_products
+    return working.from_order(step, np.float64), n_products
 
 
-def _float32_keeps(rhs: NDArray, inverse: NDArray) -> bool:
-    """Whether the right-hand side and the preconditioner's ``1 / diag``
+def _float32_keeps(grad: NDArray, inverse: NDArray) -> bool:
+    """Whether the gradient and the preconditioner's ``1 / diag``
     (positive) stay below ``FLOAT32_RANGE``'s top in float32: entries
     smaller than its bottom lose only digits of no weight in the solve."""
     high = FLOAT32_RANGE[1]
-    return max(rhs.max(), -rhs.min(), inverse.max()) <= high
+    return max(grad.max(), -grad.min(), inverse.max()) <= high
 
 
 def solve(

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from scipy.linalg import blas
 
 from ._box import Box
-from ._loss import SUMMARIES, HessianProduct, WorkingOrder
+from ._loss import SUMMARIES, HessianProduct, WorkingOrder, order_maps
 from ._penalty import Penalty
 
 #: F's own derivatives: an objective offers them only for a smooth penalty.
@@ -266,16 +266,34 @@ class Objective:
         out[: self.layout.n_coef] += self.penalty.hessp(self._coef_block(v))
         return out
 
-    def gradient_hessp(self, w: NDArray):
+    def order_maps(self):
+        """``(to_order, from_order)``: a flat vector into the loss's working
+        order and back (see :func:`~._loss.order_maps`), where a smooth
+        solver can run in that order (``gradient_hessp(u, ordered=True)``):
+        sparse X, no box, and a plain ridge, whose value, gradient and
+        curvature do not depend on the order of the coefficients.  None
+        elsewhere."""
+        if self.box is not None or not getattr(self.loss, "sparse", False):
+            return None
+        curvature = self.penalty_hessian_diagonal()
+        if not (self.penalty.smooth and np.all(curvature == curvature[:1])):
+            return None
+        return order_maps(self.loss)
+
+    def gradient_hessp(self, w: NDArray, ordered: bool = False):
         """``F(w)``, its gradient, the Hessian diagonal and ``v -> H(w) v``.
 
         The Hessian-vector product reuses the probabilities computed for the
         gradient, so each call costs one pass over X (see
         :meth:`MultinomialLoss.gradient_hessp`), and offers their class
         covariance (``hessp.class_covariance``, None on Dask).  Everything
-        is float64.
+        is float64.  With ``ordered`` every vector is in the loss's working
+        order (only where :meth:`order_maps` offers one).
         """
-        value, grad, diagonal, loss_hessp = self.loss.gradient_hessp(w)
+        if ordered:
+            value, grad, diagonal, loss_hessp = self.loss.gradient_hessp(w, True)
+        else:
+            value, grad, diagonal, loss_hessp = self.loss.gradient_hessp(w)
         value, grad = self._add_penalty(w, value, grad)
         diagonal = diagonal.astype(np.float64, copy=False)
         n_coef = self.layout.n_coef

@@ -316,3 +316,75 @@ def test_float32_products_come_with_a_float32_diagonal_of_the_squares():
     dense = _sparse_objective()  # no float32 copy: no squares kept
     dense.gradient_hessp(np.zeros(dense.n_params))
     assert dense.loss._squared_products() is None
+
+
+def test_only_sparse_unbounded_plain_ridge_objectives_run_in_the_working_order():
+    from softmax_regression._box import Box
+
+    assert _sparse_objective().order_maps() is not None
+    assert _sparse_objective(factor=np.linspace(0.5, 2.0, 30)).order_maps() is None
+    sparse = _sparse_objective()
+    loss = sparse.loss
+    dense = MultinomialLoss(loss.X.toarray(), loss.target, loss.sample_weight, 4)
+    assert Objective(dense, sparse.penalty).order_maps() is None
+    boxed = _sparse_objective()
+    boxed.box = Box(-np.ones(boxed.layout.n_coef), np.ones(boxed.layout.n_coef))
+    assert boxed.order_maps() is None
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_the_ordered_gradient_hessp_is_the_flat_one_reordered(fmt, fit_intercept):
+    objective = _sparse_objective(fmt=fmt, fit_intercept=fit_intercept)
+    to_order, from_order = objective.order_maps()
+    rng = np.random.default_rng(9)
+    w, v = rng.normal(size=(2, objective.n_params))
+    np.testing.assert_array_equal(from_order(to_order(w)), w)
+    value, grad, diagonal, hessp = objective.gradient_hessp(w)
+    ordered = objective.gradient_hessp(to_order(w), ordered=True)
+    assert ordered[0] == pytest.approx(value, rel=1e-14)
+    np.testing.assert_allclose(ordered[1], to_order(grad), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(ordered[2], to_order(diagonal), rtol=1e-12)
+    np.testing.assert_allclose(
+        ordered[3](to_order(v)), to_order(hessp(v)), rtol=1e-10, atol=1e-14
+    )
+    working = ordered[3].working  # already in order: its maps only cast
+    u = to_order(v)
+    np.testing.assert_array_equal(working.to_order(u), u)
+    out = working.product(u.copy(), np.empty_like(u))
+    np.testing.assert_allclose(out, to_order(hessp(v)), rtol=1e-10, atol=1e-14)
+    loss = objective.loss
+    dense = MultinomialLoss(loss.X.toarray(), loss.target, loss.sample_weight, 4)
+    with pytest.raises(ValueError, match="working order"):
+        Objective(dense, objective.penalty).gradient_hessp(w, ordered=True)
+
+
+def test_newton_cg_runs_in_the_working_order_and_reports_flat_points(monkeypatch):
+    # as on text: more features than Kronecker factors allow
+    monkeypatch.setattr(_newton_cg, "kronecker_factors", lambda objective: None)
+    objective = _sparse_objective(n=300, d=40)
+    flags = []
+    original = Objective.gradient_hessp
+
+    def spy(self, w, ordered=False):
+        flags.append(ordered)
+        return original(self, w, ordered)
+
+    monkeypatch.setattr(Objective, "gradient_hessp", spy)
+    seen = []
+
+    def callback(n_iter, w, value, grad_max):
+        seen.append((w.copy(), value))
+
+    w0 = np.zeros(objective.n_params)
+    result = _newton_cg.solve(objective, w0, tol=1e-8, max_iter=50, callback=callback)
+    assert result.converged and flags and all(flags)
+    for w, value in seen:  # the observer gets the flat vector
+        assert objective.value(w) == pytest.approx(value, rel=1e-12)
+    np.testing.assert_array_equal(seen[-1][0], result.x)
+    flags.clear()
+    monkeypatch.setattr(Objective, "order_maps", lambda self: None)
+    flat = _newton_cg.solve(objective, w0, tol=1e-8, max_iter=50)
+    assert flags and not any(flags)
+    assert flat.n_iter == result.n_iter
+    np.testing.assert_allclose(flat.x, result.x, rtol=1e-9, atol=1e-12)

@@ -44,7 +44,7 @@ from ._curvature import SUMMARIES, HessianProduct
 from ._kernels import FLOAT32_RANGE, column_layout_pays
 from ._layout import ParameterLayout
 from ._multinomial import MultinomialLoss
-from ._working_order import WorkingOrder
+from ._working_order import WorkingOrder, order_maps
 
 __all__ = [
     "FLOAT32_RANGE",
@@ -56,5 +56,6 @@ __all__ = [
     "column_layout_pays",
     "conjugate_gradient_steps",
     "newton_cg_steps",
+    "order_maps",
     "scaled_gram_spectrum",
 ]

@@ -206,12 +206,29 @@ class MultinomialLoss:
         else:
             grad_coef += g_block @ X_block
 
-    def _pack(self, grad_coef: NDArray, grad_intercept: NDArray) -> NDArray:
+    def _factor(self, w: NDArray, ordered: bool = False):
+        """``(factor, intercept)`` of a flat vector: the coefficients as
+        :meth:`_logits` multiplies them, and the intercepts (or None), in
+        the loss's dtype.  An ``ordered`` vector (sparse X's working order)
+        holds the factor as it is, feature-major."""
+        if not ordered:
+            coef, intercept = self.unpack(w)
+            return self._logit_factor(coef), intercept
+        w = np.asarray(w, dtype=self.dtype)
+        factor = w[: self.n_coef].reshape(self.n_features, self.n_classes)
+        return factor, (w[self.n_coef :] if self.fit_intercept else None)
+
+    def _pack(
+        self, grad_coef: NDArray, grad_intercept: NDArray, ordered: bool = False
+    ) -> NDArray:
         """The flat vector of a coefficient accumulator and intercept part,
-        written in one copy."""
+        written in one copy (in the working order with ``ordered``: the
+        sparse accumulator as it is)."""
         flat = np.empty(self.n_params, dtype=self.dtype)
         coef_view = flat[: self.n_coef].reshape(self.n_classes, self.n_features)
-        if self.sparse:
+        if ordered:
+            flat[: self.n_coef] = grad_coef.ravel()
+        elif self.sparse:
             transposed(grad_coef, out=coef_view)
         else:
             coef_view[...] = grad_coef
@@ -392,7 +409,7 @@ class MultinomialLoss:
 
         return self._pack(*self._run(work, self._zeros(with_value=False)))
 
-    def gradient_hessp(self, w: NDArray):
+    def gradient_hessp(self, w: NDArray, ordered: bool = False):
         """Loss, gradient, Hessian diagonal and a Hessian-vector product at ``w``.
 
         One pass over X computes the loss and gradient and keeps the
@@ -400,6 +417,10 @@ class MultinomialLoss:
         returned ``hessp(v)`` then costs one more pass over X and no softmax.
         The diagonal ``sum_i s_i p_ik (1 - p_ik) x_ij^2 / sum(s)`` is what a
         Jacobi preconditioner needs.
+
+        With ``ordered`` (sparse X only), ``w``, the gradient, the diagonal
+        and the products' vectors are all in the products' working order
+        (:mod:`._working_order`): no transposes at all.
 
         Returns
         -------
@@ -411,8 +432,9 @@ class MultinomialLoss:
             Kronecker preconditioner's class factor, from the same
             probabilities (no further pass over X).
         """
-        coef, intercept = self.unpack(w)
-        factor = self._logit_factor(coef)
+        if ordered and not self.sparse:
+            raise ValueError("only sparse X has a working order of its own")
+        factor, intercept = self._factor(w, ordered)
         probas: dict[int, NDArray] = {}
         product_X, product_dtype = self._product_matrix()
         # with float32 products the diagonal (the preconditioner's, no more
@@ -471,9 +493,8 @@ class MultinomialLoss:
             )
 
         def hessp(v: NDArray) -> NDArray:
-            dir_coef, dir_intercept = self.unpack(v)
-            dir_factor = self._logit_factor(dir_coef)
-            return self._pack(*accumulated_product(dir_factor, dir_intercept))
+            dir_factor, dir_intercept = self._factor(v, ordered)
+            return self._pack(*accumulated_product(dir_factor, dir_intercept), ordered)
 
         def class_covariance() -> NDArray:
             weight = self.normalised_weight.astype(np.float64)
@@ -484,12 +505,12 @@ class MultinomialLoss:
 
         return (
             float(value[0]),
-            self._pack(grad_coef, grad_int),
-            self._pack(diag_coef, diag_int),
+            self._pack(grad_coef, grad_int, ordered),
+            self._pack(diag_coef, diag_int, ordered),
             _curvature.HessianProduct(
                 hessp,
                 class_covariance,
-                working_order(self, accumulated_product, product_dtype),
+                working_order(self, accumulated_product, product_dtype, ordered),
             ),
         )
 

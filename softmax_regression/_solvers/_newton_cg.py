@@ -25,6 +25,7 @@ coupling, :mod:`._kronecker`), else the Jacobi (diagonal) one, which
 absorbs badly scaled features.  With the Jacobi preconditioner on sparse
 X, the conjugate gradients run in the products' own order (the
 coefficients feature-major, :mod:`softmax_regression._loss._working_order`),
+and with a plain ridge so does the whole run (``Objective.order_maps``),
 and the loss's products there may read a float32 copy of X's values
 (:func:`softmax_regression._loss._kernels.float32_products_pay`).  Then
 the conjugate gradients' own vectors are float32 too: with millions of
@@ -37,6 +38,8 @@ preconditioner would leave float32's range.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 from numpy.typing import NDArray
@@ -174,7 +177,8 @@ def newton_cg_step(
         dtype = np.float32
         rtol = max(rtol, _FLOAT32_RTOL)
     # each vector reordered and cast in one pass
-    rhs = np.negative(working.to_order(grad, dtype))
+    rhs = working.to_order(grad, dtype)
+    np.negative(rhs, out=rhs)
     inverse = working.to_order(inverse, dtype)
     step, n_products = conjugate_gradients(
         working.product,
@@ -223,22 +227,45 @@ def solve(
     """
 
     factors = kronecker_factors(objective)
+    # Without Kronecker factors, on sparse X, the whole run may take place
+    # in the products' working order: no transposes but at its two ends
+    maps = objective.order_maps() if factors is None else None
+    ordered = maps is not None
 
     def local_model(w):
-        value, grad, diagonal, hessp = objective.gradient_hessp(w)
+        value, grad, diagonal, hessp = objective.gradient_hessp(w, ordered)
         return value, grad, (diagonal, hessp)
 
     def newton_step(grad, model):
         diagonal, hessp = model
         return newton_cg_step(grad, diagonal, hessp, factors)[0]
 
-    return run_newton(
+    if not ordered:
+        return run_newton(
+            objective,
+            w0,
+            tol=tol,
+            max_iter=max_iter,
+            callback=callback,
+            local_model=local_model,
+            newton_step=newton_step,
+            model_at_trial=True,
+        )
+    to_order, from_order = maps
+    observer = callback
+    if callback is not None:
+
+        def observer(n_iter, u, value, grad_max):
+            callback(n_iter, from_order(u), value, grad_max)
+
+    result = run_newton(
         objective,
-        w0,
+        to_order(np.asarray(w0, dtype=np.float64)),
         tol=tol,
         max_iter=max_iter,
-        callback=callback,
+        callback=observer,
         local_model=local_model,
         newton_step=newton_step,
         model_at_trial=True,
     )
+    return dataclasses.replace(result, x=from_order(result.x))

@@ -324,3 +324,22 @@ def test_the_hessian_pair_factors_match_their_definitions(fit_intercept):
         feature_pair_products(sp.csr_matrix(X), fit_intercept),
         (augmented[:, feat_a] * augmented[:, feat_b]).T,
     )
+
+
+@pytest.mark.parametrize("container", ["dense", "csr"])
+def test_a_loss_is_freed_without_the_cyclic_garbage_collector(container):
+    """A sample's loss (subsampled-newton draws one per step) goes when its
+    step is done: nothing it holds refers back to it."""
+    import gc
+    import weakref
+
+    loss, *_ = _loss_for(container, True, True)
+    loss.gradient_hessp(np.zeros(loss.n_params))
+    loss.products.squares()
+    reference = weakref.ref(loss)
+    gc.disable()
+    try:
+        del loss
+        assert reference() is None
+    finally:
+        gc.enable()

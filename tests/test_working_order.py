@@ -212,7 +212,7 @@ def test_sparse_products_read_a_float32_copy_of_the_values(fmt, n_threads):
     rng = np.random.default_rng(6)
     w, v = rng.normal(size=(2, objective.n_params))
     _, _, _, hessp = objective.gradient_hessp(w)
-    copy, dtype = loss._product_matrix()
+    copy, dtype = loss.products.matrix()
     assert dtype == np.float32 and copy.dtype == np.float32
     assert np.shares_memory(copy.indices, loss.X.indices)  # only the values
     exact = objective.hessp(w, v)  # float64 throughout
@@ -233,7 +233,7 @@ def test_sparse_products_read_a_float32_copy_of_the_values(fmt, n_threads):
 )
 def test_no_float32_copy_where_it_would_not_pay_or_not_keep_the_values(objective):
     objective.gradient_hessp(np.zeros(objective.n_params))
-    matrix, dtype = objective.loss._product_matrix()
+    matrix, dtype = objective.loss.products.matrix()
     assert matrix is objective.loss.X and dtype == objective.loss.dtype
 
 
@@ -306,7 +306,7 @@ def test_float32_products_come_with_a_float32_diagonal_of_the_squares():
     loss = objective.loss
     w = np.random.default_rng(8).normal(scale=0.3, size=objective.n_params)
     _, _, diagonal, _ = objective.gradient_hessp(w)
-    squares = loss._squared_products()
+    squares = loss.products.squares()
     assert squares.dtype == np.float32
     np.testing.assert_array_equal(squares.indices, loss.X.indices)
     assert diagonal.dtype == np.float64
@@ -315,7 +315,7 @@ def test_float32_products_come_with_a_float32_diagonal_of_the_squares():
     assert not np.array_equal(diagonal, exact)  # float32 indeed
     dense = _sparse_objective()  # no float32 copy: no squares kept
     dense.gradient_hessp(np.zeros(dense.n_params))
-    assert dense.loss._squared_products() is None
+    assert dense.loss.products.squares() is None
 
 
 def test_only_sparse_unbounded_plain_ridge_objectives_run_in_the_working_order():

@@ -133,18 +133,6 @@ class HessianProduct:
 
 
 def value_range(loss) -> tuple[float, float]:
-    """The smallest nonzero and the largest ``|x|`` of X (``(inf, 0)`` when
-    X is all zeros): whether a copy in float32 keeps every value."""
-    X = loss.X
-    if sp.issparse(X):
-        chunk = _kernels.CHUNK_ENTRIES
-        parts = (X.data[i : i + chunk] for i in range(0, X.nnz, chunk))
-    else:  # chunks of rows: views of X, never a copy of it
-        step = max(1, _kernels.CHUNK_ENTRIES // max(X.shape[1], 1))
-        parts = (X[i : i + step] for i in range(0, X.shape[0], step))
-    low, high = float("inf"), 0.0
-    for part in parts:
-        magnitude = np.abs(part)
-        high = max(high, float(magnitude.max(initial=0.0)))
-        low = min(low, float(magnitude[magnitude > 0].min(initial=np.inf)))
-    return low, high
+    """The smallest nonzero and the largest ``|x|`` of X (see
+    :func:`._kernels.value_range`)."""
+    return _kernels.value_range(loss.X)

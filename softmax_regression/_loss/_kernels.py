@@ -190,6 +190,64 @@ def float32_products_pay(X, n_params: int, value_range) -> bool:
     return FLOAT32_RANGE[0] <= low and high <= FLOAT32_RANGE[1]
 
 
+def value_range(X) -> tuple[float, float]:
+    """The smallest nonzero and the largest ``|x|`` of X (``(inf, 0)`` when
+    X is all zeros): whether a copy in float32 keeps every value."""
+    if sp.issparse(X):
+        chunk = CHUNK_ENTRIES
+        parts = (X.data[i : i + chunk] for i in range(0, X.nnz, chunk))
+    else:  # chunks of rows: views of X, never a copy of it
+        step = max(1, CHUNK_ENTRIES // max(X.shape[1], 1))
+        parts = (X[i : i + step] for i in range(0, X.shape[0], step))
+    low, high = float("inf"), 0.0
+    for part in parts:
+        magnitude = np.abs(part)
+        high = max(high, float(magnitude.max(initial=0.0)))
+        low = min(low, float(magnitude[magnitude > 0].min(initial=np.inf)))
+    return low, high
+
+
+class ProductMatrices:
+    """What the Hessian-vector products and the Jacobi diagonal read, made
+    once per loss, at first use.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix}
+        The loss's data (held here, not the loss: a sample's loss must be
+        freed when its step is done, not by the cyclic garbage collector).
+    n_params : int
+        The length of a parameter vector.
+    """
+
+    def __init__(self, X, n_params: int) -> None:
+        self.X = X
+        self.n_params = n_params
+        self._matrix = None
+        self._squares = None
+
+    def matrix(self):
+        """The matrix the products read and its dtype: a float32 copy of
+        sparse float64 X's values where :func:`float32_products_pay`,
+        else X."""
+        if self._matrix is None:
+            self._matrix = (self.X, self.X.dtype)
+            X = self.X
+            if float32_products_pay(X, self.n_params, lambda: value_range(X)):
+                self._matrix = (float32_values(self.X), np.dtype(np.float32))
+        return self._matrix
+
+    def squares(self):
+        """The float32 copy's values squared (for the diagonal), where
+        there is such a copy; else None."""
+        matrix = self.matrix()[0]
+        if matrix is self.X:
+            return None
+        if self._squares is None:
+            self._squares = squared(matrix)
+        return self._squares
+
+
 def float32_values(X):
     """A CSR/CSC matrix with X's indices and X's values in float32."""
     return type(X)((X.data.astype(np.float32), X.indices, X.indptr), shape=X.shape)

@@ -10,15 +10,8 @@ from .._softmax import softmax_columns_inplace
 from . import _curvature, _kernels
 from ._kernels import add_sparse_xt_g, squared, thread_pool, transposed
 from ._layout import ParameterLayout
-from ._pairs import class_pair_coefficients, feature_pair_products
+from ._pairs import add_pair_products, class_pair_coefficients, hessian_of_pairs
 from ._working_order import working_order
-
-#: The full Hessian's products of feature pairs are built for at most this
-#: many entries at a time (16 MiB in float64), but for at least
-#: ``_MIN_PAIR_ROWS`` rows: on wide X, fewer rows per product (smaller
-#: parts, 2^16 entries, made pendigits' fit 1.3x slower).
-_PAIR_PRODUCT_ENTRIES = 1 << 21
-_MIN_PAIR_ROWS = 16
 
 
 class MultinomialLoss:
@@ -126,8 +119,7 @@ class MultinomialLoss:
         shape = (self.n_classes, self.n_features)
         self._coef_accumulator_shape = shape[::-1] if self.sparse else shape
         self.blocks = _kernels.row_blocks(X, n_classes, self.n_threads)
-        self._products = None
-        self._squares = None
+        self.products = _kernels.ProductMatrices(X, self.n_params)
 
     def take(self, rows, dtype=None) -> MultinomialLoss:
         """The loss on a subset of the rows (a slice or an index array), its
@@ -436,11 +428,11 @@ class MultinomialLoss:
             raise ValueError("only sparse X has a working order of its own")
         factor, intercept = self._factor(w, ordered)
         probas: dict[int, NDArray] = {}
-        product_X, product_dtype = self._product_matrix()
+        product_X, product_dtype = self.products.matrix()
         # with float32 products the diagonal (the preconditioner's, no more
         # exact than that) is float32 too, from X's squared values kept
         # beside the float32 copy: 20 Newsgroups 7 ms a pass instead of 17
-        squares = self._squared_products()
+        squares = self.products.squares()
         proba_bytes = self.n_samples * self.n_classes * self.dtype.itemsize
         stored_dtype = (
             np.float32
@@ -522,14 +514,10 @@ class MultinomialLoss:
         For small ``K * d`` only (a Newton step with a Cholesky factor): the
         matrix is ``n_params x n_params``.  With ``x~ = (x, 1)``, the block of
         classes ``(k, l)`` is ``sum_i c_ikl x~_i x~_i^T`` with
-        ``c_ikl = s_i (delta_kl p_ik - p_ik p_il) / sum(s)``.  Both factors
-        are symmetric, so only the pairs ``k <= l`` and the entries ``a <= b``
-        of ``x~ x~^T`` are computed, as one product ``C^T Q`` of the
-        coefficients ``C (m, K(K+1)/2)`` with the products
-        ``Q (m, (d+1)(d+2)/2)``: a quarter of the multiply-adds of ``B^T B``
-        with ``B = [sqrt(c) x~]``.  The blocks are then mirrored and
-        permuted to the flat layout.  Sparse blocks are densified block by
-        block.
+        ``c_ikl = s_i (delta_kl p_ik - p_ik p_il) / sum(s)``, built from the
+        upper triangles of both factors (:mod:`._pairs`: a quarter of the
+        multiply-adds of ``B^T B`` with ``B = [sqrt(c) x~]``), then permuted
+        to the flat layout.  Sparse blocks are densified block by block.
 
         ``products_dtype`` (the loss's dtype by default) is the dtype of
         ``C`` and ``Q`` and of their product within a block; the sum over
@@ -541,8 +529,7 @@ class MultinomialLoss:
         coef, intercept = self.unpack(w)
         factor = self._logit_factor(coef)
         width = self.n_features + int(self.fit_intercept)
-        class_a, class_b = np.triu_indices(self.n_classes)
-        feat_a, feat_b = np.triu_indices(width)
+        n_pairs = (self.n_classes * (self.n_classes + 1) // 2, width * (width + 1) // 2)
         pair_dtype = self.dtype if products_dtype is None else products_dtype
 
         def work(rows, buffers):
@@ -555,28 +542,15 @@ class MultinomialLoss:
                 proba.astype(pair_dtype, copy=False),
                 self.normalised_weight[rows].astype(pair_dtype, copy=False),
             )
-            # the products of feature pairs, (d+1)(d+2)/2 per row, a few
-            # rows at a time where they are many (wide X)
-            step = max(_MIN_PAIR_ROWS, _PAIR_PRODUCT_ENTRIES // feat_a.size)
-            for start in range(0, X_block.shape[0], step):
-                part = slice(start, start + step)
-                products = feature_pair_products(
-                    X_block[part], self.fit_intercept, pair_dtype
-                )
-                buffers[3] += coefficients[:, part] @ products.T
+            add_pair_products(
+                buffers[3], coefficients, X_block, self.fit_intercept, pair_dtype
+            )
 
         def make_buffers():
-            pairs = np.zeros((class_a.size, feat_a.size), self.dtype)
-            return [*self._zeros()(), pairs]
+            return [*self._zeros()(), np.zeros(n_pairs, self.dtype)]
 
         value, grad_coef, grad_int, pairs = self._run(work, make_buffers)
-        blocks = np.zeros((class_a.size, width, width))
-        blocks[:, feat_a, feat_b] = pairs
-        blocks[:, feat_b, feat_a] = pairs
-        hess = np.zeros((self.n_classes, width, self.n_classes, width))
-        hess[class_a, :, class_b, :] = blocks
-        hess[class_b, :, class_a, :] = blocks
-        hess = hess.reshape(self.n_params, self.n_params)
+        hess = hessian_of_pairs(pairs, self.n_classes, width)
         order = self.layout.augmented_order()
         return (
             float(value[0]),
@@ -611,27 +585,6 @@ class MultinomialLoss:
         """Each feature's weighted centre and spread, for preconditioning
         (see :func:`._curvature.feature_moments`)."""
         return _curvature.feature_moments(self)
-
-    def _product_matrix(self):
-        """The matrix the Hessian-vector products read, and its dtype: a
-        float32 copy of sparse float64 X's values where
-        :func:`~._kernels.float32_products_pay`, else X.  Made once, at the
-        first ``gradient_hessp``."""
-        if self._products is None:
-            self._products = (self.X, self.dtype)
-            if _kernels.float32_products_pay(self.X, self.n_params, self.value_range):
-                self._products = (_kernels.float32_values(self.X), np.float32)
-        return self._products
-
-    def _squared_products(self):
-        """The float32 copy of sparse X's values (:meth:`_product_matrix`)
-        squared, made once, where there is such a copy; else None."""
-        matrix = self._product_matrix()[0]
-        if matrix is self.X or not self.sparse:
-            return None
-        if self._squares is None:
-            self._squares = squared(matrix)
-        return self._squares
 
     def value_range(self) -> tuple[float, float]:
         """The smallest nonzero and the largest ``|x|`` (see

@@ -11,6 +11,13 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+#: The products of feature pairs are built for at most this many entries at
+#: a time (16 MiB in float64), but for at least ``_MIN_PAIR_ROWS`` rows: on
+#: wide X, fewer rows per product (smaller parts, 2^16 entries, made
+#: pendigits' fit 1.3x slower).
+_PAIR_PRODUCT_ENTRIES = 1 << 21
+_MIN_PAIR_ROWS = 16
+
 
 def class_pair_coefficients(proba: NDArray, weight: NDArray) -> NDArray:
     """``c_ikl = s_i (delta_kl p_ik - p_ik p_il)`` for ``k <= l``.
@@ -74,3 +81,33 @@ def feature_pair_products(X_block, fit_intercept: bool, dtype=None) -> NDArray:
         np.multiply(columns[a], columns[a:], out=products[start : start + width - a])
         start += width - a
     return products
+
+
+def add_pair_products(
+    out: NDArray, coefficients: NDArray, X_block, fit_intercept: bool, dtype
+) -> None:
+    """``out += C Q^T`` for a block: its class-pair ``coefficients`` ``C``
+    and feature-pair products ``Q`` (:func:`feature_pair_products`, in
+    ``dtype``, a few rows at a time where they are many: wide X)."""
+    width = X_block.shape[1] + int(fit_intercept)
+    step = max(_MIN_PAIR_ROWS, _PAIR_PRODUCT_ENTRIES // (width * (width + 1) // 2))
+    for start in range(0, X_block.shape[0], step):
+        part = slice(start, start + step)
+        products = feature_pair_products(X_block[part], fit_intercept, dtype)
+        out += coefficients[:, part] @ products.T
+
+
+def hessian_of_pairs(pairs: NDArray, n_classes: int, width: int) -> NDArray:
+    """The full ``(K width) x (K width)`` matrix, class-major (class ``k``'s
+    block of ``width`` rows), of the upper triangles ``pairs`` (``C Q^T``
+    summed over the blocks), mirrored on both the class and the feature
+    pairs."""
+    class_a, class_b = np.triu_indices(n_classes)
+    feat_a, feat_b = np.triu_indices(width)
+    blocks = np.zeros((class_a.size, width, width))
+    blocks[:, feat_a, feat_b] = pairs
+    blocks[:, feat_b, feat_a] = pairs
+    hess = np.zeros((n_classes, width, n_classes, width))
+    hess[class_a, :, class_b, :] = blocks
+    hess[class_b, :, class_a, :] = blocks
+    return hess.reshape(n_classes * width, n_classes * width)

@@ -233,7 +233,10 @@ def solve(
     ordered = maps is not None
 
     def local_model(w):
-        value, grad, diagonal, hessp = objective.gradient_hessp(w, ordered)
+        if ordered:
+            value, grad, diagonal, hessp = objective.gradient_hessp(w, ordered=True)
+        else:
+            value, grad, diagonal, hessp = objective.gradient_hessp(w)
         return value, grad, (diagonal, hessp)
 
     def newton_step(grad, model):

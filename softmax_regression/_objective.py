@@ -9,6 +9,8 @@ checked once by :func:`~softmax_regression._solvers.resolve_solver`).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy.linalg import blas
@@ -275,10 +277,17 @@ class Objective:
         elsewhere."""
         if self.box is not None or not getattr(self.loss, "sparse", False):
             return None
-        curvature = self.penalty_hessian_diagonal()
-        if not (self.penalty.smooth and np.all(curvature == curvature[:1])):
+        if not self.penalty.smooth or self._uniform_curvature is None:
             return None
         return order_maps(self.loss)
+
+    @functools.cached_property
+    def _uniform_curvature(self) -> float | None:
+        """The smooth penalty's curvature where every coefficient has the
+        same (a plain ridge), else None; decided once (on 20 Newsgroups'
+        2.6 M coefficients the test took 10 ms a Newton step)."""
+        curvature = self.penalty_hessian_diagonal()
+        return float(curvature[0]) if np.all(curvature == curvature[0]) else None
 
     def gradient_hessp(self, w: NDArray, ordered: bool = False):
         """``F(w)``, its gradient, the Hessian diagonal and ``v -> H(w) v``.
@@ -297,7 +306,10 @@ class Objective:
         value, grad = self._add_penalty(w, value, grad)
         diagonal = diagonal.astype(np.float64, copy=False)
         n_coef = self.layout.n_coef
-        diagonal[:n_coef] += self.penalty.hessian_diagonal(self._coef_block(w))
+        if self.penalty.smooth and self._uniform_curvature is not None:
+            diagonal[:n_coef] += self._uniform_curvature
+        else:
+            diagonal[:n_coef] += self.penalty.hessian_diagonal(self._coef_block(w))
 
         def hessp(v: NDArray) -> NDArray:
             out = loss_hessp(v).astype(np.float64, copy=False)
@@ -317,8 +329,7 @@ class Objective:
         curvature on every coefficient, so no order to convert), else the
         curvature converted into the order once per Newton step."""
         n_coef = self.layout.n_coef
-        penalty = self.penalty_hessian_diagonal()
-        uniform = float(penalty[0]) if np.all(penalty == penalty[:1]) else None
+        uniform = self._uniform_curvature
         # per dtype of the vectors: the curvature in the order, and scratch
         curvature: dict[np.dtype, tuple[NDArray, NDArray]] = {}
 
@@ -327,7 +338,7 @@ class Objective:
             if uniform is None:
                 if u.dtype not in curvature:
                     flat = np.zeros(self.n_params)
-                    flat[:n_coef] = penalty
+                    flat[:n_coef] = self.penalty_hessian_diagonal()
                     ordered = working.to_order(flat, u.dtype)
                     curvature[u.dtype] = ordered, np.empty_like(ordered)
                 ordered, scratch = curvature[u.dtype]

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 from _datasets import load_pendigits
+from _spies import spy
 
 from softmax_regression import SoftmaxRegression
 from softmax_regression._loss import MultinomialLoss
@@ -17,13 +18,12 @@ def hessian_dtypes(monkeypatch):
     """The ``products_dtype`` of every full Hessian the fit builds, in order
     (None: the data's float64)."""
     calls = []
-    original = Objective.hessian
-
-    def spy(self, w, products_dtype=None):
-        calls.append(products_dtype)
-        return original(self, w, products_dtype)
-
-    monkeypatch.setattr(Objective, "hessian", spy)
+    spy(
+        monkeypatch,
+        Objective,
+        "hessian",
+        lambda self, w, products_dtype=None: calls.append(products_dtype),
+    )
     return calls
 
 

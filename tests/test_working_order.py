@@ -6,6 +6,7 @@ round trip, and the steps and fits against the flat order's."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _spies import spy
 
 from softmax_regression import SoftmaxRegression, _objective
 from softmax_regression._loss import MultinomialLoss
@@ -253,13 +254,12 @@ def test_float32_products_reach_the_optimum_of_the_dense_fit():
 def _solve_dtypes(monkeypatch):
     """The dtype of every conjugate-gradient solve's right-hand side."""
     dtypes = []
-    solve = _newton_cg.conjugate_gradients
-
-    def spy(product, rhs, precondition, rtol):
-        dtypes.append(rhs.dtype)
-        return solve(product, rhs, precondition, rtol)
-
-    monkeypatch.setattr(_newton_cg, "conjugate_gradients", spy)
+    spy(
+        monkeypatch,
+        _newton_cg,
+        "conjugate_gradients",
+        lambda product, rhs, precondition, rtol: dtypes.append(rhs.dtype),
+    )
     return dtypes
 
 
@@ -281,13 +281,12 @@ def test_float32_conjugate_gradients_stop_no_tighter_than_float32_allows(monkeyp
     w = np.zeros(objective.n_params)
     _, grad, diagonal, hessp = objective.gradient_hessp(w)
     rtols = []
-    solve = _newton_cg.conjugate_gradients
-
-    def spy(product, rhs, precondition, rtol):
-        rtols.append(rtol)
-        return solve(product, rhs, precondition, rtol)
-
-    monkeypatch.setattr(_newton_cg, "conjugate_gradients", spy)
+    spy(
+        monkeypatch,
+        _newton_cg,
+        "conjugate_gradients",
+        lambda product, rhs, precondition, rtol: rtols.append(rtol),
+    )
     tiny_gradient = grad * 1e-12  # a forcing term of 1e-6, far below 1e-4
     newton_cg_step(tiny_gradient, diagonal, hessp, factors=None)
     assert rtols == [_newton_cg._FLOAT32_RTOL]
@@ -364,13 +363,12 @@ def test_newton_cg_runs_in_the_working_order_and_reports_flat_points(monkeypatch
     monkeypatch.setattr(_newton_cg, "kronecker_factors", lambda objective: None)
     objective = _sparse_objective(n=300, d=40)
     flags = []
-    original = Objective.gradient_hessp
-
-    def spy(self, w, ordered=False):
-        flags.append(ordered)
-        return original(self, w, ordered)
-
-    monkeypatch.setattr(Objective, "gradient_hessp", spy)
+    spy(
+        monkeypatch,
+        Objective,
+        "gradient_hessp",
+        lambda self, w, ordered=False: flags.append(ordered),
+    )
     seen = []
 
     def callback(n_iter, w, value, grad_max):

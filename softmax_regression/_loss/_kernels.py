@@ -231,10 +231,10 @@ class ProductMatrices:
         sparse float64 X's values where :func:`float32_products_pay`,
         else X."""
         if self._matrix is None:
-            self._matrix = (self.X, self.X.dtype)
             X = self.X
+            self._matrix = (X, X.dtype)
             if float32_products_pay(X, self.n_params, lambda: value_range(X)):
-                self._matrix = (float32_values(self.X), np.dtype(np.float32))
+                self._matrix = (float32_values(X), np.dtype(np.float32))
         return self._matrix
 
     def squares(self):

@@ -243,27 +243,18 @@ def solve(
         diagonal, hessp = model
         return newton_cg_step(grad, diagonal, hessp, factors)[0]
 
-    if not ordered:
-        return run_newton(
-            objective,
-            w0,
-            tol=tol,
-            max_iter=max_iter,
-            callback=callback,
-            local_model=local_model,
-            newton_step=newton_step,
-            model_at_trial=True,
-        )
-    to_order, from_order = maps
     observer = callback
-    if callback is not None:
+    if ordered:
+        to_order, from_order = maps
+        w0 = to_order(np.asarray(w0, dtype=np.float64))
+        if callback is not None:
 
-        def observer(n_iter, u, value, grad_max):
-            callback(n_iter, from_order(u), value, grad_max)
+            def observer(n_iter, u, value, grad_max):
+                callback(n_iter, from_order(u), value, grad_max)
 
     result = run_newton(
         objective,
-        to_order(np.asarray(w0, dtype=np.float64)),
+        w0,
         tol=tol,
         max_iter=max_iter,
         callback=observer,
@@ -271,4 +262,4 @@ def solve(
         newton_step=newton_step,
         model_at_trial=True,
     )
-    return dataclasses.replace(result, x=from_order(result.x))
+    return dataclasses.replace(result, x=from_order(result.x)) if ordered else result

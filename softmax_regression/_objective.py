@@ -255,7 +255,12 @@ class Objective:
         """The loss's value and gradient plus the penalty's (float64)."""
         grad = grad.astype(np.float64, copy=False)
         coef = self._coef_block(w)
-        grad[: self.layout.n_coef] += self.penalty.gradient(coef)
+        coef_grad = grad[: self.layout.n_coef]
+        if self.penalty.smooth and self._uniform_curvature is not None:
+            # a plain ridge: one axpy (no temporary of the coefficients' size)
+            _axpy_into(coef, coef_grad, self._uniform_curvature)
+        else:
+            coef_grad += self.penalty.gradient(coef)
         return value + self.penalty.value(coef), grad
 
     def value_and_grad(self, w: NDArray) -> tuple[float, NDArray]:
@@ -344,11 +349,7 @@ class Objective:
                 ordered, scratch = curvature[u.dtype]
                 out += np.multiply(ordered, u, out=scratch)
                 return out
-            coefficients = out[:n_coef]
-            axpy = blas.get_blas_funcs("axpy", (coefficients,))
-            updated = axpy(u[:n_coef], coefficients, a=uniform)
-            if updated is not coefficients:  # BLAS worked on a copy
-                coefficients[...] = updated
+            _axpy_into(u[:n_coef], out[:n_coef], uniform)
             return out
 
         return WorkingOrder(
@@ -376,3 +377,11 @@ class Objective:
         """Directions along which the softmax (hence the loss) is flat; see
         :meth:`ParameterLayout.shift_directions`."""
         return self.layout.shift_directions()
+
+
+def _axpy_into(x: NDArray, y: NDArray, a: float) -> None:
+    """``y += a * x`` in place, in one BLAS pass (``y``'s dtype)."""
+    axpy = blas.get_blas_funcs("axpy", (y,))
+    updated = axpy(x.astype(y.dtype, copy=False), y, a=a)
+    if updated is not y:  # BLAS worked on a copy
+        y[...] = updated

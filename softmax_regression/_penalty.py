@@ -149,7 +149,10 @@ class Penalty:
     def value(self, coef: NDArray) -> float:
         """``strength / 2 * sum f ||coef||^2 + l1_strength * R(coef)``."""
         coef = np.ravel(coef)
-        smooth = 0.5 * float(np.vdot(coef, self._l2 * coef))
+        if np.ndim(self._l2) == 0:  # no temporary of coef's size
+            smooth = 0.5 * self._l2 * float(np.vdot(coef, coef))
+        else:
+            smooth = 0.5 * float(np.vdot(coef, self._l2 * coef))
         if self.l1_strength == 0:
             return smooth
         return smooth + self._r_value(coef)

@@ -98,8 +98,8 @@ def test_the_penalty_curvature_is_one_axpy_only_for_a_plain_ridge(monkeypatch):
     factored = _sparse_objective(factor=np.linspace(0.5, 2.0, 30))
     for dtype in (np.float64, np.float32):
         for objective, expected in [(plain, [(0.05, dtype)]), (factored, [])]:
-            axpys.clear()
             hessp = objective.gradient_hessp(np.zeros(objective.n_params))[3]
+            axpys.clear()  # the product's own, not the gradient's penalty
             u = np.ones(objective.n_params, dtype=dtype)
             out = hessp.working.product(u, np.empty_like(u))
             assert axpys == expected

@@ -9,8 +9,6 @@ checked once by :func:`~softmax_regression._solvers.resolve_solver`).
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 from numpy.typing import NDArray
 from scipy.linalg import blas
@@ -256,9 +254,10 @@ class Objective:
         grad = grad.astype(np.float64, copy=False)
         coef = self._coef_block(w)
         coef_grad = grad[: self.layout.n_coef]
-        if self.penalty.smooth and self._uniform_curvature is not None:
+        uniform = self.penalty.uniform_curvature
+        if uniform is not None:
             # a plain ridge: one axpy (no temporary of the coefficients' size)
-            _axpy_into(coef, coef_grad, self._uniform_curvature)
+            _axpy_into(coef, coef_grad, uniform)
         else:
             coef_grad += self.penalty.gradient(coef)
         return value + self.penalty.value(coef), grad
@@ -282,17 +281,9 @@ class Objective:
         elsewhere."""
         if self.box is not None or not getattr(self.loss, "sparse", False):
             return None
-        if not self.penalty.smooth or self._uniform_curvature is None:
+        if not self.penalty.smooth or self.penalty.uniform_curvature is None:
             return None
         return order_maps(self.loss)
-
-    @functools.cached_property
-    def _uniform_curvature(self) -> float | None:
-        """The smooth penalty's curvature where every coefficient has the
-        same (a plain ridge), else None; decided once (on 20 Newsgroups'
-        2.6 M coefficients the test took 10 ms a Newton step)."""
-        curvature = self.penalty_hessian_diagonal()
-        return float(curvature[0]) if np.all(curvature == curvature[0]) else None
 
     def gradient_hessp(self, w: NDArray, ordered: bool = False):
         """``F(w)``, its gradient, the Hessian diagonal and ``v -> H(w) v``.
@@ -311,8 +302,8 @@ class Objective:
         value, grad = self._add_penalty(w, value, grad)
         diagonal = diagonal.astype(np.float64, copy=False)
         n_coef = self.layout.n_coef
-        if self.penalty.smooth and self._uniform_curvature is not None:
-            diagonal[:n_coef] += self._uniform_curvature
+        if self.penalty.uniform_curvature is not None:
+            diagonal[:n_coef] += self.penalty.uniform_curvature
         else:
             diagonal[:n_coef] += self.penalty.hessian_diagonal(self._coef_block(w))
 
@@ -334,7 +325,7 @@ class Objective:
         curvature on every coefficient, so no order to convert), else the
         curvature converted into the order once per Newton step."""
         n_coef = self.layout.n_coef
-        uniform = self._uniform_curvature
+        uniform = self.penalty.uniform_curvature
         # per dtype of the vectors: the curvature in the order, and scratch
         curvature: dict[np.dtype, tuple[NDArray, NDArray]] = {}
 

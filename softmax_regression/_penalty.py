@@ -102,6 +102,15 @@ class Penalty:
             self._entries = np.tile(self.factor, self.n_classes)
             self._l2 = self.strength * self._entries
             self._l1 = self.l1_strength * self._entries
+        #: The smooth part's curvature where it is one value on every
+        #: coefficient (no factor, or equal factors), else None: then its
+        #: value, gradient and curvature ignore the coefficients' order and
+        #: need no vector of their size.
+        self.uniform_curvature: float | None = self.strength
+        if self.factor is not None:
+            first = float(self.factor.flat[0]) if self.factor.size else 0.0
+            equal = bool(np.all(self.factor == first))
+            self.uniform_curvature = self.strength * first if equal else None
 
     @classmethod
     def from_params(
@@ -149,8 +158,8 @@ class Penalty:
     def value(self, coef: NDArray) -> float:
         """``strength / 2 * sum f ||coef||^2 + l1_strength * R(coef)``."""
         coef = np.ravel(coef)
-        if np.ndim(self._l2) == 0:  # no temporary of coef's size
-            smooth = 0.5 * self._l2 * float(np.vdot(coef, coef))
+        if self.uniform_curvature is not None:  # no temporary of coef's size
+            smooth = 0.5 * self.uniform_curvature * float(np.vdot(coef, coef))
         else:
             smooth = 0.5 * float(np.vdot(coef, self._l2 * coef))
         if self.l1_strength == 0:

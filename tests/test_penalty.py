@@ -216,3 +216,26 @@ def test_penalty_names():
     assert penalty_name(1e-4, 0.3, "group") == "group"
     assert penalty_name(1e-4, 1.0, "group") == "group"
     assert penalty_name(1e-4, 0.0, "group") == "l2"
+
+
+@pytest.mark.parametrize(
+    "penalty, uniform",
+    [
+        (L2Penalty(0.3, n_classes=3), 0.3),
+        (L2Penalty(0.3, factor=np.full(4, 2.0), n_classes=3), 0.6),
+        (L2Penalty(0.3, factor=np.array([1.0, 2.0, 1.0, 1.0]), n_classes=3), None),
+        (ElasticNetPenalty(0.3, 0.1, n_classes=3), 0.27),  # its L2 part
+    ],
+)
+def test_uniform_curvature_is_the_smooth_part_on_every_coefficient(penalty, uniform):
+    coef = np.random.default_rng(0).normal(size=12)
+    diagonal = penalty.hessian_diagonal(coef)
+    if uniform is None:
+        assert penalty.uniform_curvature is None
+        assert np.ptp(diagonal) > 0
+        return
+    assert penalty.uniform_curvature == pytest.approx(uniform)
+    np.testing.assert_allclose(diagonal, uniform)
+    np.testing.assert_allclose(penalty.gradient(coef), uniform * coef)
+    if penalty.l1_strength == 0:
+        assert penalty.value(coef) == pytest.approx(0.5 * uniform * coef @ coef)

@@ -431,7 +431,8 @@ class MultinomialLoss:
         product_X, product_dtype = self.products.matrix()
         # with float32 products the diagonal (the preconditioner's, no more
         # exact than that) is float32 too, from X's squared values kept
-        # beside the float32 copy: 20 Newsgroups 7 ms a pass instead of 17
+        # beside the float32 copy: on 20 Newsgroups its kernel takes about 8 ms
+        # a pass, against 14.5 ms in float64 plus 2.8 ms squaring X each time
         squares = self.products.squares()
         proba_bytes = self.n_samples * self.n_classes * self.dtype.itemsize
         stored_dtype = (
@@ -521,7 +522,7 @@ class MultinomialLoss:
 
         ``products_dtype`` (the loss's dtype by default) is the dtype of
         ``C`` and ``Q`` and of their product within a block; the sum over
-        blocks stays in the loss's dtype.  float32 products take 0.7x the
+        blocks stays in the loss's dtype.  float32 products take 0.77x the
         time of float64 ones on pendigits and diamonds, whose Newton steps
         they leave within rounding of the float64 steps: the caller
         decides when the Hessian can be that approximate.

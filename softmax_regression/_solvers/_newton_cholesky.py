@@ -18,7 +18,7 @@ those directions, ``C`` each one's curvature scale) changes nothing but
 makes the system positive definite, and the step comes out orthogonal to
 them.
 
-The Hessian's pair products are multiplied in float32 (0.7x the time of
+The Hessian's pair products are multiplied in float32 (0.77x the time of
 float64 on pendigits and diamonds, with the same steps to within rounding)
 while that measures safe: X's values keep their magnitude in float32
 (``FLOAT32_RANGE``); the factor's estimated condition number, once scaled

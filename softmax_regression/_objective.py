@@ -144,6 +144,11 @@ class Objective:
         return self.loss.dtype
 
     @property
+    def sparse(self) -> bool:
+        """Whether X is a sparse matrix (never on Dask)."""
+        return bool(getattr(self.loss, "sparse", False))
+
+    @property
     def penalty_name(self) -> str:
         """Name of the penalty."""
         return self.penalty.name
@@ -279,13 +284,13 @@ class Objective:
         sparse X, no box, and a plain ridge, whose value, gradient and
         curvature do not depend on the order of the coefficients.  None
         elsewhere."""
-        if self.box is not None or not getattr(self.loss, "sparse", False):
+        if self.box is not None or not self.sparse:
             return None
         if not self.penalty.smooth or self.penalty.uniform_curvature is None:
             return None
         return order_maps(self.loss)
 
-    def gradient_hessp(self, w: NDArray, ordered: bool = False):
+    def gradient_hessp(self, w: NDArray, ordered: bool = False, diagonal: bool = True):
         """``F(w)``, its gradient, the Hessian diagonal and ``v -> H(w) v``.
 
         The Hessian-vector product reuses the probabilities computed for the
@@ -293,19 +298,23 @@ class Objective:
         :meth:`MultinomialLoss.gradient_hessp`), and offers their class
         covariance (``hessp.class_covariance``, None on Dask).  Everything
         is float64.  With ``ordered`` every vector is in the loss's working
-        order (only where :meth:`order_maps` offers one).
+        order (only where :meth:`order_maps` offers one).  Without
+        ``diagonal`` (a solver that preconditions otherwise) the diagonal
+        is None and the loss skips it.
         """
-        if ordered:
-            value, grad, diagonal, loss_hessp = self.loss.gradient_hessp(w, True)
-        else:
-            value, grad, diagonal, loss_hessp = self.loss.gradient_hessp(w)
+        value, grad, loss_diagonal, loss_hessp = self.loss.gradient_hessp(
+            w, ordered=ordered, diagonal=diagonal
+        )
         value, grad = self._add_penalty(w, value, grad)
-        diagonal = diagonal.astype(np.float64, copy=False)
         n_coef = self.layout.n_coef
-        if self.penalty.uniform_curvature is not None:
-            diagonal[:n_coef] += self.penalty.uniform_curvature
+        if diagonal:
+            diagonal = loss_diagonal.astype(np.float64, copy=False)
+            if self.penalty.uniform_curvature is not None:
+                diagonal[:n_coef] += self.penalty.uniform_curvature
+            else:
+                diagonal[:n_coef] += self.penalty.hessian_diagonal(self._coef_block(w))
         else:
-            diagonal[:n_coef] += self.penalty.hessian_diagonal(self._coef_block(w))
+            diagonal = None
 
         def hessp(v: NDArray) -> NDArray:
             out = loss_hessp(v).astype(np.float64, copy=False)

@@ -204,8 +204,8 @@ def _kill_during_products(monkeypatch, client, at: int):
     local_model = dask_module.DaskMultinomialLoss.gradient_hessp
     products = []
 
-    def gradient_hessp(self, w):
-        value, grad, diagonal, hessp = local_model(self, w)
+    def gradient_hessp(self, w, **options):
+        value, grad, diagonal, hessp = local_model(self, w, **options)
 
         def killing_hessp(v):
             products.append(1)

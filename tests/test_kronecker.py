@@ -5,6 +5,7 @@ inverts, and its effect on the fits."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _spies import spy
 from scipy.special import softmax
 
 from softmax_regression import SoftmaxRegression
@@ -232,8 +233,8 @@ def test_fewer_products_and_the_same_optimum_as_jacobi(solver, monkeypatch):
     for mode, width in [("kronecker", 1024), ("jacobi", 0)]:
         count = [0]
 
-        def counting(self, w, count=count):
-            value, grad, diagonal, inner = hessp(self, w)
+        def counting(self, w, count=count, **options):
+            value, grad, diagonal, inner = hessp(self, w, **options)
 
             def counted(v):
                 count[0] += 1
@@ -251,6 +252,31 @@ def test_fewer_products_and_the_same_optimum_as_jacobi(solver, monkeypatch):
     np.testing.assert_allclose(
         fits["kronecker"].predict_proba(X), fits["jacobi"].predict_proba(X), atol=1e-6
     )
+
+
+@pytest.mark.parametrize("solver", ["newton-cg", "subsampled-newton"])
+@pytest.mark.parametrize("with_factors", [True, False])
+def test_the_passes_compute_the_diagonal_only_for_jacobi(
+    solver, with_factors, monkeypatch
+):
+    # the Hessian's diagonal (X squared, one more product a pass) serves
+    # only the Jacobi preconditioner: with Kronecker factors it is skipped
+    rng = np.random.default_rng(6)
+    n = 8_000 if solver == "subsampled-newton" else 1_000
+    X = rng.normal(size=(n, 6)) + rng.normal(0, 3, 6)
+    y = np.argmax(X @ rng.normal(size=(6, 4)) + rng.gumbel(size=(n, 4)), axis=1)
+    asked = []
+    spy(
+        monkeypatch,
+        Objective,
+        "gradient_hessp",
+        lambda self, w, ordered=False, diagonal=True: asked.append(diagonal),
+    )
+    if not with_factors:
+        monkeypatch.setattr(_kronecker, "MAX_WIDTH", 0)
+    fit = SoftmaxRegression(solver=solver, alpha=1e-3, tol=1e-7).fit(X, y)
+    assert fit.converged_
+    assert asked and set(asked) == {not with_factors}
 
 
 def test_penalty_factors_reach_the_full_hessian_optimum():

@@ -162,6 +162,38 @@ def test_full_hessian_and_cached_hessp_match_hessp(
     )
 
 
+@pytest.mark.parametrize("container", ["dense", "csr", "csc"])
+def test_gradient_hessp_without_the_diagonal_gives_the_same_rest(container):
+    loss, *_ = _loss_for(container, True, True)
+    rng = np.random.default_rng(9)
+    w, v = rng.normal(size=(2, loss.n_params))
+    value, grad, diagonal, hessp = loss.gradient_hessp(w)
+    value_n, grad_n, none, hessp_n = loss.gradient_hessp(w, diagonal=False)
+    assert none is None and diagonal.shape == grad.shape
+    assert value_n == value
+    np.testing.assert_array_equal(grad_n, grad)
+    np.testing.assert_array_equal(hessp_n(v), hessp(v))
+    np.testing.assert_array_equal(
+        hessp_n.class_covariance(), hessp.class_covariance()
+    )
+
+
+def test_target_positions_index_each_blocks_class_major_logits(monkeypatch):
+    monkeypatch.setattr(_kernels, "BLOCK_BYTES", 1)
+    monkeypatch.setattr(_kernels, "MIN_BLOCK_ROWS", 7)
+    loss, _, target, _ = _loss_for("dense", True, False)
+    assert len(loss.blocks) > 2
+    positions = _kernels.class_major_positions(target, loss.blocks)
+    for rows in loss.blocks:
+        logits = np.random.default_rng(rows.start).normal(
+            size=(K, rows.stop - rows.start)
+        )
+        columns = np.arange(logits.shape[1])
+        np.testing.assert_array_equal(
+            logits.reshape(-1)[positions[rows]], logits[target[rows], columns]
+        )
+
+
 def test_cached_hessp_stores_large_probabilities_in_float32(monkeypatch):
     """Beyond the size limit the cached probabilities are float32: the
     products agree with the exact ones to float32 precision, in norm."""

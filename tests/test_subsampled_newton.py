@@ -184,6 +184,47 @@ def test_sample_doubles_while_its_products_cost_under_half_a_pass(
     assert sampler.size == (10_000 if grows else 5_000)
 
 
+@pytest.mark.parametrize(
+    ("n_samples", "data_itemsize", "dtype", "largest"),
+    [
+        (20_000, 8, np.float32, 4_000),  # float32 rows of float64 X: a fifth
+        (20_000, 8, np.float64, 2_000),  # copies in X's dtype: a tenth
+        (20_000, 4, np.float32, 2_000),  # float32 X
+        (30_000, 8, np.float32, 4_000),  # no more than _LARGEST_ROWS
+        (200_000, 8, np.float32, 20_000),  # a tenth of the rows is more
+        (10_000, 8, np.float32, 2_000),  # the least sample
+        (20_000, None, np.float32, 2_000),  # sparse X: a tenth of the rows
+    ],
+)
+def test_the_largest_sample_fits_in_a_tenth_of_xs_bytes(
+    n_samples, data_itemsize, dtype, largest
+):
+    sampler = _Sampler(n_samples, seed=0, data_itemsize=data_itemsize)
+    sampler.settle_dtype(dtype)
+    assert sampler.largest == largest
+
+
+def test_float32_samples_of_float64_x_grow_to_a_tenth_of_its_bytes(monkeypatch):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(20_000, 10))
+    y = np.argmax(X[:, :3] + rng.gumbel(size=(20_000, 3)), axis=1)
+    copies = []
+    take = Objective.take
+
+    def recording(self, rows, dtype=None):
+        sample = take(self, rows, dtype)
+        copies.append(sample.loss.X)
+        return sample
+
+    monkeypatch.setattr(Objective, "take", recording)
+    fit = SoftmaxRegression(solver="subsampled-newton", tol=1e-6).fit(X, y)
+    assert fit.converged_
+    later = copies[1:]  # the first sample, in X's dtype, decides float32
+    assert later and all(copy.dtype == np.float32 for copy in later)
+    assert max(copy.shape[0] for copy in later) == 4_000
+    assert max(copy.nbytes for copy in copies) <= 0.1 * X.nbytes
+
+
 def test_the_sampled_steps_are_solved_to_a_tenth_and_grow_on_cheap_data(
     monkeypatch,
 ):
@@ -284,10 +325,10 @@ def test_every_row_decides_a_stop_at_working_precision(monkeypatch):
     full_models = []
     gradient_hessp = Objective.gradient_hessp
 
-    def recording(self, w):
+    def recording(self, w, **options):
         if self.n_samples == N_ROWS:
             full_models.append(w)
-        return gradient_hessp(self, w)
+        return gradient_hessp(self, w, **options)
 
     monkeypatch.setattr(Objective, "gradient_hessp", recording)
     result = _subsampled_newton.solve(

@@ -367,7 +367,7 @@ def test_newton_cg_runs_in_the_working_order_and_reports_flat_points(monkeypatch
         monkeypatch,
         Objective,
         "gradient_hessp",
-        lambda self, w, ordered=False: flags.append(ordered),
+        lambda self, w, ordered=False, **_: flags.append(ordered),
     )
     seen = []
 

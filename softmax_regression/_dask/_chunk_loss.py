@@ -193,8 +193,9 @@ class DaskMultinomialLoss:
         :meth:`MultinomialLoss.separates`)."""
         return int(self.reduce("separates", w)) == len(self.chunks)
 
-    def gradient_hessp(self, w: NDArray):
-        """Loss, gradient, Hessian diagonal and ``v -> H(w) v``.
+    def gradient_hessp(self, w: NDArray, ordered: bool = False, diagonal: bool = True):
+        """Loss, gradient, Hessian diagonal (None without ``diagonal``) and
+        ``v -> H(w) v``; chunked X has no working order (no ``ordered``).
 
         Each chunk's state (its probabilities at ``w``) is persisted on its
         worker; ``hessp(v)`` is then one pass over the chunks, and the
@@ -209,14 +210,16 @@ class DaskMultinomialLoss:
         the data itself (``client.restart()``), raises the RuntimeError of
         :func:`~softmax_regression._dask._reduce.compute`.
         """
+        if ordered:
+            raise ValueError("chunked X has no working order")
         w = np.array(w, dtype=np.float64)  # the point the states belong to
         kept = _KeptStates(self.chunks, w)
-        value, grad, diagonal = _once_more_if_lost(kept.head, kept.evaluate)
+        value, grad, diagonal_values = _once_more_if_lost(kept.head, kept.evaluate)
 
         def hessp(v: NDArray) -> NDArray:
             return _once_more_if_lost(lambda: kept.product(v), kept.evaluate)
 
-        return float(value), grad, diagonal, hessp
+        return float(value), grad, diagonal_values if diagonal else None, hessp
 
 
 class _KeptStates:

@@ -8,7 +8,7 @@ from numpy.typing import NDArray
 
 from .._softmax import softmax_columns_inplace
 from . import _curvature, _kernels
-from ._kernels import add_sparse_xt_g, squared, thread_pool, transposed
+from ._kernels import add_sparse_xt_g, run_blocks, squared, transposed
 from ._layout import ParameterLayout
 from ._pairs import add_pair_products, class_pair_coefficients, hessian_of_pairs
 from ._working_order import working_order
@@ -119,6 +119,10 @@ class MultinomialLoss:
         shape = (self.n_classes, self.n_features)
         self._coef_accumulator_shape = shape[::-1] if self.sparse else shape
         self.blocks = _kernels.row_blocks(X, n_classes, self.n_threads)
+        positions = _kernels.class_major_positions
+        self._target_positions = None if self.soft_targets else positions(
+            target, self.blocks
+        )
         self.products = _kernels.ProductMatrices(X, self.n_params)
 
     def take(self, rows, dtype=None) -> MultinomialLoss:
@@ -230,34 +234,8 @@ class MultinomialLoss:
 
     # -- the block runner --------------------------------------------------
     def _run(self, work, make_buffers) -> list[NDArray]:
-        """Apply ``work(rows, buffers)`` to every block of rows and return the
-        sum of the buffers.
-
-        With ``n_threads > 1`` the blocks are dealt to the threads in a fixed
-        round-robin order; each thread accumulates into its own buffers from
-        ``make_buffers()`` and the per-thread buffers are summed in thread
-        order, so a given thread count always gives the same bits.  numpy
-        releases the GIL inside the products, so the blocks run in parallel.
-        """
-        n_threads = min(self.n_threads, len(self.blocks))
-        if n_threads <= 1:
-            buffers = make_buffers()
-            for rows in self.blocks:
-                work(rows, buffers)
-            return buffers
-
-        def run_share(thread_index: int) -> list[NDArray]:
-            buffers = make_buffers()
-            for rows in self.blocks[thread_index::n_threads]:
-                work(rows, buffers)
-            return buffers
-
-        shares = list(thread_pool(n_threads).map(run_share, range(n_threads)))
-        total = shares[0]
-        for share in shares[1:]:
-            for into, part in zip(total, share, strict=True):
-                into += part
-        return total
+        """:func:`._kernels.run_blocks` over this loss's blocks and threads."""
+        return run_blocks(self.blocks, self.n_threads, work, make_buffers)
 
     def _zeros(self, with_value: bool = True, dtype=None):
         """Buffers: [value (float64), coef-shaped, intercept-shaped], the
@@ -290,20 +268,19 @@ class MultinomialLoss:
     def _block_losses(self, logits: NDArray, rows: slice) -> NDArray:
         """Per-sample cross-entropy of class-major ``(K, m)`` logits, which
         are overwritten with probabilities."""
-        target = self.target[rows]
         if self.soft_targets:
-            target_logit = np.einsum("ik,ki->i", target, logits)
+            target_logit = np.einsum("ik,ki->i", self.target[rows], logits)
         else:
-            target_logit = logits[target, np.arange(logits.shape[1])]
+            target_logit = logits.reshape(-1).take(self._target_positions[rows])
         return softmax_columns_inplace(logits) - target_logit
 
     def _subtract_target(self, proba: NDArray, rows: slice) -> None:
-        """``proba -= Y`` for the block: ``P - Y`` in place."""
-        target = self.target[rows]
+        """``proba -= Y`` for the block: ``P - Y`` in place (``proba`` is
+        C-contiguous, as :meth:`_logits` returns it)."""
         if self.soft_targets:
-            proba -= target.T
+            proba -= self.target[rows].T
         else:
-            proba[target, np.arange(proba.shape[1])] -= 1
+            proba.reshape(-1)[self._target_positions[rows]] -= 1
 
     def _gradient_block(
         self, rows, X_block, logits, buffers, keep_proba: bool = False
@@ -401,14 +378,16 @@ class MultinomialLoss:
 
         return self._pack(*self._run(work, self._zeros(with_value=False)))
 
-    def gradient_hessp(self, w: NDArray, ordered: bool = False):
+    def gradient_hessp(self, w: NDArray, ordered: bool = False, diagonal: bool = True):
         """Loss, gradient, Hessian diagonal and a Hessian-vector product at ``w``.
 
         One pass over X computes the loss and gradient and keeps the
         probabilities ``P`` (``n x K``; in float32 beyond 8 MiB); each call of the
         returned ``hessp(v)`` then costs one more pass over X and no softmax.
         The diagonal ``sum_i s_i p_ik (1 - p_ik) x_ij^2 / sum(s)`` is what a
-        Jacobi preconditioner needs.
+        Jacobi preconditioner needs; without ``diagonal`` (a solver with
+        another preconditioner) it is None, and the pass skips its squares
+        of X and their product.
 
         With ``ordered`` (sparse X only), ``w``, the gradient, the diagonal
         and the products' vectors are all in the products' working order
@@ -418,7 +397,7 @@ class MultinomialLoss:
         -------
         value : float
         grad : ndarray of shape (n_params,)
-        diagonal : ndarray of shape (n_params,)
+        diagonal : ndarray of shape (n_params,) or None
         hessp : HessianProduct
             ``hessp(v) -> H(w) v``; ``hessp.class_covariance()`` is the
             Kronecker preconditioner's class factor, from the same
@@ -433,7 +412,7 @@ class MultinomialLoss:
         # exact than that) is float32 too, from X's squared values kept
         # beside the float32 copy: on 20 Newsgroups its kernel takes about 8 ms
         # a pass, against 14.5 ms in float64 plus 2.8 ms squaring X each time
-        squares = self.products.squares()
+        squares = self.products.squares() if diagonal else None
         proba_bytes = self.n_samples * self.n_classes * self.dtype.itemsize
         stored_dtype = (
             np.float32
@@ -447,20 +426,19 @@ class MultinomialLoss:
             proba = self._gradient_block(
                 rows, X_block, logits, buffers, keep_proba=True
             )
-            self._add_curvature(
-                rows,
-                X_block,
-                proba,
-                buffers[3:],
-                None if squares is None else self._block(rows, squares),
-            )
+            if diagonal:
+                block_squares = None if squares is None else self._block(rows, squares)
+                self._add_curvature(rows, X_block, proba, buffers[3:], block_squares)
             probas[rows.start] = proba.astype(stored_dtype, copy=False)
 
         def make_buffers():
-            diagonal_dtype = self.dtype if squares is None else squares.dtype
-            return self._zeros()() + self._zeros(False, diagonal_dtype)()
+            buffers = self._zeros()()
+            if diagonal:
+                diagonal_dtype = self.dtype if squares is None else squares.dtype
+                buffers += self._zeros(False, diagonal_dtype)()
+            return buffers
 
-        value, grad_coef, grad_int, diag_coef, diag_int = self._run(work, make_buffers)
+        value, grad_coef, grad_int, *diagonal_parts = self._run(work, make_buffers)
 
         product_weight = self.normalised_weight.astype(product_dtype, copy=False)
 
@@ -499,7 +477,7 @@ class MultinomialLoss:
         return (
             float(value[0]),
             self._pack(grad_coef, grad_int, ordered),
-            self._pack(diag_coef, diag_int, ordered),
+            self._pack(*diagonal_parts, ordered) if diagonal else None,
             _curvature.HessianProduct(
                 hessp,
                 class_covariance,
@@ -572,10 +550,9 @@ class MultinomialLoss:
         factor = self._logit_factor(coef)
         for rows in self.blocks:
             logits = self._logits(self._block(rows), factor, intercept)
-            columns = np.arange(logits.shape[1])
-            target = self.target[rows]
-            own = logits[target, columns]
-            logits[target, columns] = -np.inf
+            flat, positions = logits.reshape(-1), self._target_positions[rows]
+            own = flat.take(positions)
+            flat[positions] = -np.inf
             ahead = own > logits.max(axis=0)
             if not np.all(ahead | (self.sample_weight[rows] == 0)):
                 return False

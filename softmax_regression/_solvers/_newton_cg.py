@@ -233,10 +233,10 @@ def solve(
     ordered = maps is not None
 
     def local_model(w):
-        if ordered:
-            value, grad, diagonal, hessp = objective.gradient_hessp(w, ordered=True)
-        else:
-            value, grad, diagonal, hessp = objective.gradient_hessp(w)
+        # the diagonal serves only the Jacobi preconditioner
+        value, grad, diagonal, hessp = objective.gradient_hessp(
+            w, ordered=ordered, diagonal=factors is None
+        )
         return value, grad, (diagonal, hessp)
 
     def newton_step(grad, model):

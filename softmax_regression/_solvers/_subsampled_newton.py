@@ -10,9 +10,10 @@ methods for machine learning"; Roosta-Khorasani and Mahoney 2016,
 "Sub-sampled Newton methods"):
 
 * the sampled rows are copied once per step (a fortieth of the rows,
-  at least 2,000, to begin with; never more than a tenth of X from
-  20,000 rows on, where ``solver="auto"`` takes this solver; in float32
-  after the first, unless their magnitudes leave float32's comfort), so each
+  at least 2,000, to begin with; in float32 after the first, unless their
+  magnitudes leave float32's comfort; never more than a tenth of X's bytes
+  from 20,000 rows on, where ``solver="auto"`` takes this solver: a tenth
+  of the rows, or up to 4,000 float32 rows of dense float64 X), so each
   conjugate-gradient product is a pass over the copy, not over X; the
   preconditioner's class factor (or its diagonal, for the Jacobi
   preconditioner) comes from the same sample (:mod:`._kronecker`);
@@ -27,8 +28,8 @@ methods for machine learning"; Roosta-Khorasani and Mahoney 2016,
   when they disagree by more than a factor ``1 / _TRUST`` (or the full
   step was cut back), or when the step's products read fewer rows than
   half a pass over X (the curvature should cost about what the gradient
-  does, Byrd et al.), the sample doubles, up to a tenth of the rows, and
-  stays there (a fresh draw at each step).  Only on small data, where a
+  does, Byrd et al.), the sample doubles, up to its largest size (above),
+  and stays there (a fresh draw at each step).  Only on small data, where a
   sample would hold half the rows, is the solver Newton-CG on every row,
   which needs no copy;
 * a step whose predicted decrease is below the objective's working
@@ -82,6 +83,16 @@ _MAX_FRACTION = 0.1
 #: ... and the least sample, so that a small data set is not sampled down
 #: to a few hundred rows (below twice this size, every row is used).
 _MIN_ROWS = 2000
+#: Where a tenth of the rows is fewer, the largest sample takes up to this
+#: many rows, as far as a tenth of dense X's bytes holds them in the
+#: samples' dtype (float32 rows of float64 X: a fifth of the rows).  On the
+#: 20,000 x 50 synthetic set (255 parameters) 2,000 sampled rows shrank
+#: the gap tenfold a step; with 4,000, ``tol=1e-2`` reaches a 2.4e-7 gap in
+#: 6 steps where 2,000 took 8 (``tol=1e-3``): 0.86x the time in one process
+#: (with the passes that skip the unused Hessian diagonal; before that, the
+#: diagonal's 800 KB squares of each larger sample cost 2,000 page faults
+#: a fit, and the larger sample saved nothing).
+_LARGEST_ROWS = 4000
 #: The fewest rows on which sampling pays: the largest sample is then at
 #: most ``_MAX_FRACTION`` of them.  ``solver="auto"`` takes this solver from
 #: here on (time to a 1e-6 gap, benchmarks/results_subsampled.md).
@@ -101,16 +112,30 @@ _SAMPLED_RTOL = 0.1
 class _Sampler:
     """The row sample of the current step, and the rule that grows it."""
 
-    def __init__(self, n_samples: int, seed: int) -> None:
+    def __init__(
+        self, n_samples: int, seed: int, data_itemsize: int | None = None
+    ) -> None:
         self.n_samples = n_samples
         self.rng = np.random.default_rng(seed)
         self.size = max(_MIN_ROWS, int(_FIRST_FRACTION * n_samples))
         self.largest = max(_MIN_ROWS, int(_MAX_FRACTION * n_samples))
+        self.data_itemsize = data_itemsize
         self.predicted: float | None = None
         #: The rows the last sampled step's products read, in all.
         self.product_rows = 0
         #: The samples' dtype, decided on the first (None until then).
         self.dtype: np.dtype | type | None = None
+
+    def settle_dtype(self, dtype) -> None:
+        """Copy the later samples in ``dtype``; the largest sample then
+        takes up to :data:`_LARGEST_ROWS` rows where a tenth of dense X's
+        bytes (X's ``data_itemsize`` a value) holds them."""
+        self.dtype = dtype
+        if self.data_itemsize is None:
+            return
+        share = _MAX_FRACTION * self.n_samples * self.data_itemsize
+        rows_in_share = int(share / np.dtype(dtype).itemsize)
+        self.largest = max(self.largest, min(_LARGEST_ROWS, rows_in_share))
 
     @property
     def exhausted(self) -> bool:
@@ -169,28 +194,38 @@ def solve(
     -------
     SolverResult
     """
-    sampler = _Sampler(objective.n_samples, seed)
+    # a dense row's bytes scale with its dtype (sparse rows keep their indices)
+    itemsize = None if objective.sparse else np.dtype(objective.dtype).itemsize
+    sampler = _Sampler(objective.n_samples, seed, itemsize)
     # the preconditioner's fixed factor, from the first sample
     kronecker: dict[str, KroneckerFactors | None] = {}
     dtype = objective.dtype
     last: dict[str, NDArray | float] = {}
 
+    def factors(sample=None) -> KroneckerFactors | None:
+        """The preconditioner's fixed factor, from the first ``sample`` (or
+        from rows of its own when the first step uses every row); None
+        where the Jacobi preconditioner serves, the only one that reads the
+        Hessian's diagonal (so the passes skip it otherwise)."""
+        if "factors" not in kronecker:
+            kronecker["factors"] = kronecker_factors(objective, sample)
+        return kronecker["factors"]
+
+    def every_row(w):
+        return objective.gradient_hessp(w, diagonal=factors() is None)
+
     def local_model(w):
         if sampler.exhausted:
-            value, grad, diagonal, hessp = objective.gradient_hessp(w)
+            value, grad, diagonal, hessp = every_row(w)
             return value, grad, (w, value, diagonal, hessp)
         value, grad = objective.value_and_grad(w)
         return value, grad, (w, value, None, None)
 
-    def conjugate_gradient_step(grad, diagonal, hessp, sample=None):
+    def conjugate_gradient_step(grad, diagonal, hessp, sampled=False):
         """Newton-CG's inexact step on ``hessp``'s curvature (to at most
-        :data:`_SAMPLED_RTOL` on a sample), and its products; the
-        preconditioner's fixed factor comes from the first ``sample`` (or
-        from rows of its own when the first step uses every row)."""
-        if "factors" not in kronecker:
-            kronecker["factors"] = kronecker_factors(objective, sample)
-        largest = LOOSEST_RTOL if sample is None else _SAMPLED_RTOL
-        return newton_cg_step(grad, diagonal, hessp, kronecker["factors"], largest)
+        :data:`_SAMPLED_RTOL` on a sample), and its products."""
+        largest = _SAMPLED_RTOL if sampled else LOOSEST_RTOL
+        return newton_cg_step(grad, diagonal, hessp, factors(), largest)
 
     def sampled_step(w, grad, value):
         """The step of a fresh sample's model; None when the decrease it
@@ -207,9 +242,11 @@ def solve(
             # 3); the step is only a search direction, whose sampling error
             # dwarfs float32's rounding.
             fits = FLOAT32_RANGE[0] <= low and high <= FLOAT32_RANGE[1]
-            sampler.dtype = np.float32 if fits else objective.dtype
-        _, _, diagonal, hessp = sample.gradient_hessp(w)
-        step, n_products = conjugate_gradient_step(grad, diagonal, hessp, sample)
+            sampler.settle_dtype(np.float32 if fits else objective.dtype)
+        _, _, diagonal, hessp = sample.gradient_hessp(
+            w, diagonal=factors(sample) is None
+        )
+        step, n_products = conjugate_gradient_step(grad, diagonal, hessp, sampled=True)
         if below_working_precision(-float(grad @ step), value, dtype):
             return None
         sampler.predicted = -float(grad @ step) - 0.5 * float(step @ hessp(step))
@@ -230,7 +267,7 @@ def solve(
                 sampler.size = objective.n_samples  # every row from here on
         if step is None:
             if hessp is None:
-                _, _, diagonal, hessp = objective.gradient_hessp(w)
+                _, _, diagonal, hessp = every_row(w)
             step = conjugate_gradient_step(grad, diagonal, hessp)[0]
         last.update(w=w, step=step, value=value)
         return step

@@ -1,6 +1,7 @@
 """Sub-sampled Newton-CG: the true optimum from products on a row sample."""
 
 import itertools
+from collections import deque
 
 import numpy as np
 import pytest
@@ -15,7 +16,9 @@ from softmax_regression._penalty import L2Penalty, make_penalty
 from softmax_regression._solvers import _newton_cg, _subsampled_newton, resolve_solver
 from softmax_regression._solvers._subsampled_newton import (
     MIN_ROWS_TO_SAMPLE,
+    _curvature_bias,
     _Sampler,
+    _step_scale,
 )
 
 # 10,000 rows: above twice the least sample (2,000 rows), so the first
@@ -127,8 +130,11 @@ def test_samples_never_copy_more_than_a_tenth_of_the_rows(monkeypatch):
     assert sizes[0] == 2_000 and max(sizes) == 4_000  # grown, to a tenth
     reference = SoftmaxRegression(solver="newton-cg", tol=1e-8).fit(X, y)
     assert fit.converged_
+    assert fit.objective_ == pytest.approx(reference.objective_, rel=1e-14)
+    # both stop where a step's predicted decrease is below F's rounding,
+    # which leaves about 1e-6 in the heavy rows' probabilities (|x| ~ 500)
     gap = np.max(np.abs(fit.predict_proba(X) - reference.predict_proba(X)))
-    assert gap < 1e-6
+    assert gap < 5e-6
 
 
 def test_few_rows_run_newton_cg_on_all_of_them(monkeypatch):
@@ -408,3 +414,47 @@ def test_value_range_of_dense_sparse_and_zero_data():
         assert loss.value_range() == (1e-5, 3.0)
     zero = MultinomialLoss(np.zeros((2, 2)), np.array([0, 1]), np.ones(2), 2)
     assert zero.value_range() == (float("inf"), 0.0)
+
+
+def test_the_curvature_bias_is_read_from_the_line_search_point():
+    # F along the step s: F0 + t g.s + t^2 c / 2 with g.s = -2 and c = 3,
+    # against the sample's s^T H_S s = 1: the bias is 3 at any step length
+    last = {"slope": -2.0, "curvature": 1.0}
+    for t in (1.0, 0.5, 0.125):
+        measured = -(t * -2.0 + 0.5 * t**2 * 3.0)
+        assert _curvature_bias(last, t, measured) == pytest.approx(3.0)
+    assert _curvature_bias({"slope": -2.0}, 1.0, 1.0) is None  # every row
+
+
+@pytest.mark.parametrize(
+    ("biases", "scale"),
+    [
+        ([], 1.0),
+        ([2.0], 1.0),  # one step says nothing of the next
+        ([2.0, 2.2], 1 / np.sqrt(4.4)),  # steady: shortened by their mean
+        ([1.1, 1.2], 1.0),  # the sample's curvature about right
+        ([2.0, 3.0], 1.0),  # varies from step to step
+        ([40.0, 45.0], 0.1),  # never below a tenth
+    ],
+)
+def test_steps_are_shortened_only_by_a_steady_bias(biases, scale):
+    assert _step_scale(deque(biases, maxlen=2)) == pytest.approx(scale)
+
+
+def test_shortened_steps_converge_in_fewer_iterations(monkeypatch):
+    # 1,010 parameters on samples of 2,000 rows: the sampled curvature is
+    # low by a steady factor, and full steps converge slowly
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(N_ROWS, 100))
+    logits = X @ rng.normal(size=(100, 10)) * 0.3
+    y = np.argmax(logits + rng.gumbel(size=logits.shape), axis=1)
+    params = dict(alpha=1e-4, tol=1e-6)
+    shortened = SoftmaxRegression(solver="subsampled-newton", **params).fit(X, y)
+    monkeypatch.setattr(_subsampled_newton, "_LEAST_BIAS", np.inf)
+    full = SoftmaxRegression(solver="subsampled-newton", **params).fit(X, y)
+    assert shortened.converged_ and full.converged_
+    assert shortened.n_iter_ < 0.8 * full.n_iter_
+    reference = SoftmaxRegression(solver="newton-cg", alpha=1e-4, tol=1e-9).fit(X, y)
+    np.testing.assert_allclose(
+        shortened.predict_proba(X), reference.predict_proba(X), atol=1e-5
+    )

@@ -307,14 +307,13 @@ class Objective:
         )
         value, grad = self._add_penalty(w, value, grad)
         n_coef = self.layout.n_coef
+        hessian_diagonal = None
         if diagonal:
-            diagonal = loss_diagonal.astype(np.float64, copy=False)
-            if self.penalty.uniform_curvature is not None:
-                diagonal[:n_coef] += self.penalty.uniform_curvature
-            else:
-                diagonal[:n_coef] += self.penalty.hessian_diagonal(self._coef_block(w))
-        else:
-            diagonal = None
+            hessian_diagonal = loss_diagonal.astype(np.float64, copy=False)
+            curvature = self.penalty.uniform_curvature
+            if curvature is None:
+                curvature = self.penalty.hessian_diagonal(self._coef_block(w))
+            hessian_diagonal[:n_coef] += curvature
 
         def hessp(v: NDArray) -> NDArray:
             out = loss_hessp(v).astype(np.float64, copy=False)
@@ -326,7 +325,7 @@ class Objective:
         working = getattr(loss_hessp, "working", None)
         if working is not None:
             working = self._with_penalty(working)
-        return value, grad, diagonal, HessianProduct(hessp, covariance, working)
+        return value, grad, hessian_diagonal, HessianProduct(hessp, covariance, working)
 
     def _with_penalty(self, working: WorkingOrder) -> WorkingOrder:
         """The loss's working-order product plus the penalty's (diagonal)

@@ -119,9 +119,10 @@ class MultinomialLoss:
         shape = (self.n_classes, self.n_features)
         self._coef_accumulator_shape = shape[::-1] if self.sparse else shape
         self.blocks = _kernels.row_blocks(X, n_classes, self.n_threads)
-        positions = _kernels.class_major_positions
-        self._target_positions = None if self.soft_targets else positions(
-            target, self.blocks
+        self._target_positions = (
+            None
+            if self.soft_targets
+            else _kernels.class_major_positions(target, self.blocks)
         )
         self.products = _kernels.ProductMatrices(X, self.n_params)
 

@@ -153,8 +153,9 @@ class _Sampler:
 
     def settle_dtype(self, dtype) -> None:
         """Copy the later samples in ``dtype``; the largest sample then
-        takes up to :data:`_LARGEST_ROWS` rows where a tenth of dense X's
-        bytes (X's ``data_itemsize`` a value) holds them."""
+        takes up to :data:`_LARGEST_ROWS` rows where a tenth of X's bytes
+        (``data_itemsize`` a value; None for sparse X, whose rows also hold
+        their indices) holds them."""
         self.dtype = dtype
         if self.data_itemsize is None:
             return

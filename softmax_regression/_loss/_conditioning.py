@@ -28,12 +28,16 @@ _BLOCK_ENTRIES = {"dense": 1 << 14, "sparse": 1 << 18}
 #: Beyond this many rows, a random sample of them (fixed seed) estimates the
 #: spectrum (it decides only between at most 1,500 parameters' full Hessian
 #: and conjugate gradients).  With 5,000 rows instead of 20,000 ``"auto"``
-#: picks the same solver on every benchmark set (the estimate moves by at
+#: picked the same solver on every benchmark set (the estimate moved by at
 #: most one step where it decides: pendigits 17 -> 16, synthetic-small
-#: 2 -> 3, diamonds 27, the raw 50,000 x 40 set 153 -> 150) and costs
-#: 1.2 ms instead of 5.6 on the 20,000 x 50 synthetic set (with the dense
-#: blocks above), whose whole fit takes 35 ms.
-_MAX_ROWS = 5_000
+#: 2 -> 3, diamonds 27, the raw 50,000 x 40 set 153 -> 150); with 2,000
+#: it still does, every estimate far from its threshold (steps against
+#: threshold: pendigits 19 / 3, diamonds 29 / 14.2, the raw 20,000 x 50
+#: set 212 / 23.4 and 50,000 x 40 set 150 / 66.1, synthetic-small 3 / 23.4,
+#: the 200,000 x 100 set 4 / 84.1), and costs 1.0 ms instead of 2.5 on the
+#: 20,000 x 50 synthetic set (2.3 instead of 5.0 on the 200,000 x 100
+#: one), whose whole fit takes about 30 ms in one process.
+_MAX_ROWS = 2_000
 #: Eigenvalues below this fraction of the largest are rounding noise (an
 #: exactly singular matrix, e.g. one-hot columns beside the intercept); the
 #: penalty holds those directions, and CG then spends one iteration on each.
@@ -61,7 +65,7 @@ def scaled_gram_spectrum(X, weight: NDArray, fit_intercept: bool) -> NDArray:
     ndarray
         Ascending; one per column of weighted mass (all-zero columns carry
         no loss, only the penalty, and are left out).  One pass over X (over
-        5,000 random rows of a larger X) and an eigendecomposition of a
+        2,000 random rows of a larger X) and an eigendecomposition of a
         ``(d + 1) x (d + 1)`` matrix.
     """
     weight = np.asarray(weight, dtype=np.float64)

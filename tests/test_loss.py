@@ -184,6 +184,7 @@ def test_target_positions_index_each_blocks_class_major_logits(monkeypatch):
     loss, _, target, _ = _loss_for("dense", True, False)
     assert len(loss.blocks) > 2
     positions = _kernels.class_major_positions(target, loss.blocks)
+    assert positions.dtype == np.int32  # half the bytes of an intp array
     for rows in loss.blocks:
         logits = np.random.default_rng(rows.start).normal(
             size=(K, rows.stop - rows.start)

@@ -32,7 +32,7 @@ from ._fitting import (
     start_point,
     warm_starts,
 )
-from ._loss import newton_cg_steps
+from ._loss import newton_cg_steps, row_leverages
 from ._parameters import PARAMETER_CONSTRAINTS
 from ._partial_fit import PartialFitMixin
 from ._prediction import SoftmaxPredictionMixin
@@ -460,6 +460,7 @@ class SoftmaxRegression(
             *X.shape,
             n_classes,
             cg_steps=lambda: newton_cg_steps(X, weight, self.fit_intercept),
+            row_leverages=lambda: row_leverages(X, weight, self.fit_intercept),
         )
         options = {}
         if solver == "sgd":

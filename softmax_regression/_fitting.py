@@ -135,13 +135,15 @@ class FitConfig:
         n_features: int | None,
         n_classes: int,
         cg_steps: Callable[[], int] | None = None,
+        row_leverages: Callable[[], tuple[float, float]] | None = None,
         **location,
     ) -> str:
         """The solver to run, ``"auto"`` resolved and checked against the
         penalty, the bounds and, through ``location`` (``loss_offers`` and
         ``where``), the data's location (see
         :func:`~softmax_regression._solvers.resolve_solver`, which calls
-        ``cg_steps()`` where the features' conditioning decides).  With
+        ``cg_steps()`` and ``row_leverages()`` where the features' conditioning
+        and the rows' curvature decide).  With
         ``n_features=None`` (data not read yet) the factors and bounds are
         checked later, when the objective is made."""
         if n_features is None:
@@ -159,6 +161,7 @@ class FitConfig:
             n_classes=n_classes,
             bounded=bounded,
             cg_steps=cg_steps,
+            row_leverages=row_leverages,
             **location,
         )
 

@@ -38,6 +38,7 @@ _kernels
 from ._conditioning import (
     conjugate_gradient_steps,
     newton_cg_steps,
+    row_leverages,
     scaled_gram_spectrum,
 )
 from ._curvature import SUMMARIES, HessianProduct
@@ -57,5 +58,6 @@ __all__ = [
     "conjugate_gradient_steps",
     "newton_cg_steps",
     "order_maps",
+    "row_leverages",
     "scaled_gram_spectrum",
 ]

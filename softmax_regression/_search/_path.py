@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_array, check_X_y
 
 from .._box import check_bounds
 from .._fitting import FitConfig, fit_objective, in_memory_objective
-from .._loss import column_layout_pays, newton_cg_steps
+from .._loss import column_layout_pays, newton_cg_steps, row_leverages
 from .._objective import Objective
 from .._penalty import PENALTY_OPTIONS, make_penalty
 from .._solvers import SOLVER_OPTIONS
@@ -74,6 +74,7 @@ class PathProblem:
     weight: NDArray[np.float64]
     classes: NDArray
     _cg_steps_by_intercept: dict = field(default_factory=dict, init=False, repr=False)
+    _leverages_by_intercept: dict = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Every point's loss reads wide sparse X by columns: convert it once
@@ -101,6 +102,7 @@ class PathProblem:
             *self.X.shape,
             self.classes.shape[0],
             cg_steps=lambda: self.cg_steps(config.fit_intercept),
+            row_leverages=lambda: self.leverages(config.fit_intercept),
         )
 
     def cg_steps(self, fit_intercept: bool) -> int:
@@ -112,6 +114,16 @@ class PathProblem:
                 self.X, self.weight, fit_intercept
             )
         return self._cg_steps_by_intercept[fit_intercept]
+
+    def leverages(self, fit_intercept: bool) -> tuple[float, float]:
+        """How evenly the rows carry the curvature (see
+        :func:`~softmax_regression._loss.row_leverages`), computed
+        once for every point of the path."""
+        if fit_intercept not in self._leverages_by_intercept:
+            self._leverages_by_intercept[fit_intercept] = row_leverages(
+                self.X, self.weight, fit_intercept
+            )
+        return self._leverages_by_intercept[fit_intercept]
 
     def objective(self, config: FitConfig) -> Objective:
         """``config``'s objective (its loss and penalty) on this data."""

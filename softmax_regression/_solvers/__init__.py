@@ -110,14 +110,36 @@ _FEW_CG_STEPS = 3
 # wins 1.6x (0.16 vs 0.25 s).
 _FULL_HESSIAN_MAX_PARAMS = 1500
 _FULL_HESSIAN_MIN_ROWS_PER_PARAM = 10
+# The spectrum above is what Jacobi-preconditioned products see; the
+# sampled steps' Kronecker factors take the features' scales, offsets and
+# correlations out, and lose to the full Hessian only where a few rows
+# carry the curvature, which their samples then miss or overweigh.  So
+# from 20,000 rows the full Hessian is taken only where the rows'
+# effective share of the curvature is below _SAMPLED_ROW_SHARE or a
+# single row's leverage reaches _SAMPLED_MAX_LEVERAGE (_loss.row_leverages).
+# Measured (one process, tol 1e-3 or 1e-4, benchmarks/results_subsampled.md,
+# 2026-12-01): subsampled-newton 4x to 17x faster on seven synthetic raw
+# sets (share 0.21 to 0.96, leverage at most 0.085; the raw 50,000 x 40
+# set with 20 classes 0.16 against 2.66 s) and on diamonds without its 23
+# outliers (0.060, 0.16: 0.14 against 0.30 s); 7x slower on diamonds
+# (0.005, 0.74: 1.56 against 0.23 s), and unconverged after 300 steps
+# where newton-cholesky took 46 on a raw 25,000 x 40 set with a dozen
+# rows scaled 200-fold in three features (0.068, 0.47).
+_SAMPLED_ROW_SHARE = 0.02
+_SAMPLED_MAX_LEVERAGE = 0.2
 
 
 def _full_hessian_pays(
-    n_samples: int, n_features: int, n_classes: int, cg_steps: Callable[[], int]
+    n_samples: int,
+    n_features: int,
+    n_classes: int,
+    cg_steps: Callable[[], int],
+    row_leverages: Callable[[], tuple[float, float]] | None = None,
 ) -> bool:
     """Whether a Newton step with the full Hessian costs less than one with
     conjugate-gradient products; ``cg_steps()`` is called only if the
-    shape leaves it open."""
+    shape leaves it open, ``row_leverages()`` only if that still favours
+    the full Hessian from 20,000 rows."""
     n_params = n_classes * (n_features + 1)
     if n_params > _FULL_HESSIAN_MAX_PARAMS or (
         n_params > _CHOLESKY_MAX_PARAMS
@@ -125,12 +147,14 @@ def _full_hessian_pays(
     ):
         return False
     hessian_in_products = (n_classes + 1) * (n_features + 2) / 8
-    share = (
-        _HESSIAN_SHARE_VS_SUBSAMPLED
-        if n_samples >= _subsampled_newton.MIN_ROWS_TO_SAMPLE
-        else _HESSIAN_SHARE_VS_NEWTON_CG
-    )
-    return cg_steps() > max(_FEW_CG_STEPS, share * hessian_in_products)
+    sampled = n_samples >= _subsampled_newton.MIN_ROWS_TO_SAMPLE
+    share = _HESSIAN_SHARE_VS_SUBSAMPLED if sampled else _HESSIAN_SHARE_VS_NEWTON_CG
+    if cg_steps() <= max(_FEW_CG_STEPS, share * hessian_in_products):
+        return False
+    if not sampled or row_leverages is None:
+        return True
+    share, largest = row_leverages()
+    return share < _SAMPLED_ROW_SHARE or largest >= _SAMPLED_MAX_LEVERAGE
 
 
 def _auto_candidates(
@@ -139,11 +163,13 @@ def _auto_candidates(
     n_classes: int,
     smooth: bool,
     cg_steps: Callable[[], int] | None = None,
+    row_leverages: Callable[[], tuple[float, float]] | None = None,
 ) -> tuple[str, ...]:
     """The solvers ``"auto"`` prefers for a problem, best first; the first
-    whose needs the objective meets is chosen.  ``cg_steps`` (called only
-    where it decides) gives the conjugate-gradient iterations a Newton step
-    needs on the features."""
+    whose needs the objective meets is chosen.  ``cg_steps`` and
+    ``row_leverages`` (each called only where it decides) give the
+    conjugate-gradient iterations a Newton step needs on the features and
+    how evenly the rows carry the curvature."""
     n_params = n_classes * (n_features + 1)
     cheap_hessian = (
         n_params <= _CHOLESKY_MAX_PARAMS
@@ -157,7 +183,9 @@ def _auto_candidates(
     if cg_steps is None:
         full_hessian = cheap_hessian
     else:
-        full_hessian = _full_hessian_pays(n_samples, n_features, n_classes, cg_steps)
+        full_hessian = _full_hessian_pays(
+            n_samples, n_features, n_classes, cg_steps, row_leverages
+        )
     # lbfgs (L-BFGS-B) last: where bounds rule out newton-cg.
     if full_hessian:
         return ("newton-cholesky", "newton-cg", "lbfgs")
@@ -224,6 +252,7 @@ def resolve_solver(
     where: str = IN_MEMORY,
     bounded: bool = False,
     cg_steps: Callable[[], int] | None = None,
+    row_leverages: Callable[[], tuple[float, float]] | None = None,
 ) -> str:
     """The solver to run: ``"auto"`` resolved, its needs checked.
 
@@ -247,6 +276,11 @@ def resolve_solver(
         Newton step needs on the features
         (:func:`~softmax_regression._loss.newton_cg_steps`), asked for only
         when it decides; without it, ``"auto"`` decides from the shape.
+    row_leverages : callable, default=None
+        ``row_leverages()`` is the effective share of the rows that carry
+        the curvature and the largest row's
+        (:func:`~softmax_regression._loss.row_leverages`), asked for only
+        when it decides.
 
     Returns
     -------
@@ -255,8 +289,10 @@ def resolve_solver(
         where the full Hessian costs less than the products a Newton-CG
         step needs: up to 1,500 parameters (beyond 300, with at least 10
         rows per parameter), when ``cg_steps()`` exceeds 3 and a tenth of
-        the Hessian's cost in products, 0.6 of it from 20,000 rows (without
-        ``cg_steps``: up to 300 parameters and ``n * n_params**2 <= 5e9``).
+        the Hessian's cost in products, 0.6 of it from 20,000 rows, where
+        also the rows' curvature share must be below 0.02 or a row's
+        leverage at least 0.2 (without ``cg_steps``: up to 300 parameters
+        and ``n * n_params**2 <= 5e9``).
         Otherwise, from 20,000 rows, ``"subsampled-newton"``, and below,
         ``"newton-cg"``.  For a non-smooth penalty, ``"prox-newton"`` up to
         300 parameters and ``n * n_params**2 <= 5e9``, else ``"fista"``.
@@ -273,7 +309,7 @@ def resolve_solver(
     offers = objective_offers(loss_offers, penalty.smooth, bounded)
     if solver == "auto":
         candidates = _auto_candidates(
-            n_samples, n_features, n_classes, penalty.smooth, cg_steps
+            n_samples, n_features, n_classes, penalty.smooth, cg_steps, row_leverages
         )
         for name in candidates:
             if SOLVERS[name].NEEDS <= offers:

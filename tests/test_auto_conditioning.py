@@ -216,6 +216,53 @@ def test_the_rows_leverages():
 
 
 @pytest.mark.parametrize(
+    ("n_samples", "leverages", "bounded", "expected"),
+    [
+        (50_000, (0.9, 0.001), False, "subsampled-newton"),
+        # bounds rule out the sampled steps: the full Hessian, not lbfgs
+        (50_000, (0.9, 0.001), True, "newton-cholesky"),
+        (50_000, (0.01, 0.001), False, "newton-cholesky"),  # few rows carry it
+        (50_000, (0.9, 0.3), False, "newton-cholesky"),  # one row rules
+        (15_000, (0.9, 0.001), False, "newton-cholesky"),  # too few to sample
+    ],
+)
+def test_auto_samples_rows_that_carry_the_curvature_evenly(
+    n_samples, leverages, bounded, expected
+):
+    asked = []
+
+    def row_leverages():
+        asked.append(True)
+        return leverages
+
+    penalty = make_penalty("l2", 1e-4, 0.0, 20)
+    solver = resolve_solver(
+        "auto",
+        penalty,
+        n_samples=n_samples,
+        n_features=40,
+        n_classes=20,
+        bounded=bounded,
+        cg_steps=lambda: 150,  # raw features: the full Hessian by the spectrum
+        row_leverages=row_leverages,
+    )
+    assert solver == expected
+    assert asked == ([True] if n_samples >= 20_000 else [])
+    # well-conditioned features never ask
+    asked.clear()
+    resolve_solver(
+        "auto",
+        penalty,
+        n_samples=n_samples,
+        n_features=40,
+        n_classes=20,
+        cg_steps=lambda: 3,
+        row_leverages=row_leverages,
+    )
+    assert not asked
+
+
+@pytest.mark.parametrize(
     ("n_samples", "outliers", "expected"),
     [
         # below 20,000 rows: the full Hessian against Newton-CG

@@ -130,16 +130,11 @@ _SAMPLED_MAX_LEVERAGE = 0.2
 
 
 def _full_hessian_pays(
-    n_samples: int,
-    n_features: int,
-    n_classes: int,
-    cg_steps: Callable[[], int],
-    row_leverages: Callable[[], tuple[float, float]] | None = None,
+    n_samples: int, n_features: int, n_classes: int, cg_steps: Callable[[], int]
 ) -> bool:
     """Whether a Newton step with the full Hessian costs less than one with
-    conjugate-gradient products; ``cg_steps()`` is called only if the
-    shape leaves it open, ``row_leverages()`` only if that still favours
-    the full Hessian from 20,000 rows."""
+    Jacobi-preconditioned conjugate-gradient products; ``cg_steps()`` is
+    called only if the shape leaves it open."""
     n_params = n_classes * (n_features + 1)
     if n_params > _FULL_HESSIAN_MAX_PARAMS or (
         n_params > _CHOLESKY_MAX_PARAMS
@@ -147,14 +142,19 @@ def _full_hessian_pays(
     ):
         return False
     hessian_in_products = (n_classes + 1) * (n_features + 2) / 8
-    sampled = n_samples >= _subsampled_newton.MIN_ROWS_TO_SAMPLE
-    share = _HESSIAN_SHARE_VS_SUBSAMPLED if sampled else _HESSIAN_SHARE_VS_NEWTON_CG
-    if cg_steps() <= max(_FEW_CG_STEPS, share * hessian_in_products):
-        return False
-    if not sampled or row_leverages is None:
-        return True
-    share, largest = row_leverages()
-    return share < _SAMPLED_ROW_SHARE or largest >= _SAMPLED_MAX_LEVERAGE
+    share = (
+        _HESSIAN_SHARE_VS_SUBSAMPLED
+        if n_samples >= _subsampled_newton.MIN_ROWS_TO_SAMPLE
+        else _HESSIAN_SHARE_VS_NEWTON_CG
+    )
+    return cg_steps() > max(_FEW_CG_STEPS, share * hessian_in_products)
+
+
+def _rows_sample_well(row_leverages: Callable[[], tuple[float, float]]) -> bool:
+    """Whether the rows carry the curvature evenly enough for a tenth of
+    them to stand for all (see :data:`_SAMPLED_ROW_SHARE`)."""
+    row_share, largest = row_leverages()
+    return row_share >= _SAMPLED_ROW_SHARE and largest < _SAMPLED_MAX_LEVERAGE
 
 
 def _auto_candidates(
@@ -183,13 +183,21 @@ def _auto_candidates(
     if cg_steps is None:
         full_hessian = cheap_hessian
     else:
-        full_hessian = _full_hessian_pays(
-            n_samples, n_features, n_classes, cg_steps, row_leverages
-        )
+        full_hessian = _full_hessian_pays(n_samples, n_features, n_classes, cg_steps)
+    sampled = n_samples >= _subsampled_newton.MIN_ROWS_TO_SAMPLE
     # lbfgs (L-BFGS-B) last: where bounds rule out newton-cg.
+    if (
+        full_hessian
+        and sampled
+        and row_leverages is not None
+        and _rows_sample_well(row_leverages)
+    ):
+        # the sampled steps' Kronecker factors take the features' scaling
+        # out; the full Hessian where bounds rule them out
+        return ("subsampled-newton", "newton-cholesky", "newton-cg", "lbfgs")
     if full_hessian:
         return ("newton-cholesky", "newton-cg", "lbfgs")
-    if n_samples >= _subsampled_newton.MIN_ROWS_TO_SAMPLE:
+    if sampled:
         # Where take() is not offered (Dask), newton-cg.
         return ("subsampled-newton", "newton-cg", "lbfgs")
     return ("newton-cg", "lbfgs")

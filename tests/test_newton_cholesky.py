@@ -132,3 +132,23 @@ def test_a_float32_factor_that_stalls_near_the_optimum_gives_way(
     np.testing.assert_allclose(
         fit.predict_proba(X), reference.predict_proba(X), atol=1e-6
     )
+
+
+def test_a_start_shifted_along_the_flat_directions_converges_at_once():
+    # Shifting every class's coefficients alike leaves the loss as it is and
+    # raises the penalty: the Newton step takes the shift out at once (the
+    # gauge that makes the Hessian definite there would shorten it to a
+    # crawl, alpha over the gauge's curvature per step).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 4)) * [1.0, 10.0, 0.1, 3.0]
+    y = np.argmax(X @ rng.normal(size=(4, 3)) + rng.gumbel(size=(500, 3)), axis=1)
+    params = dict(solver="newton-cholesky", alpha=1e-3, tol=1e-8)
+    fitted = SoftmaxRegression(**params).fit(X, y)
+    shifted = SoftmaxRegression(warm_start=True, **params)
+    shifted.coef_ = fitted.coef_ + rng.normal(size=4) * 5.0
+    shifted.intercept_ = fitted.intercept_ + 2.0
+    shifted.classes_ = fitted.classes_
+    shifted.fit(X, y)
+    assert shifted.converged_ and shifted.n_iter_ <= 3
+    np.testing.assert_allclose(shifted.coef_, fitted.coef_, atol=1e-8)
+    assert shifted.objective_ == pytest.approx(fitted.objective_, rel=1e-13)

@@ -14,9 +14,11 @@ from softmax_regression._loss import MultinomialLoss
 from softmax_regression._objective import Objective
 from softmax_regression._penalty import L2Penalty, make_penalty
 from softmax_regression._solvers import _newton_cg, _subsampled_newton, resolve_solver
+from softmax_regression._solvers._newton_cholesky import hessian_in_products
 from softmax_regression._solvers._subsampled_newton import (
     MIN_ROWS_TO_SAMPLE,
     _curvature_bias,
+    _full_hessian_pays,
     _Sampler,
     _step_scale,
 )
@@ -25,6 +27,15 @@ from softmax_regression._solvers._subsampled_newton import (
 # steps sample, yet small enough to fit in a fraction of a second.
 N_ROWS = 10_000
 LEAST_SAMPLE = 2_000
+
+
+@pytest.fixture(autouse=True)
+def _sampled_steps_only(request, monkeypatch):
+    """These problems' Hessians cost a few products (8 features, 4 classes),
+    so the solver would soon turn to it; the tests below exercise the
+    sampled steps, except those that test the turn itself."""
+    if "full_hessian" not in request.node.name:
+        monkeypatch.setattr(_subsampled_newton, "_HESSIAN_SHARE", np.inf)
 
 
 def _problem(n=N_ROWS, d=8, k=4, seed=0):
@@ -458,3 +469,57 @@ def test_shortened_steps_converge_in_fewer_iterations(monkeypatch):
     np.testing.assert_allclose(
         shortened.predict_proba(X), reference.predict_proba(X), atol=1e-5
     )
+
+
+def test_turns_to_the_full_hessian_where_sampled_products_cost_more(monkeypatch):
+    # 36 parameters: the Hessian costs 6.25 products over every row; with a
+    # skewed feature of scale 1e5 and a binary one, the sampled steps need
+    # more than half of that
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(N_ROWS, 8))
+    X[:, 0] = rng.exponential(size=N_ROWS) * 1e5
+    X[:, 1] = rng.integers(0, 2, N_ROWS)
+    coef = rng.normal(size=(4, 8)) * 3 / np.array([1e5] + [1] * 7)
+    y = np.argmax(X @ coef.T + rng.gumbel(size=(N_ROWS, 4)), axis=1)
+    turns, sizes = [], _recording_take(monkeypatch)
+    steps = _subsampled_newton.CholeskySteps
+
+    def turning(objective):
+        turns.append(len(sizes))
+        return steps(objective)
+
+    monkeypatch.setattr(_subsampled_newton, "CholeskySteps", turning)
+    params = dict(alpha=1e-3, tol=1e-8)
+    fit = SoftmaxRegression(solver="subsampled-newton", **params).fit(X, y)
+    # sampled steps first; none after the turn
+    assert turns and turns[0] >= 1 and len(sizes) == turns[0]
+    reference = SoftmaxRegression(solver="newton-cholesky", **params).fit(X, y)
+    assert fit.converged_
+    gap = np.max(np.abs(fit.predict_proba(X) - reference.predict_proba(X)))
+    assert gap < 1e-6
+    assert fit.objective_ == pytest.approx(reference.objective_, rel=1e-12)
+
+
+def _objective_of(n_samples, n_features, n_classes):
+    X = np.zeros((n_samples, n_features))
+    target = np.arange(n_samples) % n_classes
+    loss = MultinomialLoss(X, target, np.ones(n_samples), n_classes)
+    return Objective(loss, L2Penalty(1e-4))
+
+
+def test_the_full_hessian_pays_from_half_its_cost_in_sampled_products():
+    objective = _objective_of(1_000, 8, 4)
+    half = 0.5 * hessian_in_products(8, 4) * 1_000  # product rows
+    assert hessian_in_products(8, 4) == pytest.approx(5 * 10 / 8)
+    assert not _full_hessian_pays(objective, int(half))
+    assert _full_hessian_pays(objective, int(half) + 1)
+
+
+def test_the_full_hessian_only_for_few_parameters_and_where_offered(monkeypatch):
+    many = _objective_of(100, 200, 10)  # 2,010 parameters
+    assert not _full_hessian_pays(many, 10**12)
+    objective = _objective_of(100, 8, 4)
+    monkeypatch.setattr(
+        Objective, "offers", property(lambda self: frozenset({"value_and_grad"}))
+    )
+    assert not _full_hessian_pays(objective, 10**12)

@@ -35,6 +35,7 @@ from . import (
     _sgd,
     _subsampled_newton,
 )
+from ._newton_cholesky import FULL_HESSIAN_MAX_PARAMS, hessian_in_products
 from ._result import SolverResult
 
 SOLVERS: dict[str, ModuleType] = {
@@ -82,6 +83,7 @@ _CHOLESKY_MAX_COST = 5e9
 # second moments, to a residual of 1e-2).  The Hessian costs about
 # (K + 1)(d + 2) / 8 products (its K(K+1)/2 class pairs times the
 # (d+1)(d+2)/2 feature pairs, per row, against 2K(d+1) per product).
+# (_newton_cholesky.hessian_in_products).
 # Time to the default tol, BLAS on one thread, medians of 3
 # (benchmarks/bench_auto_rule.py, results_auto.md):
 # - against newton-cg (below MIN_ROWS_TO_SAMPLE rows) the Hessian pays
@@ -103,12 +105,11 @@ _HESSIAN_SHARE_VS_SUBSAMPLED = 0.6
 # well-conditioned 4,000 x 20 with 5 classes needs 2, its 16.5 products'
 # worth of Hessian notwithstanding).
 _FEW_CG_STEPS = 3
-# The full Hessian's size limit, and beyond 300 parameters its rows per
-# parameter: digits (1,797 rows, 650 parameters, 2.8 per parameter) needs
-# 37 products a step by the spectrum, but it is nearly separable (F* =
-# 0.003), so near the optimum the penalty rules the Hessian and newton-cg
-# wins 1.6x (0.16 vs 0.25 s).
-_FULL_HESSIAN_MAX_PARAMS = 1500
+# The full Hessian's size limit (FULL_HESSIAN_MAX_PARAMS), and beyond 300
+# parameters its rows per parameter: digits (1,797 rows, 650 parameters,
+# 2.8 per parameter) needs 37 products a step by the spectrum, but it is
+# nearly separable (F* = 0.003), so near the optimum the penalty rules the
+# Hessian and newton-cg wins 1.6x (0.16 vs 0.25 s).
 _FULL_HESSIAN_MIN_ROWS_PER_PARAM = 10
 # The spectrum above is what Jacobi-preconditioned products see; the
 # sampled steps' Kronecker factors take the features' scales, offsets and
@@ -136,18 +137,18 @@ def _full_hessian_pays(
     Jacobi-preconditioned conjugate-gradient products; ``cg_steps()`` is
     called only if the shape leaves it open."""
     n_params = n_classes * (n_features + 1)
-    if n_params > _FULL_HESSIAN_MAX_PARAMS or (
+    if n_params > FULL_HESSIAN_MAX_PARAMS or (
         n_params > _CHOLESKY_MAX_PARAMS
         and n_samples < _FULL_HESSIAN_MIN_ROWS_PER_PARAM * n_params
     ):
         return False
-    hessian_in_products = (n_classes + 1) * (n_features + 2) / 8
     share = (
         _HESSIAN_SHARE_VS_SUBSAMPLED
         if n_samples >= _subsampled_newton.MIN_ROWS_TO_SAMPLE
         else _HESSIAN_SHARE_VS_NEWTON_CG
     )
-    return cg_steps() > max(_FEW_CG_STEPS, share * hessian_in_products)
+    hessian = hessian_in_products(n_features, n_classes)
+    return cg_steps() > max(_FEW_CG_STEPS, share * hessian)
 
 
 def _rows_sample_well(row_leverages: Callable[[], tuple[float, float]]) -> bool:

@@ -13,10 +13,15 @@ two triangular solves instead of a new Hessian.
 
 The softmax is flat along the directions that shift every class's
 coefficient of a feature (or intercept) equally, which makes ``H`` singular
-there; the gradient is orthogonal to them, so adding ``U C U^T`` (``U``
-those directions, ``C`` each one's curvature scale) changes nothing but
-makes the system positive definite, and the step comes out orthogonal to
-them.
+there; the loss's gradient is orthogonal to them, so adding ``U C U^T``
+(``U`` those directions, ``C`` each one's curvature scale) changes nothing
+but makes the system positive definite, and the step comes out orthogonal
+to them.  Where the iterate itself has a part ``U U^T w`` along them (a
+warm start, or the sampled steps of subsampled-newton before it turns to
+this step), the L2 penalty's gradient there is its curvature times that
+part, so the exact Newton step takes the part out: solved with ``C`` it
+would shrink by only ``alpha / C`` a step (over 1,000 steps from a
+shifted warm start).
 
 The Hessian's pair products are multiplied in float32 (0.77x the time of
 float64 on pendigits and diamonds, with the same steps to within rounding)
@@ -57,6 +62,18 @@ STOPPING_RULE = DECREMENT_RULE
 # share of |F|; otherwise the step builds a fresh Hessian.
 _REUSE_CONTRACTION = 0.25
 _REUSE_DECREMENT = 1e-4
+#: The most parameters whose full Hessian ``solver="auto"`` builds, or
+#: subsampled-newton turns to (18 MB in float64).
+FULL_HESSIAN_MAX_PARAMS = 1500
+
+
+def hessian_in_products(n_features: int, n_classes: int) -> float:
+    """The full Hessian's cost in Hessian-vector products over the same
+    rows: its ``K (K + 1) / 2`` class pairs times ``(d + 1)(d + 2) / 2``
+    feature pairs, per row, against ``2 K (d + 1)`` per product."""
+    return (n_classes + 1) * (n_features + 2) / 8
+
+
 # A float32 factor whose scaled reciprocal condition number (LAPACK's
 # estimate) falls below this is rebuilt in float64, as are later ones.
 _FLOAT32_MIN_RCOND = 1e-7
@@ -94,47 +111,15 @@ def solve(
         return _projected_newton.solve(
             objective, w0, tol=tol, max_iter=max_iter, callback=callback
         )
-    shifts = objective.shift_directions()
-    state = {
-        "factor": None,
-        "grad_norm": np.inf,
-        "decrement": np.inf,
-        "float32": _float32_products_keep(objective),
-    }
+    steps = CholeskySteps(objective)
 
     def local_model(w):
         value, grad = objective.value_and_grad(w)
         return value, grad, (w, value)
 
-    def factorise(w):
-        if state["float32"]:
-            factor, system = _factor(objective, w, shifts, np.float32)
-            if (
-                factor[0] is not None
-                and _scaled_rcond(factor, system) >= _FLOAT32_MIN_RCOND
-            ):
-                return factor
-            state["float32"] = False
-        return _factor(objective, w, shifts)[0]
-
     def newton_step(grad, model):
         w, value = model
-        grad_norm = float(np.linalg.norm(grad))
-        contracted = grad_norm <= _REUSE_CONTRACTION * state["grad_norm"]
-        near = state["decrement"] <= _REUSE_DECREMENT * max(abs(value), 1.0)
-        if near and not contracted:
-            # the last factor was too approximate here: float32 no more
-            state["float32"] = False
-        if state["factor"] is None or not (near and contracted):
-            state["factor"] = factorise(w)
-        state["grad_norm"] = grad_norm
-        factor = state["factor"]
-        if factor[0] is None:
-            step = -scipy.linalg.lstsq(factor[1], grad, check_finite=False)[0]
-        else:
-            step = -scipy.linalg.cho_solve(factor, grad, check_finite=False)
-        state["decrement"] = -float(grad @ step)
-        return step
+        return steps(w, value, grad)
 
     return run_newton(
         objective,
@@ -146,6 +131,68 @@ def solve(
         newton_step=newton_step,
         model_at_trial=True,
     )
+
+
+class CholeskySteps:
+    """Newton steps ``-H^-1 g`` from the gauged Hessian's Cholesky factor:
+    reused near the optimum, its pair products in float32 while that
+    measures safe (see the module docstring).
+
+    Parameters
+    ----------
+    objective : Objective
+        Provides ``hessian``, ``value_range``, ``shift_directions`` and
+        ``dtype``.
+    """
+
+    def __init__(self, objective) -> None:
+        self.objective = objective
+        self.shifts = objective.shift_directions()
+        self.centres = objective.penalty.centring_never_raises()
+        self.factor = None
+        self.grad_norm = np.inf
+        self.decrement = np.inf
+        self.float32 = _float32_products_keep(objective)
+
+    def _factorise(self, w: NDArray):
+        if self.float32:
+            factor, system = _factor(self.objective, w, self.shifts, np.float32)
+            if factor[0] is not None and _scaled_rcond(factor, system) >= (
+                _FLOAT32_MIN_RCOND
+            ):
+                return factor
+            self.float32 = False
+        return _factor(self.objective, w, self.shifts)[0]
+
+    def __call__(self, w: NDArray, value: float, grad: NDArray) -> NDArray:
+        """The Newton step at ``w``, where ``F`` is ``value`` and its
+        gradient ``grad``."""
+        grad_norm = float(np.linalg.norm(grad))
+        contracted = grad_norm <= _REUSE_CONTRACTION * self.grad_norm
+        near = self.decrement <= _REUSE_DECREMENT * max(abs(value), 1.0)
+        if near and not contracted:
+            # the last factor was too approximate here: float32 no more
+            self.float32 = False
+        if self.factor is None or not (near and contracted):
+            self.factor = self._factorise(w)
+        self.grad_norm = grad_norm
+        rhs, shift = grad, None
+        if self.centres:
+            # w's part along the flat directions (none from w = 0, but sampled
+            # steps or a warm start may leave some): the loss is flat there
+            # and the penalty's curvature is its gradient's share over that
+            # part, so the Newton step takes the part out; the gauge's
+            # curvature would shorten that step to a crawl.
+            shift = self.shifts.T @ w
+            rhs = grad - self.shifts @ (self.shifts.T @ grad)
+        if self.factor[0] is None:
+            step = -scipy.linalg.lstsq(self.factor[1], rhs, check_finite=False)[0]
+        else:
+            step = -scipy.linalg.cho_solve(self.factor, rhs, check_finite=False)
+        if shift is not None:
+            step -= self.shifts @ shift
+        self.decrement = -float(grad @ step)
+        return step
 
 
 def _float32_products_keep(objective) -> bool:

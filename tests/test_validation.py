@@ -1,5 +1,7 @@
 """Target encoding and weights."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -50,6 +52,22 @@ def test_integer_labels_are_counted_not_sorted_unless_they_spread_wide():
 def test_many_distinct_integer_labels_still_warn_as_scikit_learn_does():
     with pytest.warns(UserWarning, match="greater than 50% of the number"):
         encode_labels(np.arange(30) % 20)
+
+
+@pytest.mark.parametrize("n_labels, warns", [(30, True), (16, True), (15, False), (2, False)])
+def test_many_distinct_string_labels_warn_as_scikit_learn_does(n_labels, warns):
+    from sklearn.utils.multiclass import check_classification_targets
+
+    y = np.array([f"label {i % n_labels}" for i in range(30)])
+    with warnings.catch_warnings(record=True) as ours:
+        warnings.simplefilter("always")
+        classes, index = encode_labels(y)
+    with warnings.catch_warnings(record=True) as theirs:
+        warnings.simplefilter("always")
+        check_classification_targets(y)
+    assert [str(w.message) for w in ours] == [str(w.message) for w in theirs]
+    assert len(ours) == warns
+    np.testing.assert_array_equal(classes[index], y)
 
 
 def test_encode_labels_rejects_unsortable_objects():

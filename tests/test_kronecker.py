@@ -218,6 +218,42 @@ def test_one_product_where_the_hessian_is_a_kronecker_product():
     assert count[0] > 1
 
 
+def test_one_product_on_raw_features_of_very_different_scales():
+    # Scales 2e5, 1 and a rare indicator: B's eigenvalues span 1e13, all of
+    # them resolved by the eigendecomposition; zeroing those below 1e-10 of
+    # the largest (the rule before) made M miss the small features'
+    # curvature, and conjugate gradients took 9 products on Ecdat's HI.
+    rng = np.random.default_rng(0)
+    X = np.column_stack(
+        [
+            rng.exponential(size=2000) * 2e5,
+            rng.normal(size=2000),
+            rng.random(2000) < 0.01,
+        ]
+    ).astype(np.float64)
+    loss = MultinomialLoss(X, rng.integers(0, 3, 2000), np.ones(2000), 3, False)
+    objective = Objective(loss, L2Penalty(1e-4, n_classes=3))
+    w = np.zeros(objective.n_params)
+    _, grad, _, hessp = objective.gradient_hessp(w)
+    factors = kronecker_factors(objective)
+    assert np.all(factors.feature_eigenvalues > 0)
+    counted, count = _counting(hessp)
+    precondition = factors.preconditioner(hessp.class_covariance())
+    step = preconditioned_cg(counted, -grad, precondition, 1e-10)
+    assert count[0] == 1
+    np.testing.assert_allclose(hessp(step), -grad, rtol=1e-8, atol=1e-12)
+
+
+def test_collinear_columns_leave_a_flat_direction_of_b():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(2, 500)) * [[1e3], [1.0]]
+    X = np.column_stack([a, b, a + b])  # B is singular
+    loss = MultinomialLoss(X, rng.integers(0, 3, 500), np.ones(500), 3, False)
+    factors = kronecker_factors(Objective(loss, L2Penalty(1e-4, n_classes=3)))
+    eigenvalues = np.sort(factors.feature_eigenvalues)
+    assert eigenvalues[0] == 0.0 and np.all(eigenvalues[1:] > 0)
+
+
 @pytest.mark.parametrize("solver", ["newton-cg", "subsampled-newton"])
 def test_fewer_products_and_the_same_optimum_as_jacobi(solver, monkeypatch):
     # raw scales and offsets: the features' correlations with the intercept

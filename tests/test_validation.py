@@ -54,7 +54,9 @@ def test_many_distinct_integer_labels_still_warn_as_scikit_learn_does():
         encode_labels(np.arange(30) % 20)
 
 
-@pytest.mark.parametrize("n_labels, warns", [(30, True), (16, True), (15, False), (2, False)])
+@pytest.mark.parametrize(
+    "n_labels, warns", [(30, True), (16, True), (15, False), (2, False)]
+)
 def test_many_distinct_string_labels_warn_as_scikit_learn_does(n_labels, warns):
     from sklearn.utils.multiclass import check_classification_targets
 

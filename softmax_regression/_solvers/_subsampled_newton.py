@@ -43,10 +43,10 @@ methods for machine learning"; Roosta-Khorasani and Mahoney 2016,
   precision (where the Newton loop stops) is computed again on every
   row, and the solver stays there: a sample must not end the fit;
 * where a sampled step's products cost about as much as the full Hessian
-  (:data:`_HESSIAN_SHARE`: the Kronecker preconditioner missed the
-  curvature's shape, and conjugate gradients took tens of products), the
-  rest of the fit takes Newton steps with the full Hessian, as
-  newton-cholesky does, where there are few enough parameters.
+  (:data:`_HESSIAN_SHARE`: the preconditioner missed the curvature's
+  shape, and conjugate gradients took tens of products), the rest of the
+  fit takes Newton steps with the full Hessian, as newton-cholesky does,
+  where there are few enough parameters.
 
 An accepted full step costs one pass over X (value, gradient) plus the
 products on the sample; the model check is one more product on it.
@@ -149,12 +149,14 @@ _LEAST_SCALE = 0.1
 #: of at most ``FULL_HESSIAN_MAX_PARAMS`` parameters.  The Hessian's pair
 #: products run about twice as fast per multiply-add (one float32 matrix
 #: product) as a sampled product, so at this share a sampled step costs
-#: about a Hessian.  Where the Kronecker preconditioner misses the
-#: curvature's shape, the sampled steps need tens of products: Ecdat's HI
-#: (22,272 x 17, 6 classes, 108 parameters) 56 to 98 a step, and
-#: ``tol=1e-1`` took 0.122 s in 10 sampled steps, 0.066 s switching after
-#: the fourth (newton-cholesky alone 0.070 s; one process, medians of 5).
-#: Seven other sets needed at most 36 products a step and never switch.
+#: about a Hessian.  This bounds what a preconditioner that misses the
+#: curvature's shape costs: on Ecdat's HI (22,272 x 17, 6 classes, 108
+#: parameters), while the Kronecker factors dropped its small features'
+#: eigenvalues (see ``_kronecker._resolved``), the sampled steps needed 56
+#: to 98 products each, and ``tol=1e-1`` took 0.122 s in 10 sampled steps,
+#: 0.066 s turning after the fourth (newton-cholesky alone 0.070 s; one
+#: process, medians of 5).  With the factors fixed they need 1 to 7, and
+#: no benchmark set turns (the most products a step: 36, on diamonds).
 _HESSIAN_SHARE = 0.5
 
 

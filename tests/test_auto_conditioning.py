@@ -215,6 +215,20 @@ def test_the_rows_leverages():
     assert row_leverages(X, np.zeros(len(X)), True) == (1.0, 0.0)
 
 
+def test_a_row_alone_in_a_rare_column_rules_it_beside_a_huge_feature():
+    # One row holds the indicator: its leverage is 1 (it alone carries that
+    # direction), though the indicator's second moment lies 1e-14 below the
+    # survey-weight-like column's; a floor at 1e-12 of the largest
+    # eigenvalue dropped that direction.
+    rng = np.random.default_rng(0)
+    X = np.column_stack(
+        [rng.exponential(size=1000) * 2e5, rng.normal(size=1000), np.zeros(1000)]
+    )
+    X[17, 2] = 1.0
+    share, largest = row_leverages(X, np.ones(1000), True)
+    assert largest == pytest.approx(1.0, abs=1e-6)
+
+
 @pytest.mark.parametrize(
     ("n_samples", "leverages", "bounded", "expected"),
     [

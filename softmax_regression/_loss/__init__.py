@@ -37,6 +37,7 @@ _kernels
 
 from ._conditioning import (
     conjugate_gradient_steps,
+    eigenvalue_resolution,
     newton_cg_steps,
     row_leverages,
     scaled_gram_spectrum,
@@ -56,6 +57,7 @@ __all__ = [
     "WorkingOrder",
     "column_layout_pays",
     "conjugate_gradient_steps",
+    "eigenvalue_resolution",
     "newton_cg_steps",
     "order_maps",
     "row_leverages",

@@ -55,6 +55,8 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
+from .._loss import eigenvalue_resolution
+
 #: The widest ``x~`` (features plus intercept) for which the factors are used.
 MAX_WIDTH = 1024
 #: Rows of the sample on which the factors are computed.
@@ -193,19 +195,15 @@ def preconditioner_at(
 
 
 def _resolved(eigenvalues: NDArray) -> NDArray:
-    """Eigenvalues at or below the eigendecomposition's resolution set to
-    zero: it resolves them only to about ``width * eps`` times the largest
-    (numpy's ``matrix_rank`` tolerance), and a direction of ``B`` that
-    should be flat (collinear columns: indicators that sum to the constant)
-    would otherwise weigh that rounding against the penalty's 1.  Above it
-    they are kept, however small against the largest: raw features of
-    scales 2e5 and 0.01 side by side (Ecdat's HI survey) put real
-    eigenvalues 1e-13 below the largest, and zeroing everything below
-    1e-10 of it (the rule before) took subsampled-newton's sampled steps
-    from 1-7 products to 56-98."""
-    largest = float(np.max(eigenvalues, initial=0.0))
-    resolution = eigenvalues.size * np.finfo(np.float64).eps * largest
-    return np.where(eigenvalues > resolution, eigenvalues, 0.0)
+    """Eigenvalues at or below the eigendecomposition's resolution
+    (:func:`~softmax_regression._loss.eigenvalue_resolution`) set to zero:
+    a direction of ``B`` that should be flat (collinear columns) would
+    otherwise weigh that rounding against the penalty's 1.  Above it they
+    are kept, however small against the largest: zeroing everything below
+    1e-10 of it (the rule before) dropped the small features' curvature on
+    Ecdat's HI survey, and subsampled-newton's sampled steps took 56-98
+    products instead of 1-7."""
+    return np.where(eigenvalues > eigenvalue_resolution(eigenvalues), eigenvalues, 0.0)
 
 
 def sample_rows(n_samples: int, seed: int = 0) -> NDArray[np.intp] | None:

@@ -225,7 +225,7 @@ def test_a_row_alone_in_a_rare_column_rules_it_beside_a_huge_feature():
         [rng.exponential(size=1000) * 2e5, rng.normal(size=1000), np.zeros(1000)]
     )
     X[17, 2] = 1.0
-    share, largest = row_leverages(X, np.ones(1000), True)
+    _, largest = row_leverages(X, np.ones(1000), True)
     assert largest == pytest.approx(1.0, abs=1e-6)
 
 

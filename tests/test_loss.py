@@ -102,15 +102,22 @@ def test_many_small_blocks_equal_one_block(container, monkeypatch):
     loss_blocked, *_ = _loss_for(container, True, True)
     assert len(loss_blocked.blocks) > 2 and len(loss_one.blocks) == 1
     assert loss_blocked.blocks[-1].stop == N
-    rng = np.random.default_rng(5)
-    w, v = rng.normal(size=(2, loss_one.n_params))
-    v1, g1 = loss_one.value_and_grad(w)
-    v2, g2 = loss_blocked.value_and_grad(w)
-    assert v1 == pytest.approx(v2, rel=1e-14)
-    np.testing.assert_allclose(g1, g2, rtol=1e-13, atol=1e-16)
-    np.testing.assert_allclose(
-        loss_one.hessp(w, v), loss_blocked.hessp(w, v), rtol=1e-13
-    )
+    _assert_same_numbers(loss_one, loss_blocked, seed=5)
+
+
+def _assert_same_numbers(loss, other, seed):
+    """The two losses agree on the value, gradient, Hessian diagonal and
+    Hessian-vector products at a random point, to rounding."""
+    rng = np.random.default_rng(seed)
+    w, v = rng.normal(size=(2, loss.n_params))
+    value, grad, diagonal, hessp = loss.gradient_hessp(w)
+    other_value, other_grad, other_diagonal, other_hessp = other.gradient_hessp(w)
+    assert value == pytest.approx(other_value, rel=1e-14)
+    assert other.value_and_grad(w)[0] == pytest.approx(value, rel=1e-14)
+    np.testing.assert_allclose(grad, other_grad, rtol=1e-13, atol=1e-16)
+    np.testing.assert_allclose(diagonal, other_diagonal, rtol=1e-13)
+    np.testing.assert_allclose(hessp(v), other_hessp(v), rtol=1e-13, atol=1e-16)
+    np.testing.assert_allclose(loss.hessp(w, v), other.hessp(w, v), rtol=1e-13)
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
@@ -122,16 +129,7 @@ def test_both_dense_logit_layouts_give_the_same_numbers(fit_intercept, monkeypat
     monkeypatch.setattr(_kernels, "SAMPLE_MAJOR_MAX_CLASSES", 0)
     class_major, *_ = _loss_for("dense", fit_intercept, True)
     assert sample_major._sample_major and not class_major._sample_major
-    rng = np.random.default_rng(6)
-    w, v = rng.normal(size=(2, sample_major.n_params))
-    value_s, grad_s = sample_major.value_and_grad(w)
-    value_c, grad_c = class_major.value_and_grad(w)
-    assert value_s == pytest.approx(value_c, rel=1e-14)
-    np.testing.assert_allclose(grad_s, grad_c, rtol=1e-13, atol=1e-16)
-    *_, diagonal_s, hessp_s = sample_major.gradient_hessp(w)
-    *_, diagonal_c, hessp_c = class_major.gradient_hessp(w)
-    np.testing.assert_allclose(diagonal_s, diagonal_c, rtol=1e-13)
-    np.testing.assert_allclose(hessp_s(v), hessp_c(v), rtol=1e-13, atol=1e-16)
+    _assert_same_numbers(sample_major, class_major, seed=6)
 
 
 def test_dense_logits_are_sample_major_only_for_few_classes_and_features():

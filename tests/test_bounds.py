@@ -191,3 +191,25 @@ def test_partial_fit_is_unavailable_with_bounds():
         model.partial_fit  # noqa: B018
     assert "cannot keep to bounds" in str(info.value.__cause__)
     assert hasattr(SoftmaxRegression(upper_bound=np.inf), "partial_fit")
+
+
+def test_bounds_that_bind_nothing_leave_raw_mixed_scale_data_at_its_optimum():
+    # A feature of scale 2e5 beside indicators that sum to the constant: the
+    # loss is flat along the indicators against the intercept, and the
+    # penalty's curvature there lies 1e-14 below the Hessian's largest
+    # eigenvalue, which a relative cut of the unscaled free block dropped.
+    rng = np.random.default_rng(0)
+    n = 3000
+    group = rng.integers(0, 3, n)
+    X = np.column_stack(
+        [rng.exponential(size=n) * 2e5, rng.normal(size=n), np.eye(3)[group]]
+    )
+    coef = rng.normal(size=(2, 4)) / [[2e5], [1.0]]
+    logits = X[:, :2] @ coef + group[:, None]
+    y = np.argmax(logits + rng.gumbel(size=(n, 4)), axis=1)
+    params = dict(solver="newton-cholesky", alpha=1e-4, tol=1e-8)
+    free = SoftmaxRegression(**params).fit(X, y)
+    boxed = SoftmaxRegression(lower_bound=-1e6, upper_bound=1e6, **params).fit(X, y)
+    assert boxed.converged_
+    assert boxed.objective_ == pytest.approx(free.objective_, rel=1e-12)
+    np.testing.assert_allclose(boxed.predict_proba(X), free.predict_proba(X), atol=1e-7)

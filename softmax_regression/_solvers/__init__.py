@@ -98,6 +98,11 @@ _CHOLESKY_MAX_COST = 5e9
 #   the Hessian (51.6 vs 1.74 s), 140 unconverged after 300 sampled steps
 #   (9.9 s).  Past the crossover subsampled-newton loses far more than the
 #   Hessian loses before it, so the threshold errs towards the Hessian.
+#   Those times predate the Kronecker preconditioner: with it (and its
+#   eigenvalues kept to the decomposition's resolution) the same shape
+#   took 0.18-0.22 s against the Hessian's 1.7-2.7 s at m / h from 0.54 to
+#   1.26 (bench_auto_rule.py, 2026-12-01), so from MIN_ROWS_TO_SAMPLE rows
+#   the threshold decides only where the rows do not sample well (below).
 _HESSIAN_SHARE_VS_NEWTON_CG = 0.1
 _HESSIAN_SHARE_VS_SUBSAMPLED = 0.6
 # With this few products a step Newton-CG is within a few passes of a full

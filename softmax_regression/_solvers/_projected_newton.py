@@ -39,11 +39,11 @@ def _free_step(hess: NDArray, grad: NDArray) -> NDArray:
     There the eigenvalues at or below the decomposition's resolution are
     the flat directions' rounding, and count as zero.  Unscaled, the
     features' scales spread them instead: on Ecdat's HI survey (a feature
-    of scale 2e5 beside indicators that sum to the constant) the
-    penalty's curvature along the indicators' collinear direction lay
-    1e-14 below the largest eigenvalue, a relative cut dropped it, and a
-    fit with bounds that bind nothing stopped at an objective 2e-4 above
-    the unbounded one.
+    of scale 2e5 beside indicators that sum to the constant) the penalty's
+    curvature along the indicators' collinear directions lay at 6e-15 to
+    9e-15 of the largest eigenvalue, below even the resolution; a cut at
+    1e-12 of it dropped them, and a fit with bounds that bind nothing
+    stopped at an objective 2e-4 above the unbounded one.
     """
     diagonal = np.diag(hess)
     scale = np.where(diagonal > 0, 1.0 / np.sqrt(np.maximum(diagonal, 1e-300)), 1.0)

@@ -146,17 +146,19 @@ _LEAST_SCALE = 0.1
 #: full Hessian's cost (``hessian_in_products`` products over every row)
 #: hands the rest of the fit to Newton steps with the full Hessian
 #: (:class:`._newton_cholesky.CholeskySteps`), where the objective has one
-#: of at most ``FULL_HESSIAN_MAX_PARAMS`` parameters.  The Hessian's pair
-#: products run about twice as fast per multiply-add (one float32 matrix
-#: product) as a sampled product, so at this share a sampled step costs
-#: about a Hessian.  This bounds what a preconditioner that misses the
-#: curvature's shape costs: on Ecdat's HI (22,272 x 17, 6 classes, 108
-#: parameters), while the Kronecker factors dropped its small features'
-#: eigenvalues (see ``_kronecker._resolved``), the sampled steps needed 56
-#: to 98 products each, and ``tol=1e-1`` took 0.122 s in 10 sampled steps,
-#: 0.066 s turning after the fourth (newton-cholesky alone 0.070 s; one
-#: process, medians of 5).  With the factors fixed they need 1 to 7, and
-#: no benchmark set turns (the most products a step: 36, on diamonds).
+#: of at most ``FULL_HESSIAN_MAX_PARAMS`` parameters.  On HI (below) a
+#: Hessian took the time of 81 products on a 4,000-row float32 sample (6.6
+#: against 0.081 ms), 93 by the count of multiply-adds, so at this share a
+#: sampled step costs over half a Hessian; full steps converge
+#: quadratically where sampled ones converge linearly, so that already
+#: pays.  This bounds what a preconditioner that misses the curvature's
+#: shape costs: on Ecdat's HI (22,272 x 17, 6 classes, 108 parameters),
+#: while the Kronecker factors dropped its small features' eigenvalues (see
+#: ``_kronecker._resolved``), the sampled steps needed 56 to 98 products
+#: each, and ``tol=1e-1`` took 0.122 s in 10 sampled steps, 0.066 s
+#: turning after the fourth (newton-cholesky alone 0.070 s; one process,
+#: medians of 5).  With the factors fixed they need 1 to 7, and no
+#: benchmark set turns (the most products a step: 36, on diamonds).
 _HESSIAN_SHARE = 0.5
 
 

@@ -72,11 +72,12 @@ def test_class_covariance_is_the_weighted_mean_softmax_covariance(
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("density", [0.4, 0.05])  # sparse blocks densified or not
 def test_feature_gram_is_the_weighted_second_moment_of_x_and_one(
-    fit_intercept, sparse
+    fit_intercept, sparse, density
 ):
     rng = np.random.default_rng(2)
-    X = rng.normal(size=(200, 5)) * (rng.uniform(size=(200, 5)) < 0.4)
+    X = rng.normal(size=(200, 5)) * (rng.uniform(size=(200, 5)) < density)
     weight = rng.uniform(0.5, 2.0, 200)
     data = sp.csr_matrix(X) if sparse else X
     loss = MultinomialLoss(data, rng.integers(0, 3, 200), weight, 3, fit_intercept)

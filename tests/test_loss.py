@@ -105,11 +105,15 @@ def test_many_small_blocks_equal_one_block(container, monkeypatch):
     _assert_same_numbers(loss_one, loss_blocked, seed=5)
 
 
-def _assert_same_numbers(loss, other, seed):
+def _assert_same_numbers(loss, other, seed, zero_coef=()):
     """The two losses agree on the value, gradient, Hessian diagonal and
-    Hessian-vector products at a random point, to rounding."""
+    Hessian-vector products at a random point, to rounding (``w``, ``v``
+    with all-zero coefficients where named in ``zero_coef``)."""
     rng = np.random.default_rng(seed)
     w, v = rng.normal(size=(2, loss.n_params))
+    for name, vector in (("w", w), ("v", v)):
+        if name in zero_coef:
+            vector[: loss.n_coef] = 0.0
     value, grad, diagonal, hessp = loss.gradient_hessp(w)
     other_value, other_grad, other_diagonal, other_hessp = other.gradient_hessp(w)
     assert value == pytest.approx(other_value, rel=1e-14)
@@ -130,6 +134,17 @@ def test_both_dense_logit_layouts_give_the_same_numbers(fit_intercept, monkeypat
     class_major, *_ = _loss_for("dense", fit_intercept, True)
     assert sample_major._sample_major and not class_major._sample_major
     _assert_same_numbers(sample_major, class_major, seed=6)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("zero_coef", [("w",), ("v",), ("w", "v")])
+def test_all_zero_coefficients_give_the_multiplied_numbers(fit_intercept, zero_coef):
+    # Dense X skips the logits' product where W = 0 (a fit's start); sparse
+    # X, which always multiplies, is the reference, in both logit layouts.
+    dense, *_ = _loss_for("dense", fit_intercept, True)
+    sparse, *_ = _loss_for("csr", fit_intercept, True)
+    assert dense._logit_factor(np.zeros((K, D))) is None
+    _assert_same_numbers(dense, sparse, seed=7, zero_coef=zero_coef)
 
 
 def test_dense_logits_are_sample_major_only_for_few_classes_and_features():

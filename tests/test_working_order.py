@@ -141,13 +141,17 @@ def test_conjugate_gradients_in_place_match_the_textbook_version():
 
     for rtol in [0.5, 1e-2, 1e-8]:
         expected, expected_products = _textbook_cg(hessp, -grad, 1 / diagonal, rtol)
-        step, n_products = conjugate_gradients(into, -grad, jacobi(diagonal), rtol)
+        step, n_products, curvature = conjugate_gradients(
+            into, -grad, jacobi(diagonal), rtol
+        )
         assert n_products == expected_products
         np.testing.assert_allclose(step, expected, rtol=1e-10, atol=1e-14)
+        # the curvature read from the residual is the step's x . H x
+        assert curvature == pytest.approx(float(step @ hessp(step)), rel=1e-10)
         np.testing.assert_array_equal(
             preconditioned_cg(hessp, -grad, jacobi(diagonal), rtol), step
         )
-    tight, _ = conjugate_gradients(into, -grad, jacobi(diagonal), 1e-10)
+    tight = conjugate_gradients(into, -grad, jacobi(diagonal), 1e-10).step
     np.testing.assert_allclose(hessp(tight), -grad, atol=1e-10)
 
 
@@ -159,7 +163,7 @@ def test_the_working_order_step_is_the_flat_order_step(fit_intercept):
     flat = preconditioned_cg(
         hessp, -grad, jacobi(diagonal), _newton_cg.forcing_term(grad)
     )
-    step, _ = newton_cg_step(grad, diagonal, hessp, factors=None)
+    step = newton_cg_step(grad, diagonal, hessp, factors=None).step
     np.testing.assert_allclose(step, flat, rtol=1e-9, atol=1e-12)
 
 
@@ -268,7 +272,7 @@ def test_float32_products_solve_in_float32_to_the_forcing_term(monkeypatch):
     objective = _wide_sparse_objective()
     w = np.random.default_rng(7).normal(scale=0.3, size=objective.n_params)
     _, grad, diagonal, hessp = objective.gradient_hessp(w)
-    step, _ = newton_cg_step(grad, diagonal, hessp, factors=None, largest_rtol=1e-3)
+    step = newton_cg_step(grad, diagonal, hessp, factors=None, largest_rtol=1e-3).step
     assert dtypes == [np.float32] and step.dtype == np.float64
     # the residual in exact float64 arithmetic: the float32 solve's target
     # (the forcing term, here 1e-3) plus float32's rounding of the products

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from . import _kernels
+from ._conditioning import augmented_gram
 
 
 def feature_moments(loss) -> tuple[NDArray, NDArray]:
@@ -63,39 +64,15 @@ SUMMARIES = frozenset(
 )
 
 
-def _chunks(loss, rows):
-    """``(x~ rows as dense float64, their normalised weights)`` by chunks
-    of ``rows`` (every row when None): never more than ``_kernels.CHUNK_ENTRIES`` of
-    X copied."""
-    indices = np.arange(loss.n_samples) if rows is None else np.asarray(rows)
-    weight = loss.sample_weight[indices]
-    total = float(weight.sum())
-    weight = weight / total if total > 0 else np.zeros_like(weight)
-    width = loss.n_features + int(loss.fit_intercept)
-    step = max(1, _kernels.CHUNK_ENTRIES // width)
-    for start in range(0, len(indices), step):
-        part = (
-            slice(start, start + step)
-            if rows is None
-            else indices[start : start + step]
-        )
-        block = loss.X[part]
-        block = block.toarray() if sp.issparse(block) else block
-        chunk = np.ones((block.shape[0], width))
-        chunk[:, : loss.n_features] = block
-        yield chunk, weight[start : start + step]
-
-
 def feature_gram(loss, rows=None) -> NDArray[np.float64]:
     """``B = sum_i s_i x~_i x~_i^T / sum(s)`` over ``rows`` (every row when
     None), ``x~ = (x, 1)`` with intercepts: a ``(d + 1, d + 1)`` (or
-    ``(d, d)``) float64 matrix.  X is read in chunks of rows (dense or
-    sparse; meant for few features: the result is dense)."""
-    width = loss.n_features + int(loss.fit_intercept)
-    gram = np.zeros((width, width))
-    for chunk, weight in _chunks(loss, rows):
-        gram += chunk.T @ (chunk * weight[:, None])
-    return gram
+    ``(d, d)``) float64 matrix (:func:`._conditioning.augmented_gram`;
+    meant for few features: the result is dense)."""
+    rows = np.arange(loss.n_samples) if rows is None else np.asarray(rows)
+    total = float(loss.sample_weight[rows].sum())
+    gram = augmented_gram(loss.X, loss.sample_weight, rows, loss.fit_intercept)
+    return gram / total if total > 0 else np.zeros_like(gram)
 
 
 def class_covariance(probabilities, weight: NDArray) -> NDArray[np.float64]:

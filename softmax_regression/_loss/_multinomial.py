@@ -175,18 +175,35 @@ class MultinomialLoss:
             return matrix
         return matrix[rows]
 
-    def _logit_factor(self, coef: NDArray) -> NDArray:
+    def _logit_factor(self, coef: NDArray) -> NDArray | None:
         """``coef`` as :meth:`_logits` multiplies it: ``coef.T`` made
         C-contiguous once per pass when the logits are computed sample-major
-        (scipy would otherwise copy it once per block), else itself."""
+        (scipy would otherwise copy it once per block), else itself; None
+        for an all-zero ``coef`` of dense X (a fit's start), whose logits
+        are the intercepts whatever the rows hold: the pass then skips
+        their product (on the 20,000 x 50 synthetic set 0.6 ms of a 1.9 ms
+        pass).  Sparse X keeps the product: its ``coef`` can hold millions
+        of entries, read in full to find none nonzero."""
+        if not self.sparse and not coef.any():
+            return None
         return np.ascontiguousarray(coef.T) if self._sample_major else coef
 
     def _logits(
-        self, X_block, factor: NDArray, intercept: NDArray | None, dtype=None
+        self,
+        X_block,
+        factor: NDArray | None,
+        intercept: NDArray | None,
+        dtype=None,
+        n_rows: int | None = None,
     ) -> NDArray:
         """Class-major logits ``W X_b^T + b``, shape ``(K, m)``, C-contiguous
-        (in ``dtype``, the loss's by default)."""
-        if self._sample_major:
+        (in ``dtype``, the loss's by default; ``factor`` None for ``W = 0``,
+        see :meth:`_logit_factor`, whose ``W`` has ``n_rows`` rows, ``K``
+        by default)."""
+        if factor is None:
+            shape = (n_rows or self.n_classes, X_block.shape[0])
+            logits = np.zeros(shape, dtype or self.dtype)
+        elif self._sample_major:
             logits = np.ascontiguousarray(
                 (X_block @ factor).T, dtype=dtype or self.dtype
             )
@@ -350,7 +367,7 @@ class MultinomialLoss:
 
         def work(rows, buffers):
             X_block = self._block(rows)
-            both = self._logits(X_block, both_factor, both_intercept)
+            both = self._logits(X_block, both_factor, both_intercept, n_rows=2 * k)
             proba = both[:k]
             softmax_columns_inplace(proba)
             weight = self.normalised_weight[rows]
@@ -451,7 +468,8 @@ class MultinomialLoss:
         def accumulated_product(
             dir_factor, dir_intercept, make_buffers=None
         ) -> list[NDArray]:
-            dir_factor = dir_factor.astype(product_dtype, copy=False)
+            if dir_factor is not None:
+                dir_factor = dir_factor.astype(product_dtype, copy=False)
             if dir_intercept is not None:
                 dir_intercept = dir_intercept.astype(product_dtype, copy=False)
 

@@ -50,6 +50,7 @@ preconditioner).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -170,9 +171,7 @@ def class_eigenpairs(class_covariance: NDArray) -> tuple[NDArray, NDArray]:
     complement of ``1`` (an orthonormal basis ``Q``, from a QR
     factorisation) and the null direction added with eigenvalue 0.
     """
-    n_classes = class_covariance.shape[0]
-    ones = np.full((n_classes, 1), 1.0 / np.sqrt(n_classes))
-    basis, _ = np.linalg.qr(np.hstack([ones, np.eye(n_classes)[:, :-1]]))
+    basis = _shift_basis(class_covariance.shape[0])
     complement = basis[:, 1:]
     eigenvalues, vectors = np.linalg.eigh(
         complement.T @ class_covariance @ complement
@@ -181,6 +180,17 @@ def class_eigenpairs(class_covariance: NDArray) -> tuple[NDArray, NDArray]:
         np.concatenate([[0.0], np.maximum(eigenvalues, 0.0)]),
         np.hstack([basis[:, :1], complement @ vectors]),
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _shift_basis(n_classes: int) -> NDArray:
+    """An orthonormal basis of ``R^K`` whose first vector is ``1 / sqrt(K)``
+    (read-only: one per number of classes, not one QR factorisation per
+    Newton step)."""
+    ones = np.full((n_classes, 1), 1.0 / np.sqrt(n_classes))
+    basis, _ = np.linalg.qr(np.hstack([ones, np.eye(n_classes)[:, :-1]]))
+    basis.setflags(write=False)
+    return basis
 
 
 def preconditioner_at(

@@ -40,6 +40,7 @@ preconditioner would leave float32's range.
 from __future__ import annotations
 
 import dataclasses
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -66,6 +67,20 @@ _MAX_INNER = 250
 LOOSEST_RTOL = 0.5
 #: The tightest relative residual asked of conjugate gradients in float32.
 _FLOAT32_RTOL = 1e-4
+
+
+class InnerSolve(NamedTuple):
+    """What conjugate gradients return."""
+
+    #: The approximate solution ``x`` of ``H x = rhs``.
+    step: NDArray
+    #: The products with ``H`` it took.
+    n_products: int
+    #: ``x . H x``, from the residual the iterations keep (``H x = rhs - r``,
+    #: so ``x . H x = x . (rhs - r)``): the step's curvature without one
+    #: more product; None where a direction of non-positive curvature ended
+    #: the solve.
+    curvature: float | None
 
 
 def preconditioned_cg(
@@ -107,9 +122,10 @@ def _writing_into(hessp):
 
 def conjugate_gradients(
     product, rhs: NDArray, precondition: Preconditioner, rtol: float
-) -> tuple[NDArray, int]:
+) -> InnerSolve:
     """:func:`preconditioned_cg` with ``product(v, out)`` writing ``H v``
-    into ``out``; also returns the number of products.
+    into ``out``; also returns the number of products and the solution's
+    curvature (:class:`InnerSolve`).
 
     Every vector lives in a buffer allocated once, and the updates are
     BLAS calls (``x += a p`` in one pass, no temporary): with millions of
@@ -131,7 +147,7 @@ def conjugate_gradients(
         product(direction, h_dir)
         curvature = float(direction @ h_dir)
         if curvature <= 0:
-            return (x if np.any(x) else z), n_products
+            return InnerSolve(x if np.any(x) else z, n_products, None)
         step = rz / curvature
         x = axpy(direction, x, a=step)
         residual = axpy(h_dir, residual, a=-step)
@@ -142,7 +158,7 @@ def conjugate_gradients(
         direction = scal(rz_new / rz, direction)
         direction = axpy(z, direction)
         rz = rz_new
-    return x, n_products
+    return InnerSolve(x, n_products, float(x @ rhs) - float(x @ residual))
 
 
 def forcing_term(grad: NDArray, largest: float = LOOSEST_RTOL) -> float:
@@ -157,8 +173,9 @@ def newton_cg_step(
     hessp,
     factors: KroneckerFactors | None,
     largest_rtol: float = LOOSEST_RTOL,
-) -> tuple[NDArray, int]:
-    """The inexact Newton step and the number of products it took.
+) -> InnerSolve:
+    """The inexact Newton step, the number of products it took and its
+    curvature (:class:`InnerSolve`).
 
     Conjugate gradients on ``H p = -grad`` to the relative residual of
     :func:`forcing_term` (at most ``largest_rtol``), preconditioned by the
@@ -180,13 +197,14 @@ def newton_cg_step(
     rhs = working.to_order(grad, dtype)
     np.negative(rhs, out=rhs)
     inverse = working.to_order(inverse, dtype)
-    step, n_products = conjugate_gradients(
+    solved = conjugate_gradients(
         working.product,
         rhs,
         lambda residual, out: np.multiply(inverse, residual, out=out),
         rtol,
     )
-    return working.from_order(step, np.float64), n_products
+    step = working.from_order(solved.step, np.float64)
+    return InnerSolve(step, solved.n_products, solved.curvature)
 
 
 def _float32_keeps(grad: NDArray, inverse: NDArray) -> bool:

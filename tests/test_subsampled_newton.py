@@ -18,7 +18,7 @@ from softmax_regression._solvers._newton_cholesky import hessian_in_products
 from softmax_regression._solvers._subsampled_newton import (
     MIN_ROWS_TO_SAMPLE,
     _curvature_bias,
-    _full_hessian_pays,
+    _sampled_step_costs_a_hessian,
     _Sampler,
     _step_scale,
 )
@@ -513,15 +513,15 @@ def test_the_full_hessian_pays_from_half_its_cost_in_sampled_products():
     objective = _objective_of(1_000, 8, 4)
     half = 0.5 * hessian_in_products(8, 4) * 1_000  # product rows
     assert hessian_in_products(8, 4) == pytest.approx(5 * 10 / 8)
-    assert not _full_hessian_pays(objective, int(half))
-    assert _full_hessian_pays(objective, int(half) + 1)
+    assert not _sampled_step_costs_a_hessian(objective, int(half))
+    assert _sampled_step_costs_a_hessian(objective, int(half) + 1)
 
 
 def test_the_full_hessian_only_for_few_parameters_and_where_offered(monkeypatch):
     many = _objective_of(100, 200, 10)  # 2,010 parameters
-    assert not _full_hessian_pays(many, 10**12)
+    assert not _sampled_step_costs_a_hessian(many, 10**12)
     objective = _objective_of(100, 8, 4)
     monkeypatch.setattr(
         Objective, "offers", property(lambda self: frozenset({"value_and_grad"}))
     )
-    assert not _full_hessian_pays(objective, 10**12)
+    assert not _sampled_step_costs_a_hessian(objective, 10**12)

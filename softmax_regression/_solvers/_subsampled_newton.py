@@ -322,7 +322,7 @@ def solve(
         sampler.predicted = scale * decrease - 0.5 * curvature
         sampler.product_rows = n_products * sample.n_samples
         last["curvature"] = curvature
-        if _full_hessian_pays(objective, sampler.product_rows):
+        if _sampled_step_costs_a_hessian(objective, sampler.product_rows):
             full_hessian.append(CholeskySteps(objective))
         return scale * step
 
@@ -368,7 +368,7 @@ def solve(
     )
 
 
-def _full_hessian_pays(objective, product_rows: int) -> bool:
+def _sampled_step_costs_a_hessian(objective, product_rows: int) -> bool:
     """Whether a sampled step whose products read ``product_rows`` rows in
     all cost more than :data:`_HESSIAN_SHARE` of the full Hessian, where
     the objective has one of at most ``FULL_HESSIAN_MAX_PARAMS``

@@ -134,12 +134,11 @@ class SoftmaxRegression(
         - ``"newton-cg"``: truncated Newton, conjugate gradients on
           Hessian-vector products with a diagonal preconditioner;
         - ``"subsampled-newton"``: Newton-CG whose Hessian-vector products
-          run on a copy of a sample of the rows, drawn afresh at every
-          Newton step (2.5% of the rows to begin with, doubled up to 10%
-          when the sampled model mispredicts the decrease, then every
-          row); the objective and gradient use every row, so it stops at
-          the same optimum; for many rows (tens of thousands);
-          deterministic (a fixed seed);
+          run on a copy of a sample of the rows (10%), drawn afresh at
+          every Newton step; after a start on one sample (its first steps
+          take the gradient from the sample too), the objective and
+          gradient use every row, so it stops at the same optimum; for
+          many rows (tens of thousands); deterministic (a fixed seed);
         - ``"newton-cholesky"``: Newton with the full Hessian, for few
           parameters (``n_classes * (n_features + 1)`` up to a few
           hundred, or on raw features up to a thousand or two);

@@ -210,10 +210,10 @@ class Objective:
         :meth:`MultinomialLoss.feature_gram`)."""
         return self.loss.feature_gram(rows)
 
-    def value_range(self) -> tuple[float, float]:
-        """The smallest nonzero and the largest ``|x|`` of the data (see
-        :meth:`MultinomialLoss.value_range`)."""
-        return self.loss.value_range()
+    def value_range(self, rows=None) -> tuple[float, float]:
+        """The smallest nonzero and the largest ``|x|`` of the data, or of
+        its ``rows`` (see :meth:`MultinomialLoss.value_range`)."""
+        return self.loss.value_range(rows)
 
     def penalty_hessian_diagonal(self) -> NDArray:
         """The smooth penalty's Hessian diagonal on the coefficient block

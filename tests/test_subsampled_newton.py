@@ -125,12 +125,28 @@ def test_is_deterministic():
     assert fits[0].n_iter_ == fits[1].n_iter_
 
 
-def test_first_sample_is_a_fortieth_of_the_rows(monkeypatch):
+def _recording_value_range(monkeypatch):
+    """Record the number of rows of every value range the solver reads."""
+    counts = []
+    value_range = Objective.value_range
+
+    def recording(self, rows=None):
+        counts.append(None if rows is None else len(rows))
+        return value_range(self, rows)
+
+    monkeypatch.setattr(Objective, "value_range", recording)
+    return counts
+
+
+def test_a_fortieth_of_the_rows_decides_the_dtype_then_samples_are_a_tenth(
+    monkeypatch,
+):
     X, y = _problem(n=120_000, d=4, k=3)
-    sizes = _recording_take(monkeypatch)
+    sizes, ranges = _recording_take(monkeypatch), _recording_value_range(monkeypatch)
     with pytest.warns(ConvergenceWarning, match="max_iter=1"):
         SoftmaxRegression(solver="subsampled-newton", max_iter=1).fit(X, y)
-    assert sizes == [3_000]
+    assert ranges == [3_000]  # read in place, not copied
+    assert sizes == [12_000, 12_000]  # the start's sample, the one step's
 
 
 def test_samples_never_copy_more_than_a_tenth_of_the_rows(monkeypatch):
@@ -138,7 +154,7 @@ def test_samples_never_copy_more_than_a_tenth_of_the_rows(monkeypatch):
     X[:200] *= 30  # a few rows dominate the curvature: samples miss them
     sizes = _recording_take(monkeypatch)
     fit = SoftmaxRegression(solver="subsampled-newton", tol=1e-8).fit(X, y)
-    assert sizes[0] == 2_000 and max(sizes) == 4_000  # grown, to a tenth
+    assert set(sizes) == {4_000}  # a tenth of the rows
     reference = SoftmaxRegression(solver="newton-cg", tol=1e-8).fit(X, y)
     assert fit.converged_
     assert fit.objective_ == pytest.approx(reference.objective_, rel=1e-14)
@@ -167,42 +183,6 @@ def test_sampler_draws_distinct_sorted_rows():
 
 
 @pytest.mark.parametrize(
-    ("measured", "full_step", "grows"),
-    [
-        (1.0, True, False),  # the model predicted the decrease
-        (0.6, True, False),  # within a factor 2
-        (1.9, True, False),
-        (0.4, True, True),  # it overestimated the decrease
-        (2.5, True, True),  # it underestimated it
-        (1.0, False, True),  # its full step was cut back
-    ],
-)
-def test_sample_doubles_when_the_model_mispredicts(measured, full_step, grows):
-    sampler = _Sampler(200_000, seed=0)
-    sampler.predicted = 1.0
-    sampler.product_rows = 20 * 5_000  # half a pass over X: not cheap
-    sampler.review(measured, full_step)
-    assert sampler.size == (10_000 if grows else 5_000)
-    assert sampler.predicted is None
-
-
-@pytest.mark.parametrize(
-    ("n_products", "grows"), [(1, True), (19, True), (20, False), (60, False)]
-)
-def test_sample_doubles_while_its_products_cost_under_half_a_pass(
-    n_products, grows
-):
-    # a well-predicted full step: only the products' cost decides (on the
-    # 5,000 sampled rows; the model check reads the conjugate gradients'
-    # residual, no product)
-    sampler = _Sampler(200_000, seed=0)
-    sampler.predicted = 1.0
-    sampler.product_rows = n_products * 5_000
-    sampler.review(1.0, full_step=True)
-    assert sampler.size == (10_000 if grows else 5_000)
-
-
-@pytest.mark.parametrize(
     ("n_samples", "data_itemsize", "dtype", "largest"),
     [
         (20_000, 8, np.float32, 4_000),  # float32 rows of float64 X: a fifth
@@ -222,7 +202,7 @@ def test_the_largest_sample_fits_in_a_tenth_of_xs_bytes(
     assert sampler.largest == largest
 
 
-def test_float32_samples_of_float64_x_grow_to_a_tenth_of_its_bytes(monkeypatch):
+def test_float32_samples_of_float64_x_take_a_tenth_of_its_bytes(monkeypatch):
     rng = np.random.default_rng(3)
     X = rng.normal(size=(20_000, 10))
     y = np.argmax(X[:, :3] + rng.gumbel(size=(20_000, 3)), axis=1)
@@ -237,18 +217,16 @@ def test_float32_samples_of_float64_x_grow_to_a_tenth_of_its_bytes(monkeypatch):
     monkeypatch.setattr(Objective, "take", recording)
     fit = SoftmaxRegression(solver="subsampled-newton", tol=1e-6).fit(X, y)
     assert fit.converged_
-    later = copies[1:]  # the first sample, in X's dtype, decides float32
-    assert later and all(copy.dtype == np.float32 for copy in later)
-    assert max(copy.shape[0] for copy in later) == 4_000
+    # the first draw's magnitudes, read in place, decide float32
+    assert copies and all(copy.dtype == np.float32 for copy in copies)
+    assert {copy.shape[0] for copy in copies} == {4_000}
     assert max(copy.nbytes for copy in copies) <= 0.1 * X.nbytes
 
 
-def test_the_sampled_steps_are_solved_to_a_tenth_and_grow_on_cheap_data(
-    monkeypatch,
-):
-    # Gaussian features: the Kronecker-preconditioned products are few, so
-    # the sample grows to a tenth of the rows at once, and each sampled
-    # solve stops at a relative residual of at most 0.1
+def test_the_sampled_steps_are_solved_to_a_tenth(monkeypatch):
+    # Gaussian features: after the first draw (whose magnitudes decide
+    # float32), 4,000 float32 rows a sample, each solve stopped at a
+    # relative residual of at most 0.1
     rtols, sizes = [], []
     forcing = _newton_cg.forcing_term
 
@@ -273,23 +251,25 @@ def test_the_sampled_steps_are_solved_to_a_tenth_and_grow_on_cheap_data(
 
 
 @pytest.mark.parametrize(
-    ("n_samples", "sizes"),
+    ("n_samples", "first", "largest"),
     [
-        (200_000, [5_000, 10_000, 20_000, 20_000, 20_000]),  # up to a tenth
-        (40_000, [2_000, 4_000, 4_000, 4_000, 4_000]),  # from the least sample
-        (10_000, [2_000] * 5),  # above a tenth: the least sample only
-        (3_999, []),  # below twice the least sample: never sampled
+        (200_000, 5_000, 20_000),  # a fortieth, then a tenth of the rows
+        (40_000, 2_000, 4_000),  # from the least sample
+        (10_000, 2_000, 2_000),  # above a tenth: the least sample only
+        (3_999, None, None),  # below twice the least sample: never sampled
     ],
 )
-def test_sample_grows_to_a_tenth_of_the_rows_and_stays_there(n_samples, sizes):
+def test_samples_are_a_tenth_of_the_rows_once_the_dtype_is_settled(
+    n_samples, first, largest
+):
     sampler = _Sampler(n_samples, seed=0)
-    drawn = []
-    while not sampler.exhausted and len(drawn) < 5:
-        drawn.append(sampler.size)
-        assert len(sampler.draw()) == sampler.size
-        sampler.predicted = 1.0
-        sampler.review(0.0, True)  # mispredicted: grow
-    assert drawn == sizes
+    assert sampler.exhausted == (first is None)
+    if first is None:
+        return
+    assert len(sampler.draw()) == first
+    sampler.settle_dtype(np.float64)
+    assert len(sampler.draw()) == sampler.size == largest
+    assert not sampler.exhausted
 
 
 def test_auto_takes_it_from_the_rows_where_sampling_pays():
@@ -390,8 +370,7 @@ def test_later_samples_in_float32_where_the_values_fit(scale, later, monkeypatch
     monkeypatch.setattr(Objective, "take", recording)
     fit = SoftmaxRegression(solver="subsampled-newton", alpha=1e-3 / scale**2, tol=1e-7)
     fit.fit(X, y)
-    assert dtypes[0] == np.float64 and len(dtypes) > 2
-    assert set(dtypes[1:]) == {np.dtype(later)}
+    assert len(dtypes) > 2 and set(dtypes) == {np.dtype(later)}
     monkeypatch.undo()
     reference = SoftmaxRegression(
         solver="newton-cholesky", alpha=1e-3 / scale**2, tol=1e-10
@@ -493,8 +472,8 @@ def test_turns_to_the_full_hessian_where_sampled_products_cost_more(monkeypatch)
     monkeypatch.setattr(_subsampled_newton, "CholeskySteps", turning)
     params = dict(alpha=1e-3, tol=1e-8)
     fit = SoftmaxRegression(solver="subsampled-newton", **params).fit(X, y)
-    # one sampled step, then none after the turn
-    assert turns == [1] and len(sizes) == 1
+    # the start's sample and one sampled step, then none after the turn
+    assert turns == [2] and len(sizes) == 2
     reference = SoftmaxRegression(solver="newton-cholesky", **params).fit(X, y)
     assert fit.converged_
     gap = np.max(np.abs(fit.predict_proba(X) - reference.predict_proba(X)))
@@ -525,3 +504,117 @@ def test_the_full_hessian_only_for_few_parameters_and_where_offered(monkeypatch)
         Objective, "offers", property(lambda self: frozenset({"value_and_grad"}))
     )
     assert not _sampled_step_costs_a_hessian(objective, 10**12)
+
+
+def _gaussian_problem(n=40_000, d=10, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    coef = rng.normal(size=(k, d)) * 2
+    return X, np.argmax(X @ coef.T + rng.gumbel(size=(n, k)), axis=1)
+
+
+def _recording_runs(monkeypatch):
+    """Record ``(rows, iterations)`` of every Newton loop the solver runs:
+    the start's on a sample, then the fit's on every row."""
+    runs = []
+    run_newton = _subsampled_newton.run_newton
+
+    def recording(objective, w0, **kwargs):
+        result = run_newton(objective, w0, **kwargs)
+        runs.append((objective.n_samples, result.n_iter))
+        return result
+
+    monkeypatch.setattr(_subsampled_newton, "run_newton", recording)
+    return runs
+
+
+def _full_passes(monkeypatch, n_rows):
+    """Count the loss-and-gradient passes over all ``n_rows`` rows."""
+    passes = []
+    value_and_grad = MultinomialLoss.value_and_grad
+
+    def counting(self, w):
+        passes.extend([1] if self.n_samples == n_rows else [])
+        return value_and_grad(self, w)
+
+    monkeypatch.setattr(MultinomialLoss, "value_and_grad", counting)
+    return passes
+
+
+def test_the_fit_starts_with_newton_steps_on_one_sample(monkeypatch):
+    X, y = _gaussian_problem()
+    runs, passes = _recording_runs(monkeypatch), _full_passes(monkeypatch, len(y))
+    fit = SoftmaxRegression(solver="subsampled-newton", tol=1e-6).fit(X, y)
+    (start_rows, start_steps), (full_rows, full_steps) = runs
+    assert (start_rows, full_rows) == (4_000, 40_000) and start_steps >= 1
+    assert len(passes) == full_steps + 1  # one pass a step on every row
+    # without the start, Newton's damped phase takes passes over every row
+    monkeypatch.setattr(_subsampled_newton, "_START_STEPS", 0)
+    runs.clear(), passes.clear()
+    unstarted = SoftmaxRegression(solver="subsampled-newton", tol=1e-6).fit(X, y)
+    assert runs[0][1] == 0 and len(passes) > full_steps + 1
+    gap = np.max(np.abs(fit.predict_proba(X) - unstarted.predict_proba(X)))
+    assert gap < 1e-6
+
+
+def test_a_start_at_the_optimum_takes_no_step_on_the_sample(monkeypatch):
+    # the sample's own optimum is farther from the data's than this start:
+    # a step towards it would lose ground
+    X, y = _gaussian_problem()
+    optimum = SoftmaxRegression(solver="newton-cg", tol=1e-10).fit(X, y)
+    loss = MultinomialLoss(X, y, np.ones(len(y)), 3)
+    objective = Objective(loss, L2Penalty(1e-4))
+    w0 = objective.layout.pack(optimum.coef_, optimum.intercept_)
+    runs = _recording_runs(monkeypatch)
+    result = _subsampled_newton.solve(objective, w0, tol=1e-6, max_iter=100)
+    assert runs[0] == (4_000, 0)
+    assert result.converged and result.fun <= objective.value(w0) + 1e-15
+
+
+def test_the_start_stops_within_four_times_a_samples_expected_excess():
+    # lambda^2 / 2 <= 4 p / (2 m): the test of tol = sqrt(4 p / m)
+    assert _subsampled_newton._start_tol(255, 4_000) == pytest.approx(
+        np.sqrt(4 * 255 / 4_000)
+    )
+    assert _subsampled_newton._start_tol(7_850, 6_000) > 2  # many parameters
+
+
+def test_newton_loop_can_stop_before_its_last_step():
+    from softmax_regression._solvers._newton import run_newton
+
+    X, y = _problem(n=500)
+    objective = Objective(MultinomialLoss(X, y, np.ones(500), 4), L2Penalty(1e-3))
+
+    def local_model(w):
+        value, grad, diagonal, hessp = objective.gradient_hessp(w)
+        return value, grad, (diagonal, hessp)
+
+    def newton_step(grad, model):
+        return _newton_cg.newton_cg_step(grad, *model, None).step
+
+    w0 = np.zeros(objective.n_params)
+    runs = {
+        final: run_newton(
+            objective,
+            w0,
+            tol=10.0,
+            max_iter=10,
+            callback=None,
+            local_model=local_model,
+            newton_step=newton_step,
+            final_step=final,
+        )
+        for final in (True, False)
+    }
+    assert runs[True].n_iter == 1 and runs[True].fun < objective.value(w0)
+    assert runs[False].n_iter == 0 and np.array_equal(runs[False].x, w0)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_value_range_of_some_rows(sparse):
+    X = np.array([[0.0, -3.0], [1e-5, 0.0], [7.0, 2e-3]])
+    data = sp.csr_matrix(X) if sparse else X
+    loss = MultinomialLoss(data, np.array([0, 1, 0]), np.ones(3), 2)
+    assert loss.value_range(np.array([1, 2])) == (1e-5, 7.0)
+    assert loss.value_range(np.array([0])) == (3.0, 3.0)
+    assert loss.value_range() == (1e-5, 7.0)

@@ -109,7 +109,7 @@ class HessianProduct:
         return self.product(v)
 
 
-def value_range(loss) -> tuple[float, float]:
-    """The smallest nonzero and the largest ``|x|`` of X (see
-    :func:`._kernels.value_range`)."""
-    return _kernels.value_range(loss.X)
+def value_range(loss, rows=None) -> tuple[float, float]:
+    """The smallest nonzero and the largest ``|x|`` of X, or of its
+    ``rows`` (see :func:`._kernels.value_range`)."""
+    return _kernels.value_range(loss.X, rows)

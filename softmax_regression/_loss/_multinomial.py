@@ -588,10 +588,10 @@ class MultinomialLoss:
         (see :func:`._curvature.feature_moments`)."""
         return _curvature.feature_moments(self)
 
-    def value_range(self) -> tuple[float, float]:
-        """The smallest nonzero and the largest ``|x|`` (see
-        :func:`._curvature.value_range`)."""
-        return _curvature.value_range(self)
+    def value_range(self, rows=None) -> tuple[float, float]:
+        """The smallest nonzero and the largest ``|x|``, of every row or of
+        ``rows`` (see :func:`._curvature.value_range`)."""
+        return _curvature.value_range(self, rows)
 
     def feature_gram(self, rows=None) -> NDArray:
         """The weighted mean of ``x~ x~^T`` over ``rows`` (all by default;

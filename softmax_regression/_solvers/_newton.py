@@ -22,6 +22,9 @@ A Newton solver supplies ``local_model(w) -> (value, grad, model)`` and
   ``F(w + t p) <= F(w) + 1e-4 t grad . p`` holds (the full step is accepted
   near the optimum, where Newton converges quadratically).
 
+With ``final_step=False`` the loop stops where the test passes without
+taking that step (a start that only needs to come within ``tol^2 / 2``).
+
 With ``model_at_trial=True`` each trial point is evaluated with
 ``local_model`` itself, so an accepted step (the usual case) costs no extra
 pass over the data; a solver whose local model is expensive would rather
@@ -52,6 +55,7 @@ def run_newton(
     local_model: Callable,
     newton_step: Callable,
     model_at_trial: bool = False,
+    final_step: bool = True,
 ) -> SolverResult:
     """Damped Newton iterations; see the module docstring."""
     w = np.array(w0, dtype=np.float64)
@@ -66,7 +70,7 @@ def run_newton(
         model = None
         slope = float(grad @ step)
         converged = grad_max <= tol and (not slope < 0 or -slope <= tol**2)
-        if converged and (n_iter == max_iter or not slope < 0):
+        if converged and (n_iter == max_iter or not slope < 0 or not final_step):
             return SolverResult(w, value, n_iter, True, _CONVERGED)
         if n_iter == max_iter:
             break

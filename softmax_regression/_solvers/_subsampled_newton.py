@@ -9,29 +9,36 @@ Nocedal 2011, "On the use of stochastic Hessian information in optimization
 methods for machine learning"; Roosta-Khorasani and Mahoney 2016,
 "Sub-sampled Newton methods"):
 
-* the sampled rows are copied once per step (a fortieth of the rows,
-  at least 2,000, to begin with; in float32 after the first, unless their
-  magnitudes leave float32's comfort; never more than a tenth of X's bytes
-  from 20,000 rows on, where ``solver="auto"`` takes this solver: a tenth
-  of the rows, or up to 4,000 float32 rows of dense float64 X), so each
+* the fit starts on one sample (Byrd, Chin, Nocedal and Wu 2012, "Sample
+  size selection in optimization methods for machine learning": the
+  gradient's sample grows as the gradient shrinks, here in one move):
+  far from the optimum a gradient over a tenth of the rows points where
+  the gradient over every row does, so the first Newton steps take value,
+  gradient, curvature and line search from one sample, and cost a tenth
+  of a pass each.  They stop where the decrease the sample's model
+  predicts falls below four times what its own optimum is expected to
+  miss the data's by (:func:`_start_tol`); every later step takes value and
+  gradient from every row.  This skips the passes over X of Newton's
+  damped phase, where full steps from ``W = 0`` fell short by half (the
+  best step length along them 1.4 to 1.9 on the 20,000 x 50 synthetic
+  set);
+* the sampled rows are copied once per step (a tenth of the rows, at
+  least 2,000, in float32 unless a first draw's magnitudes leave
+  float32's comfort: never more than a tenth of X's bytes from 20,000
+  rows on, where ``solver="auto"`` takes this solver; up to 4,000 float32
+  rows of dense float64 X where a tenth of the rows is fewer), so each
   conjugate-gradient product is a pass over the copy, not over X; the
   preconditioner's class factor (or its diagonal, for the Jacobi
-  preconditioner) comes from the same sample (:mod:`._kronecker`);
+  preconditioner) comes from the same sample (:mod:`._kronecker`), a
+  fresh one at every step;
 * the inner solve stops at Newton-CG's forcing term, but at a relative
   residual of at most :data:`_SAMPLED_RTOL` (Newton-CG's 0.5 assumes a
   product costs a pass over X; a sampled one costs a tenth at most), and
   with no tighter cap on its products than Newton-CG's (prototypes that
   drew one sample for the whole fit, or capped CG at 20-30 products,
   measured no faster than Newton-CG itself on Fashion-MNIST);
-* the sample adapts: after each step the decrease the sampled quadratic
-  model predicted is compared with the decrease the line search measured;
-  when they disagree by more than a factor ``1 / _TRUST`` (or the full
-  step was cut back), or when the step's products read fewer rows than
-  half a pass over X (the curvature should cost about what the gradient
-  does, Byrd et al.), the sample doubles, up to its largest size (above),
-  and stays there (a fresh draw at each step).  Only on small data, where a
-  sample would hold half the rows, is the solver Newton-CG on every row,
-  which needs no copy;
+* only on small data, where a sample would hold half the rows, is the
+  solver Newton-CG on every row, which needs no copy;
 * the line search's point also measures the objective's curvature along
   the step (``F`` along it is nearly quadratic), against the sample's:
   with many parameters against the sampled rows, the sample's is low by a
@@ -96,8 +103,9 @@ NEEDS = frozenset(
 #: What ``tol`` bounds (for the ConvergenceWarning).
 STOPPING_RULE = DECREMENT_RULE
 
-#: The first sample's share of the rows, and the largest: a copy of the
-#: sampled rows never exceeds a tenth of X ...
+#: The share of the rows whose magnitudes decide the samples' dtype, and
+#: the samples' share: a copy of the sampled rows never exceeds a tenth of
+#: X ...
 _FIRST_FRACTION = 0.025
 _MAX_FRACTION = 0.1
 #: ... and the least sample, so that a small data set is not sampled down
@@ -117,14 +125,7 @@ _LARGEST_ROWS = 4000
 #: most ``_MAX_FRACTION`` of them.  ``solver="auto"`` takes this solver from
 #: here on (time to a 1e-6 gap, benchmarks/results_subsampled.md).
 MIN_ROWS_TO_SAMPLE = int(_MIN_ROWS / _MAX_FRACTION)
-#: The sampled model's predicted decrease must lie within this factor of
-#: the measured one, or the next sample is twice as large.
-_TRUST = 0.5
-#: The sample also doubles while its step's products read fewer rows than
-#: this share of a pass over X (Byrd et al.: the curvature's cost should
-#: match the gradient's), ...
-_CHEAP_PRODUCTS = 0.5
-#: ... and a sampled step is solved to a relative residual of at most this
+#: A sampled step is solved to a relative residual of at most this
 #: (Newton-CG's forcing term, at most 0.5, assumes a product costs a pass).
 _SAMPLED_RTOL = 0.1
 #: A sampled step is shortened (:func:`_step_scale`) where the last two
@@ -161,10 +162,21 @@ _LEAST_SCALE = 0.1
 #: medians of 5).  With the factors fixed they need 1 to 7, and no
 #: benchmark set turns (the most products a step: 36, on diamonds).
 _HESSIAN_SHARE = 0.5
+#: At most this many Newton steps on one sample start the fit ...
+_START_STEPS = 5
+#: ... while the decrease the sample's model predicts is above this many
+#: times the expected shortfall of the sample's own optimum
+#: (:func:`_start_tol`).  Once, rather than four times, left a 1e-6 gap
+#: slower on three of six sets (VietNamI 1.26x, a 50,000 x 40 x 20 raw set
+#: 1.16x, the 200,000 x 100 synthetic set 1.04x): the full steps then
+#: began next to the sample's optimum, where what is left lies along the
+#: directions that sample saw least of.
+_START_MARGIN = 4.0
 
 
 class _Sampler:
-    """The row sample of the current step, and the rule that grows it."""
+    """The row samples: a first draw that decides their dtype, then one of
+    the largest size at every step."""
 
     def __init__(
         self, n_samples: int, seed: int, data_itemsize: int | None = None
@@ -174,23 +186,22 @@ class _Sampler:
         self.size = max(_MIN_ROWS, int(_FIRST_FRACTION * n_samples))
         self.largest = max(_MIN_ROWS, int(_MAX_FRACTION * n_samples))
         self.data_itemsize = data_itemsize
-        self.predicted: float | None = None
         #: The rows the last sampled step's products read, in all.
         self.product_rows = 0
         #: The samples' dtype, decided on the first (None until then).
         self.dtype: np.dtype | type | None = None
 
     def settle_dtype(self, dtype) -> None:
-        """Copy the later samples in ``dtype``; the largest sample then
-        takes up to :data:`_LARGEST_ROWS` rows where a tenth of X's bytes
+        """Copy the later samples in ``dtype``, at the largest size: up to
+        :data:`_LARGEST_ROWS` rows where a tenth of X's bytes
         (``data_itemsize`` a value; None for sparse X, whose rows also hold
         their indices) holds them."""
         self.dtype = dtype
-        if self.data_itemsize is None:
-            return
-        share = _MAX_FRACTION * self.n_samples * self.data_itemsize
-        rows_in_share = int(share / np.dtype(dtype).itemsize)
-        self.largest = max(self.largest, min(_LARGEST_ROWS, rows_in_share))
+        if self.data_itemsize is not None:
+            share = _MAX_FRACTION * self.n_samples * self.data_itemsize
+            rows_in_share = int(share / np.dtype(dtype).itemsize)
+            self.largest = max(self.largest, min(_LARGEST_ROWS, rows_in_share))
+        self.size = self.largest
 
     @property
     def exhausted(self) -> bool:
@@ -202,18 +213,6 @@ class _Sampler:
         """A fresh sample of the rows, in increasing order (X is read in
         order, and CSR rows stay contiguous)."""
         return np.sort(self.rng.choice(self.n_samples, self.size, replace=False))
-
-    def review(self, measured: float, full_step: bool) -> None:
-        """Grow the sample, up to its largest size, when the last step's
-        sampled model mispredicted the ``measured`` decrease or its full
-        step was cut back."""
-        predicted, self.predicted = self.predicted, None
-        if predicted is None:
-            return
-        ratio = measured / predicted if predicted > 0 else 0.0
-        cheap = self.product_rows < _CHEAP_PRODUCTS * self.n_samples
-        if cheap or not full_step or not _TRUST <= ratio <= 1 / _TRUST:
-            self.size = min(2 * self.size, self.largest)
 
 
 def solve(
@@ -293,17 +292,6 @@ def solve(
         Newton loop would stop: a sample may underestimate it, so every row
         decides."""
         sample = objective.take(sampler.draw(), sampler.dtype)
-        if sampler.dtype is None:  # the first sample tells whether float32 will do
-            low, high = sample.value_range()
-            # Later samples are copied in float32 when the first one's nonzero
-            # magnitudes lie in FLOAT32_RANGE (far inside float32's): half
-            # the bytes (Fashion-MNIST: its largest sample 18 MB instead of
-            # 36 MB, the fit's peak beyond X 7.8% of X instead of 13.7%, its
-            # time to a 1e-6 gap 19.0 s against 18.9 s, bench_fit medians of
-            # 3); the step is only a search direction, whose sampling error
-            # dwarfs float32's rounding.
-            fits = FLOAT32_RANGE[0] <= low and high <= FLOAT32_RANGE[1]
-            sampler.settle_dtype(np.float32 if fits else objective.dtype)
         _, _, diagonal, hessp = sample.gradient_hessp(
             w, diagonal=factors(sample) is None
         )
@@ -319,7 +307,6 @@ def solve(
             curvature = float(step @ hessp(step))
             n_products += 1
         curvature *= scale**2
-        sampler.predicted = scale * decrease - 0.5 * curvature
         sampler.product_rows = n_products * sample.n_samples
         last["curvature"] = curvature
         if _sampled_step_costs_a_hessian(objective, sampler.product_rows):
@@ -335,9 +322,7 @@ def solve(
             # The step length the line search took, 1 for the full step.
             step = last["step"]
             t = float((w - last["w"]) @ step) / max(float(step @ step), 1e-300)
-            measured = float(last["value"]) - value
-            sampler.review(measured, full_step=t > 0.75)
-            bias = _curvature_bias(last, t, measured)
+            bias = _curvature_bias(last, t, float(last["value"]) - value)
             if bias is None:
                 biases.clear()
             else:
@@ -356,6 +341,37 @@ def solve(
         last.update(w=w, step=step, value=value, slope=float(grad @ step))
         return step
 
+    def start_on_one_sample(w0):
+        """Newton steps from ``w0`` on one sample, value, gradient and
+        curvature included, while the sample resolves them
+        (:func:`_start_tol`; the module docstring), once the samples' dtype
+        is settled on a first draw; their end point."""
+        sampler.settle_dtype(_sample_dtype(objective, sampler.draw()))
+        sample = objective.take(sampler.draw(), sampler.dtype)
+
+        def sample_model(w):
+            value, grad, diagonal, hessp = sample.gradient_hessp(
+                w, diagonal=factors(sample) is None
+            )
+            return value, grad, (diagonal, hessp)
+
+        def sample_step(grad, model):
+            return conjugate_gradient_step(grad, *model, sampled=True).step
+
+        return run_newton(
+            sample,
+            w0,
+            tol=_start_tol(objective.n_params, sample.n_samples),
+            max_iter=min(max_iter, _START_STEPS),
+            callback=None,
+            local_model=sample_model,
+            newton_step=sample_step,
+            model_at_trial=True,
+            final_step=False,
+        ).x
+
+    if not sampler.exhausted:
+        w0 = start_on_one_sample(w0)
     return run_newton(
         objective,
         w0,
@@ -366,6 +382,31 @@ def solve(
         newton_step=newton_step,
         model_at_trial=True,
     )
+
+
+def _start_tol(n_params: int, n_rows: int) -> float:
+    """The ``tol`` of the steps on one sample that start the fit: they stop
+    where the Newton decrement ``lambda`` has ``lambda^2 <= 4 p / m``
+    (:data:`_START_MARGIN`), the decrease the sample's model predicts,
+    ``lambda^2 / 2``, below four times ``p / (2 m)``: the expected excess
+    of the optimum of ``m`` rows over the data's (in ``p`` parameters, for
+    a well-specified model), beyond which the sample's steps no longer
+    lead towards the data's optimum."""
+    return float(np.sqrt(_START_MARGIN * n_params / n_rows))
+
+
+def _sample_dtype(objective, rows) -> type | np.dtype:
+    """float32 where the nonzero magnitudes of X's ``rows`` lie in
+    ``FLOAT32_RANGE`` (far inside float32's), else X's dtype.
+
+    Samples are then copied in float32: half the bytes (Fashion-MNIST: its
+    largest sample 18 MB instead of 36 MB, the fit's peak beyond X 7.8% of X
+    instead of 13.7%, its time to a 1e-6 gap 19.0 s against 18.9 s,
+    bench_fit medians of 3); a sampled step is only a search direction,
+    whose sampling error dwarfs float32's rounding."""
+    low, high = objective.value_range(rows)
+    fits = FLOAT32_RANGE[0] <= low and high <= FLOAT32_RANGE[1]
+    return np.float32 if fits else objective.dtype
 
 
 def _sampled_step_costs_a_hessian(objective, product_rows: int) -> bool:

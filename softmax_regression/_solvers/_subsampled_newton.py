@@ -16,7 +16,7 @@ methods for machine learning"; Roosta-Khorasani and Mahoney 2016,
   the gradient over every row does, so the first Newton steps take value,
   gradient, curvature and line search from one sample, and cost a tenth
   of a pass each.  They stop where the decrease the sample's model
-  predicts falls below four times what its own optimum is expected to
+  predicts falls below three times what its own optimum is expected to
   miss the data's by (:func:`_start_tol`); every later step takes value and
   gradient from every row.  This skips the passes over X of Newton's
   damped phase, where full steps from ``W = 0`` fell short by half (the
@@ -166,12 +166,18 @@ _HESSIAN_SHARE = 0.5
 _START_STEPS = 5
 #: ... while the decrease the sample's model predicts is above this many
 #: times the expected shortfall of the sample's own optimum
-#: (:func:`_start_tol`).  Once, rather than four times, left a 1e-6 gap
-#: slower on three of six sets (VietNamI 1.26x, a 50,000 x 40 x 20 raw set
-#: 1.16x, the 200,000 x 100 synthetic set 1.04x): the full steps then
+#: (:func:`_start_tol`).  Time to a 1e-6 gap against the solver before
+#: (no start, samples growing from a fortieth of the rows), in one
+#: process, alternating (medians of 15, of 3 on the largest sets):
+#: 0.85-0.91 on five sets, 0.98-1.01 on two
+#: (benchmarks/results_subsampled.md).  Twice left VietNamI 1.27x slower,
+#: once three of the seven sets (VietNamI 1.26x, a 50,000 x 40 x 20 raw
+#: set 1.16x, the 200,000 x 100 synthetic set 1.04x): the full steps then
 #: began next to the sample's optimum, where what is left lies along the
-#: directions that sample saw least of.
-_START_MARGIN = 4.0
+#: directions that sample saw least of.  Four times was as fast but on
+#: the 20,000 x 50 synthetic set, which it started one step shorter
+#: (0.96 against 0.91).
+_START_MARGIN = 3.0
 
 
 class _Sampler:
@@ -386,9 +392,9 @@ def solve(
 
 def _start_tol(n_params: int, n_rows: int) -> float:
     """The ``tol`` of the steps on one sample that start the fit: they stop
-    where the Newton decrement ``lambda`` has ``lambda^2 <= 4 p / m``
+    where the Newton decrement ``lambda`` has ``lambda^2 <= 3 p / m``
     (:data:`_START_MARGIN`), the decrease the sample's model predicts,
-    ``lambda^2 / 2``, below four times ``p / (2 m)``: the expected excess
+    ``lambda^2 / 2``, below three times ``p / (2 m)``: the expected excess
     of the optimum of ``m`` rows over the data's (in ``p`` parameters, for
     a well-specified model), beyond which the sample's steps no longer
     lead towards the data's optimum."""

@@ -168,8 +168,8 @@ _START_STEPS = 5
 #: times the expected shortfall of the sample's own optimum
 #: (:func:`_start_tol`).  Time to a 1e-6 gap against the solver before
 #: (no start, samples growing from a fortieth of the rows), in one
-#: process, alternating (medians of 15, of 3 on the largest sets):
-#: 0.85-0.91 on five sets, 0.98-1.01 on two
+#: process, alternating (medians of 15): 0.83-0.92 on four sets,
+#: 0.97-0.98 on two; Fashion-MNIST 0.90-1.01 in three runs
 #: (benchmarks/results_subsampled.md).  Twice left VietNamI 1.27x slower,
 #: once three of the seven sets (VietNamI 1.26x, a 50,000 x 40 x 20 raw
 #: set 1.16x, the 200,000 x 100 synthetic set 1.04x): the full steps then

@@ -618,3 +618,28 @@ def test_value_range_of_some_rows(sparse):
     assert loss.value_range(np.array([1, 2])) == (1e-5, 7.0)
     assert loss.value_range(np.array([0])) == (3.0, 3.0)
     assert loss.value_range() == (1e-5, 7.0)
+
+
+def test_the_feature_factor_reads_the_starts_rows_before_they_are_copied(
+    monkeypatch,
+):
+    # the Gram and its eigenvectors (d^2 each) must not add to the copy
+    X, y = _gaussian_problem()
+    events = []
+    feature_gram, take = Objective.feature_gram, Objective.take
+
+    def recording_gram(self, rows=None):
+        events.append(("gram", self.n_samples, rows.copy()))
+        return feature_gram(self, rows)
+
+    def recording_take(self, rows, dtype=None):
+        events.append(("take", self.n_samples, rows.copy()))
+        return take(self, rows, dtype)
+
+    monkeypatch.setattr(Objective, "feature_gram", recording_gram)
+    monkeypatch.setattr(Objective, "take", recording_take)
+    SoftmaxRegression(solver="subsampled-newton", tol=1e-6).fit(X, y)
+    (gram, on_gram, gram_rows), (copy, on_copy, copied_rows) = events[:2]
+    assert (gram, copy) == ("gram", "take") and on_gram == on_copy == len(y)
+    np.testing.assert_array_equal(gram_rows, copied_rows)
+    assert [event[0] for event in events[2:]] == ["take"] * (len(events) - 2)

@@ -38,8 +38,9 @@ well-conditioned Gaussian features it saves little (``subsampled-newton``
 on a 20,000 x 50 set: 1.13x slower).
 
 ``B`` is computed once per fit, on a fixed sample of at most
-:data:`SAMPLE_ROWS` rows (a preconditioner needs its shape, not its last
-digits); ``A`` at each Newton step, from the probabilities the step's
+:data:`SAMPLE_ROWS` rows, or on rows the solver chose (``subsampled-newton``:
+its first sample's), read in place (a preconditioner needs its shape, not
+its last digits); ``A`` at each Newton step, from the probabilities the step's
 Hessian-vector products keep (``hessp.class_covariance()``: ``n K^2``
 multiply-adds, no pass over X).  Used where ``d + 1 <=``
 :data:`MAX_WIDTH` (two eigendecompositions per step stay cheap), on
@@ -225,11 +226,11 @@ def sample_rows(n_samples: int, seed: int = 0) -> NDArray[np.intp] | None:
     return np.sort(rng.choice(n_samples, SAMPLE_ROWS, replace=False))
 
 
-def kronecker_factors(objective, sample=None) -> KroneckerFactors | None:
+def kronecker_factors(objective, rows=None) -> KroneckerFactors | None:
     """The fixed factors of ``M``, or None where the preconditioner is not
     used (see the module docstring): then the Jacobi preconditioner is.
 
-    ``B`` comes from ``sample`` (an objective on some of the rows) when
+    ``B`` comes from X's ``rows`` (an index array, read in place) when
     given, else from a fixed sample of the rows (:func:`sample_rows`)."""
     layout = objective.layout
     width = layout.n_features + int(layout.fit_intercept)
@@ -242,10 +243,9 @@ def kronecker_factors(objective, sample=None) -> KroneckerFactors | None:
     curvature[: layout.n_features] = per_feature.mean(axis=0)
     if not np.any(curvature > 0):
         return None
-    if sample is None:
-        gram = objective.feature_gram(sample_rows(objective.n_samples))
-    else:
-        gram = sample.feature_gram()
+    if rows is None:
+        rows = sample_rows(objective.n_samples)
+    gram = objective.feature_gram(rows)
     return KroneckerFactors(gram, damped(curvature, np.diag(gram)), layout)
 
 

@@ -19,9 +19,8 @@ methods for machine learning"; Roosta-Khorasani and Mahoney 2016,
   predicts falls below three times what its own optimum is expected to
   miss the data's by (:func:`_start_tol`); every later step takes value and
   gradient from every row.  This skips the passes over X of Newton's
-  damped phase, where full steps from ``W = 0`` fell short by half (the
-  best step length along them 1.4 to 1.9 on the 20,000 x 50 synthetic
-  set);
+  damped phase, where full steps from ``W = 0`` fell short (the best
+  step length along them 1.4 to 1.9 on the 20,000 x 50 synthetic set);
 * the sampled rows are copied once per step (a tenth of the rows, at
   least 2,000, in float32 unless a first draw's magnitudes leave
   float32's comfort: never more than a tenth of X's bytes from 20,000
@@ -171,7 +170,7 @@ _START_STEPS = 5
 #: process, alternating (medians of 15): 0.83-0.92 on four sets,
 #: 0.97-0.98 on two; Fashion-MNIST 0.90-1.01 in three runs
 #: (benchmarks/results_subsampled.md).  Twice left VietNamI 1.27x slower,
-#: once three of the seven sets (VietNamI 1.26x, a 50,000 x 40 x 20 raw
+#: once three of the six sets (VietNamI 1.26x, a 50,000 x 40 x 20 raw
 #: set 1.16x, the 200,000 x 100 synthetic set 1.04x): the full steps then
 #: began next to the sample's optimum, where what is left lies along the
 #: directions that sample saw least of.  Four times was as fast but on

@@ -534,7 +534,8 @@ def _full_passes(monkeypatch, n_rows):
     value_and_grad = MultinomialLoss.value_and_grad
 
     def counting(self, w):
-        passes.extend([1] if self.n_samples == n_rows else [])
+        if self.n_samples == n_rows:
+            passes.append(w)
         return value_and_grad(self, w)
 
     monkeypatch.setattr(MultinomialLoss, "value_and_grad", counting)
@@ -550,7 +551,8 @@ def test_the_fit_starts_with_newton_steps_on_one_sample(monkeypatch):
     assert len(passes) == full_steps + 1  # one pass a step on every row
     # without the start, Newton's damped phase takes passes over every row
     monkeypatch.setattr(_subsampled_newton, "_START_STEPS", 0)
-    runs.clear(), passes.clear()
+    runs.clear()
+    passes.clear()
     unstarted = SoftmaxRegression(solver="subsampled-newton", tol=1e-6).fit(X, y)
     assert runs[0][1] == 0 and len(passes) > full_steps + 1
     gap = np.max(np.abs(fit.predict_proba(X) - unstarted.predict_proba(X)))

@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from sklearn.datasets import make_classification
 
 from softmax_regression import SoftmaxRegression
+from softmax_regression._loss import column_layout_pays
 from softmax_regression._solvers import SOLVERS
 
 # every registered solver, so solvers added later are covered too
@@ -84,3 +85,18 @@ def test_thread_counts_agree_to_the_accuracy_of_the_fit(data, solver, container)
     np.testing.assert_allclose(two.predict_proba(X), one.predict_proba(X), atol=1e-5)
     # and each thread count is itself reproducible to the bit
     np.testing.assert_array_equal(_fit(X, y, solver, n_jobs=2).coef_, two.coef_)
+
+
+@pytest.mark.parametrize("solver", ["newton-cg", "lbfgs"])
+def test_wide_sparse_data_read_by_columns_agrees_on_two_threads(solver):
+    """More features than rows: the loss reads X by columns (CSC), whose
+    columns the two threads share; the same agreement as by rows."""
+    rng = np.random.default_rng(5)
+    X = sp.random(400, 3_000, density=0.01, format="csr", random_state=rng)
+    y = rng.integers(0, 3, size=400)
+    assert column_layout_pays(X, n_classes=3)
+    one = _fit(X, y, solver, n_jobs=1, alpha=1e-2)
+    two = _fit(X, y, solver, n_jobs=2, alpha=1e-2)
+    np.testing.assert_allclose(two.predict_proba(X), one.predict_proba(X), atol=1e-5)
+    again = _fit(X, y, solver, n_jobs=2, alpha=1e-2)
+    np.testing.assert_array_equal(again.coef_, two.coef_)

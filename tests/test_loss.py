@@ -266,7 +266,7 @@ def test_shift_directions_are_flat_for_the_loss():
     np.testing.assert_allclose(directions.T @ grad, 0.0, atol=1e-14)
 
 
-@pytest.mark.parametrize("container", ["dense", "csr"])
+@pytest.mark.parametrize("container", ["dense", "csr", "csc"])
 def test_threads_give_the_same_numbers(container, monkeypatch):
     monkeypatch.setattr(_kernels, "BLOCK_BYTES", 1)
     monkeypatch.setattr(_kernels, "MIN_BLOCK_ROWS", 5)
@@ -286,6 +286,60 @@ def test_threads_give_the_same_numbers(container, monkeypatch):
         np.testing.assert_allclose(grad, results[0][1], rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(hv, results[0][2], rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(cached_hv, results[0][3], rtol=1e-12, atol=1e-15)
+
+
+def _wide_csc(n=300, d=2_000, density=0.02, dtype=np.float64, seed=11):
+    rng = np.random.default_rng(seed)
+    X = sp.random(n, d, density=density, format="csc", random_state=rng)
+    return X.astype(dtype)
+
+
+@pytest.mark.parametrize("n_threads", [2, 3])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_csc_columns_split_among_threads(n_threads, dtype):
+    X = _wide_csc(dtype=dtype)
+    shares = _kernels.column_shares(X, n_threads)
+    assert len(shares) == n_threads
+    assert shares[0][0] == 0 and shares[-1][1] == X.shape[1]
+    starts, stops = zip(*shares, strict=True)
+    assert starts[1:] == stops[:-1]  # contiguous
+    counts = [X.indptr[stop] - X.indptr[start] for start, stop in shares]
+    assert max(counts) - min(counts) <= 2 * np.diff(X.indptr).max()  # even
+    rng = np.random.default_rng(12)
+    factor = rng.normal(size=(X.shape[1], 4)).astype(dtype)
+    g_rows = rng.normal(size=(X.shape[0], 4)).astype(dtype)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-13
+    product = _kernels.sparse_times_dense(X, factor, n_threads)
+    expected = X.toarray() @ factor
+    scale = tolerance * np.abs(expected).max()
+    np.testing.assert_allclose(product, expected, rtol=tolerance, atol=scale)
+    assert np.array_equal(product, _kernels.sparse_times_dense(X, factor, n_threads))
+    one, split = (np.zeros((X.shape[1], 4), dtype=dtype) for _ in range(2))
+    _kernels.add_sparse_xt_g(one, X, g_rows, 1)
+    _kernels.add_sparse_xt_g(split, X, g_rows, n_threads)
+    assert np.array_equal(one, split)  # each thread writes its own rows
+    expected = X.toarray().T @ g_rows
+    scale = tolerance * np.abs(expected).max()
+    np.testing.assert_allclose(split, expected, rtol=tolerance, atol=scale)
+
+
+def test_a_csc_loss_on_threads_matches_one_thread_in_every_product():
+    X = _wide_csc()
+    rng = np.random.default_rng(13)
+    target = rng.integers(0, 3, size=X.shape[0])
+    weight = rng.uniform(0.5, 2.0, size=X.shape[0])
+    w, v = rng.normal(size=(2, 3 * X.shape[1] + 3))
+    results = []
+    for n_threads in (1, 2):
+        loss = MultinomialLoss(X, target, weight, 3, n_threads=n_threads)
+        value, grad, diagonal, hessp = loss.gradient_hessp(w)
+        working = hessp.working
+        out = np.empty_like(v)
+        in_order = working.from_order(working.product(working.to_order(v), out))
+        results.append((value, grad, diagonal, hessp(v), in_order))
+    for one, two in zip(*results, strict=True):
+        np.testing.assert_allclose(two, one, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(results[1][4], results[1][3], rtol=1e-12, atol=1e-15)
 
 
 def test_sparse_products_without_scipys_in_place_kernels(monkeypatch):

@@ -21,6 +21,7 @@ try:  # scipy's in-place kernels for Y += A X; the operator is the fallback
     # A^T of a CSR block is the CSC matrix with the same arrays, and back.
     TRANSPOSED_KERNELS = {"csr": csc_matvecs, "csc": csr_matvecs}
 except ImportError:  # pragma: no cover - a scipy that moved them
+    csc_matvecs = None
     TRANSPOSED_KERNELS = {}
 
 # Rows per block are chosen so that one block of X plus its logits stays
@@ -137,7 +138,9 @@ def squared(X_block):
     return X_block.multiply(X_block).tocsr()
 
 
-def add_sparse_xt_g(out: NDArray, X_block, g_rows: NDArray) -> None:
+def add_sparse_xt_g(
+    out: NDArray, X_block, g_rows: NDArray, n_threads: int = 1
+) -> None:
     """``out += X_block^T g_rows`` for a sparse block, in place.
 
     ``out`` is ``(d, K)`` and ``g_rows`` is ``(m, K)``.  For a CSR or CSC
@@ -145,7 +148,9 @@ def add_sparse_xt_g(out: NDArray, X_block, g_rows: NDArray) -> None:
     ``X.T @ G``: a CSR block's transpose is CSC and vice versa) accumulate
     straight into ``out``; the operator would allocate a ``d x K`` product
     per block and add it, which on wide data (sector: 55,197 features x 105
-    classes, 46 MB) costs as much as the product itself.
+    classes, 46 MB) costs as much as the product itself.  A CSC block's
+    columns are dealt to ``n_threads`` threads (:func:`column_shares`), each
+    writing its own rows of ``out``: the same bits as one thread.
     """
     kernel = TRANSPOSED_KERNELS.get(X_block.format)
     fits = (
@@ -158,16 +163,83 @@ def add_sparse_xt_g(out: NDArray, X_block, g_rows: NDArray) -> None:
         out += X_block.T @ g_rows
         return
     n_rows, n_features = X_block.shape
-    kernel(
-        n_features,
-        n_rows,
-        g_rows.shape[1],
-        X_block.indptr,
-        X_block.indices,
-        X_block.data,
-        g_rows.ravel(),
-        out.ravel(),
-    )
+    n_columns, g_flat = g_rows.shape[1], g_rows.ravel()
+    if X_block.format == "csr":
+        arrays = (X_block.indptr, X_block.indices, X_block.data)
+        kernel(n_features, n_rows, n_columns, *arrays, g_flat, out.ravel())
+        return
+
+    def add_columns(columns: tuple[int, int]) -> None:
+        start, stop = columns
+        arrays = _column_arrays(X_block, start, stop)
+        into = out[start:stop].ravel()  # a view: out is C-contiguous
+        kernel(stop - start, n_rows, n_columns, *arrays, g_flat, into)
+
+    _run_shares(add_columns, column_shares(X_block, n_threads))
+
+
+def sparse_times_dense(X_block, factor: NDArray, n_threads: int = 1) -> NDArray:
+    """``X_block @ factor`` (``(m, K)``) for a sparse block and a
+    C-contiguous ``(d, K)`` factor.  A CSC block's columns are dealt to
+    ``n_threads`` threads (:func:`column_shares`), each multiplying its
+    columns into a ``(m, K)`` array of its own, summed in thread order: one
+    thread count always gives the same bits.  On 20 Newsgroups (CSC,
+    130,107 columns, 20 classes) two threads took 11.7 ms against 18.3 ms
+    for one, and ``X^T G`` 10.3 against 16.7 ms."""
+    shares = column_shares(X_block, n_threads)
+    if (
+        len(shares) < 2
+        or csc_matvecs is None
+        or factor.dtype != X_block.dtype
+        or not factor.flags.c_contiguous
+    ):
+        return X_block @ factor
+    n_rows, n_columns = X_block.shape[0], factor.shape[1]
+
+    def multiply(columns: tuple[int, int]) -> NDArray:
+        start, stop = columns
+        arrays = _column_arrays(X_block, start, stop)
+        product = np.zeros((n_rows, n_columns), dtype=factor.dtype)
+        rows = factor[start:stop].ravel()
+        csc_matvecs(n_rows, stop - start, n_columns, *arrays, rows, product.ravel())
+        return product
+
+    parts = _run_shares(multiply, shares)
+    total = parts[0]
+    for part in parts[1:]:
+        total += part
+    return total
+
+
+def column_shares(X_block, n_threads: int) -> list[tuple[int, int]]:
+    """Column ranges of a CSC block with about equal numbers of stored
+    entries, one per thread (a single range for one thread)."""
+    n_columns = X_block.shape[1]
+    if n_threads <= 1 or X_block.format != "csc" or n_columns < n_threads:
+        return [(0, n_columns)]
+    targets = np.linspace(0, X_block.indptr[-1], n_threads + 1)[1:-1]
+    cuts = np.searchsorted(X_block.indptr, targets)
+    edges = np.unique(np.concatenate([[0], cuts, [n_columns]]))
+    return [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
+
+
+def _column_arrays(X_block, start: int, stop: int):
+    """The index pointer, indices and values of columns ``start:stop`` of a
+    CSC block: views but for the index pointer, rebased (a copy of
+    ``stop - start + 1`` integers) where it does not start at 0."""
+    first, last = X_block.indptr[start], X_block.indptr[stop]
+    indptr = X_block.indptr[start : stop + 1]
+    if first:
+        indptr = indptr - first
+    return indptr, X_block.indices[first:last], X_block.data[first:last]
+
+
+def _run_shares(work, shares: list):
+    """``[work(share) for share in shares]``, on a thread each where there
+    are several (scipy's sparse kernels release the GIL)."""
+    if len(shares) == 1:
+        return [work(shares[0])]
+    return list(thread_pool(len(shares)).map(work, shares))
 
 
 def class_major_positions(target: NDArray, blocks: list[slice]) -> NDArray[np.intp]:
@@ -348,7 +420,8 @@ def row_blocks(X, n_classes: int, n_threads: int) -> list[slice]:
     sums, and nearly the bits, do not depend on it.  CSR X: blocks with
     about equal numbers of stored entries (about ``BLOCK_BYTES`` of them,
     and at most ``nnz / n_threads`` so every thread gets work).  CSC rows
-    cannot be sliced cheaply: one block.
+    cannot be sliced cheaply: one block, whose columns the threads share
+    inside each product instead (:func:`column_shares`).
     """
     n_samples, n_features = X.shape
     if not sp.issparse(X):

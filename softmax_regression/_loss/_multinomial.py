@@ -204,9 +204,12 @@ class MultinomialLoss:
             shape = (n_rows or self.n_classes, X_block.shape[0])
             logits = np.zeros(shape, dtype or self.dtype)
         elif self._sample_major:
-            logits = np.ascontiguousarray(
-                (X_block @ factor).T, dtype=dtype or self.dtype
+            product = (
+                _kernels.sparse_times_dense(X_block, factor, self.n_threads)
+                if self.sparse
+                else X_block @ factor
             )
+            logits = np.ascontiguousarray(product.T, dtype=dtype or self.dtype)
         else:
             logits = factor @ X_block.T
         if intercept is not None:
@@ -221,7 +224,8 @@ class MultinomialLoss:
         the layout in which each product comes out contiguous.
         """
         if self.sparse:
-            add_sparse_xt_g(grad_coef, X_block, np.ascontiguousarray(g_block.T))
+            g_rows = np.ascontiguousarray(g_block.T)
+            add_sparse_xt_g(grad_coef, X_block, g_rows, self.n_threads)
         else:
             grad_coef += g_block @ X_block
 

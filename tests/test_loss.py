@@ -309,11 +309,11 @@ def test_csc_columns_split_among_threads(n_threads, dtype):
     factor = rng.normal(size=(X.shape[1], 4)).astype(dtype)
     g_rows = rng.normal(size=(X.shape[0], 4)).astype(dtype)
     tolerance = 1e-5 if dtype == np.float32 else 1e-13
-    product = _kernels.sparse_times_dense(X, factor, n_threads)
+    product = _kernels.block_product(X, factor, n_threads)
     expected = X.toarray() @ factor
     scale = tolerance * np.abs(expected).max()
     np.testing.assert_allclose(product, expected, rtol=tolerance, atol=scale)
-    assert np.array_equal(product, _kernels.sparse_times_dense(X, factor, n_threads))
+    assert np.array_equal(product, _kernels.block_product(X, factor, n_threads))
     one, split = (np.zeros((X.shape[1], 4), dtype=dtype) for _ in range(2))
     _kernels.add_sparse_xt_g(one, X, g_rows, 1)
     _kernels.add_sparse_xt_g(split, X, g_rows, n_threads)

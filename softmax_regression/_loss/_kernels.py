@@ -178,9 +178,9 @@ def add_sparse_xt_g(
     _run_shares(add_columns, column_shares(X_block, n_threads))
 
 
-def sparse_times_dense(X_block, factor: NDArray, n_threads: int = 1) -> NDArray:
-    """``X_block @ factor`` (``(m, K)``) for a sparse block and a
-    C-contiguous ``(d, K)`` factor.  A CSC block's columns are dealt to
+def block_product(X_block, factor: NDArray, n_threads: int = 1) -> NDArray:
+    """``X_block @ factor`` (``(m, K)``) for a block of X (dense or sparse)
+    and a ``(d, K)`` factor.  A CSC block's columns are dealt to
     ``n_threads`` threads (:func:`column_shares`), each multiplying its
     columns into a ``(m, K)`` array of its own, summed in thread order: one
     thread count always gives the same bits.  On 20 Newsgroups (CSC,
@@ -215,7 +215,8 @@ def column_shares(X_block, n_threads: int) -> list[tuple[int, int]]:
     """Column ranges of a CSC block with about equal numbers of stored
     entries, one per thread (a single range for one thread)."""
     n_columns = X_block.shape[1]
-    if n_threads <= 1 or X_block.format != "csc" or n_columns < n_threads:
+    csc = getattr(X_block, "format", None) == "csc"
+    if n_threads <= 1 or not csc or n_columns < n_threads:
         return [(0, n_columns)]
     targets = np.linspace(0, X_block.indptr[-1], n_threads + 1)[1:-1]
     cuts = np.searchsorted(X_block.indptr, targets)

@@ -204,11 +204,7 @@ class MultinomialLoss:
             shape = (n_rows or self.n_classes, X_block.shape[0])
             logits = np.zeros(shape, dtype or self.dtype)
         elif self._sample_major:
-            product = (
-                _kernels.sparse_times_dense(X_block, factor, self.n_threads)
-                if self.sparse
-                else X_block @ factor
-            )
+            product = _kernels.block_product(X_block, factor, self.n_threads)
             logits = np.ascontiguousarray(product.T, dtype=dtype or self.dtype)
         else:
             logits = factor @ X_block.T

@@ -58,8 +58,9 @@ def eigenvalue_resolution(eigenvalues: NDArray) -> float:
     its rounding: their number times machine epsilon times the largest
     (numpy's ``matrix_rank`` tolerance).  Raw features of scales 2e5 and
     0.01 side by side (Ecdat's HI survey) put 13 real eigenvalues of their
-    second moments between 3e-13 and 3e-11 of the largest; collinear columns (indicators
-    that sum to the constant) put rounding of either sign below this."""
+    second moments between 3e-13 and 3e-11 of the largest; collinear
+    columns (indicators that sum to the constant) put rounding of either
+    sign below this."""
     largest = max(float(np.max(eigenvalues, initial=0.0)), 0.0)
     return eigenvalues.size * np.finfo(np.float64).eps * largest
 

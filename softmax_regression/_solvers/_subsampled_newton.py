@@ -191,8 +191,6 @@ class _Sampler:
         self.size = max(_MIN_ROWS, int(_FIRST_FRACTION * n_samples))
         self.largest = max(_MIN_ROWS, int(_MAX_FRACTION * n_samples))
         self.data_itemsize = data_itemsize
-        #: The rows the last sampled step's products read, in all.
-        self.product_rows = 0
         #: The samples' dtype, decided on the first (None until then).
         self.dtype: np.dtype | type | None = None
 
@@ -277,8 +275,14 @@ def solve(
             kronecker["factors"] = kronecker_factors(objective, rows)
         return kronecker["factors"]
 
+    def model_on(rows_objective, w):
+        """Value, gradient, diagonal (where the Jacobi preconditioner
+        needs it) and Hessian product of ``rows_objective`` (every row, or a
+        sample's) at ``w``."""
+        return rows_objective.gradient_hessp(w, diagonal=factors() is None)
+
     def every_row(w):
-        return objective.gradient_hessp(w, diagonal=factors() is None)
+        return model_on(objective, w)
 
     def local_model(w):
         if sampler.exhausted:
@@ -300,9 +304,7 @@ def solve(
         Newton loop would stop: a sample may underestimate it, so every row
         decides."""
         sample = objective.take(sampler.draw(), sampler.dtype)
-        _, _, diagonal, hessp = sample.gradient_hessp(
-            w, diagonal=factors() is None
-        )
+        _, _, diagonal, hessp = model_on(sample, w)
         step, n_products, curvature = conjugate_gradient_step(
             grad, diagonal, hessp, sampled=True
         )
@@ -315,9 +317,8 @@ def solve(
             curvature = float(step @ hessp(step))
             n_products += 1
         curvature *= scale**2
-        sampler.product_rows = n_products * sample.n_samples
         last["curvature"] = curvature
-        if _sampled_step_costs_a_hessian(objective, sampler.product_rows):
+        if _sampled_step_costs_a_hessian(objective, n_products * sample.n_samples):
             full_hessian.append(CholeskySteps(objective))
         return scale * step
 
@@ -361,9 +362,7 @@ def solve(
         sample = objective.take(rows, sampler.dtype)
 
         def sample_model(w):
-            value, grad, diagonal, hessp = sample.gradient_hessp(
-                w, diagonal=factors() is None
-            )
+            value, grad, diagonal, hessp = model_on(sample, w)
             return value, grad, (diagonal, hessp)
 
         def sample_step(grad, model):

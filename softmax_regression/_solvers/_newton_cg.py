@@ -47,6 +47,7 @@ from numpy.typing import NDArray
 from scipy.linalg import blas as _blas
 
 from .._loss import FLOAT32_RANGE
+from ._curvature_pairs import CurvaturePairs, curvature_pairs
 from ._kronecker import (
     KroneckerFactors,
     Preconditioner,
@@ -121,11 +122,17 @@ def _writing_into(hessp):
 
 
 def conjugate_gradients(
-    product, rhs: NDArray, precondition: Preconditioner, rtol: float
+    product,
+    rhs: NDArray,
+    precondition: Preconditioner,
+    rtol: float,
+    pairs: CurvaturePairs | None = None,
 ) -> InnerSolve:
     """:func:`preconditioned_cg` with ``product(v, out)`` writing ``H v``
     into ``out``; also returns the number of products and the solution's
-    curvature (:class:`InnerSolve`).
+    curvature (:class:`InnerSolve`).  With ``pairs``, ``precondition`` is
+    updated by the last solve's curvature pairs, and this solve's are
+    recorded for the next (:mod:`._curvature_pairs`).
 
     Every vector lives in a buffer allocated once, and the updates are
     BLAS calls (``x += a p`` in one pass, no temporary): with millions of
@@ -136,6 +143,8 @@ def conjugate_gradients(
     if rhs.dtype != np.float32:
         rhs = np.ascontiguousarray(rhs, dtype=np.float64)
     axpy, scal, nrm2 = _blas.get_blas_funcs(("axpy", "scal", "nrm2"), (rhs,))
+    if pairs is not None:
+        precondition = pairs.preconditioner(precondition)
     x = np.zeros_like(rhs)
     residual = rhs.copy()
     z = precondition(residual, np.empty_like(rhs))
@@ -147,7 +156,11 @@ def conjugate_gradients(
         product(direction, h_dir)
         curvature = float(direction @ h_dir)
         if curvature <= 0:
+            if pairs is not None:
+                pairs.keep()
             return InnerSolve(x if np.any(x) else z, n_products, None)
+        if pairs is not None:
+            pairs.record(direction, h_dir, curvature)
         step = rz / curvature
         x = axpy(direction, x, a=step)
         residual = axpy(h_dir, residual, a=-step)
@@ -158,6 +171,8 @@ def conjugate_gradients(
         direction = scal(rz_new / rz, direction)
         direction = axpy(z, direction)
         rz = rz_new
+    if pairs is not None:
+        pairs.keep()
     return InnerSolve(x, n_products, float(x @ rhs) - float(x @ residual))
 
 
@@ -173,6 +188,7 @@ def newton_cg_step(
     hessp,
     factors: KroneckerFactors | None,
     largest_rtol: float = LOOSEST_RTOL,
+    pairs: CurvaturePairs | None = None,
 ) -> InnerSolve:
     """The inexact Newton step, the number of products it took and its
     curvature (:class:`InnerSolve`).
@@ -187,7 +203,9 @@ def newton_cg_step(
     working = getattr(hessp, "working", None)
     if factors is not None or working is None:
         precondition = preconditioner_at(factors, diagonal, hessp)
-        return conjugate_gradients(_writing_into(hessp), -grad, precondition, rtol)
+        return conjugate_gradients(
+            _writing_into(hessp), -grad, precondition, rtol, pairs
+        )
     inverse = jacobi_inverse(diagonal)
     dtype = np.float64
     if working.dtype == np.float32 and _float32_keeps(grad, inverse):
@@ -249,6 +267,10 @@ def solve(
     # in the products' working order: no transposes but at its two ends
     maps = objective.order_maps() if factors is None else None
     ordered = maps is not None
+    # the last solve's search directions, preconditioning the next
+    pairs = None
+    if factors is not None:
+        pairs = curvature_pairs(objective.n_params, objective.n_samples)
 
     def local_model(w):
         # the diagonal serves only the Jacobi preconditioner
@@ -259,7 +281,7 @@ def solve(
 
     def newton_step(grad, model):
         diagonal, hessp = model
-        return newton_cg_step(grad, diagonal, hessp, factors)[0]
+        return newton_cg_step(grad, diagonal, hessp, factors, pairs=pairs)[0]
 
     observer = callback
     if ordered:

@@ -78,6 +78,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._loss import FLOAT32_RANGE
+from ._curvature_pairs import curvature_pairs
 from ._kronecker import KroneckerFactors, kronecker_factors
 from ._newton import run_newton
 from ._newton_cg import LOOSEST_RTOL, newton_cg_step
@@ -262,6 +263,9 @@ def solve(
     biases: deque[float] = deque(maxlen=2)
     # Newton steps with the full Hessian, once the samples' products cost more
     full_hessian: list[CholeskySteps] = []
+    # the last solve's search directions, preconditioning the next
+    product_rows = min(sampler.largest, objective.n_samples)
+    pairs = curvature_pairs(objective.n_params, product_rows)
 
     def factors(rows=None) -> KroneckerFactors | None:
         """The preconditioner's fixed factor, from X's ``rows`` the first
@@ -296,7 +300,7 @@ def solve(
         :data:`_SAMPLED_RTOL` on a sample), its products and its curvature
         (:class:`._newton_cg.InnerSolve`)."""
         largest = _SAMPLED_RTOL if sampled else LOOSEST_RTOL
-        return newton_cg_step(grad, diagonal, hessp, factors(), largest)
+        return newton_cg_step(grad, diagonal, hessp, factors(), largest, pairs)
 
     def sampled_step(w, grad, value, scale):
         """The step of a fresh sample's model, times ``scale``; None when

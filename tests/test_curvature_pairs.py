@@ -7,8 +7,8 @@ from softmax_regression import SoftmaxRegression
 from softmax_regression._solvers import _curvature_pairs, _newton_cg
 from softmax_regression._solvers._curvature_pairs import (
     MIN_SEARCHED,
-    CurvaturePairs,
-    curvature_pairs,
+    CarriedPairs,
+    carried_pairs,
 )
 from softmax_regression._solvers._newton_cg import conjugate_gradients
 
@@ -46,9 +46,9 @@ def _as_matrix(precondition, n):
 
 def test_the_next_solve_takes_fewer_products():
     matrix, rhs = _ill_conditioned()
-    pairs = CurvaturePairs(len(rhs))
+    pairs = CarriedPairs()
     first = conjugate_gradients(_product(matrix), rhs, _identity, 1e-6, pairs)
-    assert first.n_products >= MIN_SEARCHED and pairs.n_pairs == pairs.size
+    assert first.n_products >= MIN_SEARCHED and len(pairs.pairs) == pairs.size
     # a nearby matrix (the next Newton step's) and another right-hand side
     nearby, _ = _ill_conditioned(change=0.05)
     other = np.random.default_rng(2).normal(size=len(rhs))
@@ -66,7 +66,7 @@ def test_the_next_solve_takes_fewer_products():
 def test_the_preconditioner_is_symmetric_positive_definite_and_secant():
     matrix, rhs = _ill_conditioned(n=60)
     matrix += np.diag(np.linspace(1.0, 50.0, 60))  # for Jacobi to correct
-    pairs = CurvaturePairs(len(rhs))
+    pairs = CarriedPairs()
     jacobi = 1.0 / np.diag(matrix)
 
     def base(residual, out):
@@ -79,56 +79,52 @@ def test_the_preconditioner_is_symmetric_positive_definite_and_secant():
     assert np.linalg.eigvalsh((inverse + inverse.T) / 2).min() > 0
     # the newest pair's secant equation, M^-1 (H s) = s, as for any BFGS
     # update (the older pairs' too, were the directions still conjugate)
-    newest = pairs.n_pairs - 1
+    direction, product, _ = pairs.pairs[-1]
     np.testing.assert_allclose(
-        precondition(pairs.products[newest], np.empty(len(rhs))),
-        pairs.directions[newest],
-        rtol=1e-8,
-        atol=1e-10,
+        precondition(product, np.empty(len(rhs))), direction, rtol=1e-8, atol=1e-10
     )
 
 
 def test_without_pairs_the_base_preconditioner_serves():
-    pairs = CurvaturePairs(5)
+    pairs = CarriedPairs()
     assert pairs.preconditioner(_identity) is _identity
 
 
 def test_a_short_solve_leaves_the_next_unchanged():
     rng = np.random.default_rng(0)
-    pairs = CurvaturePairs(4, size=2)
+    pairs = CarriedPairs(size=2)
     pairs.preconditioner(_identity)
     for _ in range(MIN_SEARCHED - 1):
         pairs.record(rng.normal(size=4), rng.normal(size=4), 1.0)
     pairs.keep()
-    assert pairs.n_pairs == 0
+    assert pairs.pairs == [] and not pairs._recorded
     assert pairs.preconditioner(_identity) is _identity
 
 
 def test_kept_pairs_are_spread_evenly_over_the_solve():
-    pairs = CurvaturePairs(1, size=4)
+    pairs = CarriedPairs(size=4)
     pairs.preconditioner(_identity)
     n_directions = 100
     for index in range(n_directions):
         # the curvature labels the direction: 1 / curvature is kept
         pairs.record(np.ones(1), np.ones(1), 1.0 / index if index else np.inf)
     pairs.keep()
-    kept = pairs.inverse_curvatures[: pairs.n_pairs]
+    kept = [inverse_curvature for _, _, inverse_curvature in pairs.pairs]
     # recorded at a stride that doubled to 16: directions 0, 16, ..., 96
     np.testing.assert_array_equal(kept, [0, 32, 64, 96])
-    assert pairs.n_pairs == 4
     # a fresh record starts with the next solve
     pairs.preconditioner(_identity)
     for index in range(MIN_SEARCHED):
         pairs.record(np.ones(1), np.ones(1), 1.0 / (index + 1))
     pairs.keep()
-    assert pairs.inverse_curvatures[0] == 1
+    assert pairs.pairs[0][2] == 1
 
 
 def test_pairs_only_where_a_product_is_large():
-    assert curvature_pairs(650, 1797) is None  # digits
-    pairs = curvature_pairs(7850, 6000)  # a tenth of Fashion-MNIST
-    assert isinstance(pairs, CurvaturePairs)
-    assert pairs.directions.shape == (pairs.size, 7850)
+    assert carried_pairs(650, 1797) is None  # digits
+    pairs = carried_pairs(7850, 6000)  # a tenth of Fashion-MNIST
+    assert isinstance(pairs, CarriedPairs)
+    assert pairs.pairs == []  # none kept yet
 
 
 def _correlated_problem(n, d, k):

@@ -25,11 +25,16 @@ pairs took the products to a 1e-6 gap from 1,087 to 604
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy.linalg import blas as _blas
 
 from ._kronecker import Preconditioner
+
+#: A direction ``s``, its product ``y = H s`` and ``1 / s.y``.
+Pair = tuple[NDArray, NDArray, float]
 
 #: Pairs carried from one solve to the next ...
 PAIRS = 8
@@ -47,105 +52,100 @@ MIN_SEARCHED = 2 * PAIRS
 MIN_PRODUCT_SIZE = 1 << 22
 
 
-def curvature_pairs(n_params: int, product_rows: int) -> CurvaturePairs | None:
-    """Pairs for the solves of a Newton solver whose products read
-    ``product_rows`` rows, or None where they do not pay
+def carried_pairs(n_params: int, product_rows: int) -> CarriedPairs | None:
+    """Pairs for the solves of a Newton solver in ``n_params`` parameters
+    whose products read ``product_rows`` rows, or None where they do not pay
     (:data:`MIN_PRODUCT_SIZE`)."""
     if product_rows * n_params < MIN_PRODUCT_SIZE:
         return None
-    return CurvaturePairs(n_params)
+    return CarriedPairs()
 
 
-class CurvaturePairs:
-    """The pairs ``(s_i, H s_i)`` of the last solve, and the record of the
-    current one.
+def two_loop(
+    pairs: Sequence[Pair], vector: NDArray, initial: Preconditioner, out: NDArray
+) -> NDArray:
+    """``H^-1 vector`` into ``out``, for the L-BFGS inverse ``H^-1`` of
+    ``pairs`` (oldest first) over ``initial`` (``initial(q, out)`` writes
+    ``H_0^-1 q`` into ``out``): the two-loop recursion (Nocedal and Wright,
+    *Numerical Optimization*, Algorithm 7.4).  ``vector`` is left as it
+    is."""
+    work = np.array(vector, dtype=np.float64)
+    axpy = _blas.get_blas_funcs("axpy", (work,))
+    weights = []
+    for direction, product, inverse_curvature in reversed(pairs):
+        weights.append(inverse_curvature * float(direction @ work))
+        axpy(product, work, a=-weights[-1])
+    initial(work, out)
+    for (direction, product, inverse_curvature), weight in zip(
+        pairs, reversed(weights), strict=True
+    ):
+        correction = inverse_curvature * float(product @ out)
+        axpy(direction, out, a=weight - correction)
+    return out
+
+
+class CarriedPairs:
+    """The pairs ``(s_i, H s_i)`` kept from the last solve, and the record
+    of the current one.
+
+    Both hold copies only as they are needed: the record at most ``2 size``
+    pairs, dropped once the solve ends, and the pairs in use ``size`` of
+    them, from the last solve that searched :data:`MIN_SEARCHED`
+    directions (none where every solve is short: then the pairs cost
+    nothing but the record's few copies).
 
     Parameters
     ----------
-    n_params : int
-        Length of the vectors.
     size : int, default=PAIRS
         Pairs carried from one solve to the next.
     """
 
-    def __init__(self, n_params: int, size: int = PAIRS) -> None:
+    def __init__(self, size: int = PAIRS) -> None:
         self.size = size
-        # the pairs in use, from the last solve, oldest first
-        self.directions = np.empty((size, n_params))
-        self.products = np.empty((size, n_params))
-        self.inverse_curvatures = np.empty(size)
-        self.n_pairs = 0
+        #: The pairs in use, from the last solve, oldest first.
+        self.pairs: list[Pair] = []
         # the current solve's record: every ``stride``-th direction
-        capacity = 2 * size
-        self._directions = np.empty((capacity, n_params))
-        self._products = np.empty((capacity, n_params))
-        self._inverse_curvatures = np.empty(capacity)
-        self._n_recorded = 0
+        self._recorded: list[Pair] = []
         self._n_seen = 0
         self._stride = 1
 
     def preconditioner(self, base: Preconditioner) -> Preconditioner:
         """``M^-1``: the L-BFGS inverse of the pairs in use over ``base``
-        (``M_0^-1``), applied by the two-loop recursion; ``base`` itself
-        while there are none.  Starts a fresh record."""
-        n_pairs = self.n_pairs if self._n_seen >= MIN_SEARCHED else 0
-        self._n_recorded = self._n_seen = 0
+        (``M_0^-1``, :func:`two_loop`); ``base`` itself while there are
+        none, or where the last solve was short.  Starts a fresh record."""
+        pairs = self.pairs if self._n_seen >= MIN_SEARCHED else []
+        self._recorded = []
+        self._n_seen = 0
         self._stride = 1
-        if n_pairs == 0:
+        if not pairs:
             return base
-        # views: the pairs change only in keep(), after the solve
-        directions = self.directions[:n_pairs]
-        products = self.products[:n_pairs]
-        inverse_curvatures = self.inverse_curvatures[:n_pairs]
-        axpy = _blas.get_blas_funcs("axpy", (directions,))
-        work = np.empty(directions.shape[1])
-        weights = np.empty(n_pairs)
 
         def precondition(residual: NDArray, out: NDArray) -> NDArray:
-            work[...] = residual
-            for i in range(n_pairs - 1, -1, -1):
-                weights[i] = inverse_curvatures[i] * float(directions[i] @ work)
-                axpy(products[i], work, a=-weights[i])
-            base(work, out)
-            for i in range(n_pairs):
-                correction = inverse_curvatures[i] * float(products[i] @ out)
-                axpy(directions[i], out, a=weights[i] - correction)
-            return out
+            return two_loop(pairs, residual, base, out)
 
         return precondition
 
     def record(self, direction: NDArray, product: NDArray, curvature: float) -> None:
         """Note a search direction of positive ``curvature`` and its
         product, if it falls on the record's stride (the stride doubles,
-        and every other recorded pair is dropped, when the record is
-        full)."""
+        and every other recorded pair is dropped, when the record holds
+        ``2 size``)."""
         seen, self._n_seen = self._n_seen, self._n_seen + 1
         if seen % self._stride:
             return
-        if self._n_recorded == len(self._inverse_curvatures):
-            for held in (self._directions, self._products, self._inverse_curvatures):
-                held[: self.size] = held[::2]
-            self._n_recorded = self.size
+        if len(self._recorded) == 2 * self.size:
+            self._recorded = self._recorded[::2]
             self._stride *= 2
             if seen % self._stride:
                 return
-        slot = self._n_recorded
-        self._directions[slot] = direction
-        self._products[slot] = product
-        self._inverse_curvatures[slot] = 1.0 / curvature
-        self._n_recorded += 1
+        self._recorded.append((direction.copy(), product.copy(), 1.0 / curvature))
 
     def keep(self) -> None:
         """Take up to ``size`` of the recorded pairs, evenly spread over the
         solve, as the pairs of the next one, where it searched at least
-        :data:`MIN_SEARCHED` directions."""
-        n_recorded = self._n_recorded
-        if n_recorded == 0 or self._n_seen < MIN_SEARCHED:
+        :data:`MIN_SEARCHED` directions; drop the record."""
+        recorded, self._recorded = self._recorded, []
+        if not recorded or self._n_seen < MIN_SEARCHED:
             return  # the next solve will not use them
-        chosen = np.unique(
-            np.linspace(0, n_recorded - 1, min(self.size, n_recorded)).round()
-        ).astype(np.intp)
-        self.n_pairs = len(chosen)
-        self.directions[: self.n_pairs] = self._directions[chosen]
-        self.products[: self.n_pairs] = self._products[chosen]
-        self.inverse_curvatures[: self.n_pairs] = self._inverse_curvatures[chosen]
+        spread = np.linspace(0, len(recorded) - 1, min(self.size, len(recorded)))
+        self.pairs = [recorded[i] for i in np.unique(spread.round().astype(np.intp))]

@@ -37,6 +37,7 @@ import numpy as np
 import scipy.optimize
 from numpy.typing import NDArray
 
+from ._curvature_pairs import two_loop
 from ._kronecker import jacobi
 from ._newton_cg import preconditioned_cg
 from ._result import (
@@ -241,17 +242,15 @@ class CurvaturePairs:
         """``g^T H^-1 g`` with the pairs' inverse Hessian; inf without pairs."""
         if not self.pairs:
             return float("inf")
-        q = np.array(grad, dtype=np.float64)
-        weights = []
-        for step, change, rho in reversed(self.pairs):
-            weights.append(rho * float(step @ q))
-            q -= weights[-1] * change
-        _, change, rho = self.pairs[-1]
-        q /= rho * float(change @ change)
-        for (step, change, rho), weight in zip(
-            self.pairs, reversed(weights), strict=True
-        ):
-            q += (weight - rho * float(change @ q)) * step
+        _, change, inverse_curvature = self.pairs[-1]
+        # H_0 = gamma I, gamma = s.y / y.y (Nocedal and Wright, eq. 7.20)
+        gamma = 1.0 / (inverse_curvature * float(change @ change))
+        q = two_loop(
+            self.pairs,
+            grad,
+            lambda vector, out: np.multiply(vector, gamma, out=out),
+            np.empty(len(grad)),
+        )
         return float(grad @ q)
 
 

@@ -47,7 +47,7 @@ from numpy.typing import NDArray
 from scipy.linalg import blas as _blas
 
 from .._loss import FLOAT32_RANGE
-from ._curvature_pairs import CurvaturePairs, curvature_pairs
+from ._curvature_pairs import CarriedPairs, carried_pairs
 from ._kronecker import (
     KroneckerFactors,
     Preconditioner,
@@ -126,7 +126,7 @@ def conjugate_gradients(
     rhs: NDArray,
     precondition: Preconditioner,
     rtol: float,
-    pairs: CurvaturePairs | None = None,
+    pairs: CarriedPairs | None = None,
 ) -> InnerSolve:
     """:func:`preconditioned_cg` with ``product(v, out)`` writing ``H v``
     into ``out``; also returns the number of products and the solution's
@@ -188,7 +188,7 @@ def newton_cg_step(
     hessp,
     factors: KroneckerFactors | None,
     largest_rtol: float = LOOSEST_RTOL,
-    pairs: CurvaturePairs | None = None,
+    pairs: CarriedPairs | None = None,
 ) -> InnerSolve:
     """The inexact Newton step, the number of products it took and its
     curvature (:class:`InnerSolve`).
@@ -270,7 +270,7 @@ def solve(
     # the last solve's search directions, preconditioning the next
     pairs = None
     if factors is not None:
-        pairs = curvature_pairs(objective.n_params, objective.n_samples)
+        pairs = carried_pairs(objective.n_params, objective.n_samples)
 
     def local_model(w):
         # the diagonal serves only the Jacobi preconditioner

@@ -78,7 +78,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._loss import FLOAT32_RANGE
-from ._curvature_pairs import curvature_pairs
+from ._curvature_pairs import carried_pairs
 from ._kronecker import KroneckerFactors, kronecker_factors
 from ._newton import run_newton
 from ._newton_cg import LOOSEST_RTOL, newton_cg_step
@@ -265,7 +265,7 @@ def solve(
     full_hessian: list[CholeskySteps] = []
     # the last solve's search directions, preconditioning the next
     product_rows = min(sampler.largest, objective.n_samples)
-    pairs = curvature_pairs(objective.n_params, product_rows)
+    pairs = carried_pairs(objective.n_params, product_rows)
 
     def factors(rows=None) -> KroneckerFactors | None:
         """The preconditioner's fixed factor, from X's ``rows`` the first

@@ -1,9 +1,12 @@
 """Curvature pairs carried from one conjugate-gradient solve to the next."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 from softmax_regression import SoftmaxRegression
+from softmax_regression._loss import ParameterLayout
 from softmax_regression._solvers import _curvature_pairs, _newton_cg
 from softmax_regression._solvers._curvature_pairs import (
     MIN_SEARCHED,
@@ -120,11 +123,23 @@ def test_kept_pairs_are_spread_evenly_over_the_solve():
     assert pairs.pairs[0][2] == 1
 
 
-def test_pairs_only_where_a_product_is_large():
-    assert carried_pairs(650, 1797) is None  # digits
-    pairs = carried_pairs(7850, 6000)  # a tenth of Fashion-MNIST
+def _shaped(n_samples, n_features, n_classes):
+    layout = ParameterLayout(n_classes, n_features, True)
+    return SimpleNamespace(
+        n_samples=n_samples, n_params=layout.n_params, layout=layout
+    )
+
+
+def test_pairs_only_where_a_product_is_large_and_the_data_larger():
+    assert carried_pairs(_shaped(1797, 64, 10), 1797) is None  # digits
+    fashion = _shaped(60000, 784, 10)
+    pairs = carried_pairs(fashion, 6000)  # products on a tenth of the rows
     assert isinstance(pairs, CarriedPairs)
     assert pairs.pairs == []  # none kept yet
+    assert carried_pairs(fashion, 500) is None  # products too small
+    # 100 classes: 48 vectors of 78,500 parameters, 4.2% of X's entries
+    assert carried_pairs(_shaped(90000, 784, 100), 9000) is None
+    assert isinstance(carried_pairs(_shaped(250000, 784, 100), 9000), CarriedPairs)
 
 
 def _correlated_problem(n, d, k):
@@ -161,6 +176,7 @@ def test_fits_with_pairs_reach_the_optimum_in_fewer_products(
     X, y = _correlated_problem(*shape)
     params = dict(solver=solver, alpha=1e-6, tol=1e-7)
     monkeypatch.setattr(_curvature_pairs, "MIN_PRODUCT_SIZE", 0)
+    monkeypatch.setattr(_curvature_pairs, "MAX_DATA_SHARE", np.inf)
     counts = _counted_products(monkeypatch)
     with_pairs = SoftmaxRegression(**params).fit(X, y)
     used = [n for n, pairs in counts if pairs is not None]

@@ -198,7 +198,10 @@ def newton_cg_step(
     Kronecker factors where there are some (:func:`preconditioner_at`),
     else by the Jacobi preconditioner of ``diagonal``; in the loss's working
     order where it has one (``hessp.working``, on sparse X: the
-    coefficients transposed once per step, not twice per product)."""
+    coefficients transposed once per step, not twice per product).
+    ``pairs`` carry curvature from one solve to the next
+    (:mod:`._curvature_pairs`), except in the working order, whose vectors
+    can hold millions of parameters."""
     rtol = forcing_term(grad, largest_rtol)
     working = getattr(hessp, "working", None)
     if factors is not None or working is None:
@@ -270,7 +273,7 @@ def solve(
     # the last solve's search directions, preconditioning the next
     pairs = None
     if factors is not None:
-        pairs = carried_pairs(objective.n_params, objective.n_samples)
+        pairs = carried_pairs(objective, objective.n_samples)
 
     def local_model(w):
         # the diagonal serves only the Jacobi preconditioner

@@ -265,7 +265,7 @@ def solve(
     full_hessian: list[CholeskySteps] = []
     # the last solve's search directions, preconditioning the next
     product_rows = min(sampler.largest, objective.n_samples)
-    pairs = carried_pairs(objective.n_params, product_rows)
+    pairs = carried_pairs(objective, product_rows)
 
     def factors(rows=None) -> KroneckerFactors | None:
         """The preconditioner's fixed factor, from X's ``rows`` the first

@@ -104,6 +104,14 @@ def test_a_short_solve_leaves_the_next_unchanged():
     assert pairs.preconditioner(_identity) is _identity
 
 
+def test_a_direction_flat_to_rounding_is_not_recorded():
+    pairs = CarriedPairs(size=2)
+    pairs.preconditioner(_identity)
+    pairs.record(np.ones(3), np.full(3, 1e10), 1e-300)
+    pairs.record(np.ones(3), np.full(3, 2.0), 6.0)
+    assert [pair[2] for pair in pairs._recorded] == [1 / 6.0]
+
+
 def test_kept_pairs_are_spread_evenly_over_the_solve():
     pairs = CarriedPairs(size=4)
     pairs.preconditioner(_identity)

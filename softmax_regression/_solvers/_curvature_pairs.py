@@ -146,7 +146,8 @@ class CarriedPairs:
         """Note a search direction of positive ``curvature`` and its
         product, if it falls on the record's stride (the stride doubles,
         and every other recorded pair is dropped, when the record holds
-        ``2 size``)."""
+        ``2 size``) and its curvature is above rounding (``s.y > eps y.y``,
+        L-BFGS's own test)."""
         seen, self._n_seen = self._n_seen, self._n_seen + 1
         if seen % self._stride:
             return
@@ -155,6 +156,8 @@ class CarriedPairs:
             self._stride *= 2
             if seen % self._stride:
                 return
+        if not curvature > np.finfo(np.float64).eps * float(product @ product):
+            return  # flat to rounding: its update would be noise (as in L-BFGS)
         self._recorded.append((direction.copy(), product.copy(), 1.0 / curvature))
 
     def keep(self) -> None:

@@ -131,10 +131,10 @@ def test_kept_pairs_are_spread_evenly_over_the_solve():
     assert pairs.pairs[0][2] == 1
 
 
-def _shaped(n_samples, n_features, n_classes):
+def _shaped(n_samples, n_features, n_classes, sparse=False):
     layout = ParameterLayout(n_classes, n_features, True)
     return SimpleNamespace(
-        n_samples=n_samples, n_params=layout.n_params, layout=layout
+        n_samples=n_samples, n_params=layout.n_params, layout=layout, sparse=sparse
     )
 
 
@@ -145,6 +145,7 @@ def test_pairs_only_where_a_product_is_large_and_the_data_larger():
     assert isinstance(pairs, CarriedPairs)
     assert pairs.pairs == []  # none kept yet
     assert carried_pairs(fashion, 500) is None  # products too small
+    assert carried_pairs(_shaped(60000, 784, 10, sparse=True), 6000) is None
     # 100 classes: 48 vectors of 78,500 parameters, 4.2% of X's entries
     assert carried_pairs(_shaped(90000, 784, 100), 9000) is None
     assert isinstance(carried_pairs(_shaped(250000, 784, 100), 9000), CarriedPairs)

@@ -57,9 +57,9 @@ MIN_SEARCHED = 2 * PAIRS
 MIN_PRODUCT_SIZE = 1 << 22
 #: The pairs hold at most ``6 * PAIRS`` parameter vectors (a record of
 #: ``2 * PAIRS`` pairs, ``PAIRS`` in use): at most this share of X's
-#: entries (``n x d`` as dense), so that they stay a small part of a fit's
-#: memory (Fashion-MNIST: 0.8%, 3 MB; with 100 classes they would need over
-#: 240,000 rows).
+#: ``n x d`` entries (dense X only: sparse X's are far fewer), so that they
+#: stay a small part of a fit's memory (Fashion-MNIST: 0.8%, 3 MB; with
+#: 100 classes they would need over 240,000 rows).
 MAX_DATA_SHARE = 0.02
 
 
@@ -67,11 +67,12 @@ def carried_pairs(objective, product_rows: int) -> CarriedPairs | None:
     """Pairs for the solves of a Newton solver on ``objective`` whose
     products read ``product_rows`` rows, or None where they do not pay
     (:data:`MIN_PRODUCT_SIZE`) or would take too much memory
-    (:data:`MAX_DATA_SHARE`)."""
+    (:data:`MAX_DATA_SHARE`; sparse X)."""
     n_params = objective.n_params
     entries = objective.n_samples * objective.layout.n_features
     if (
-        product_rows * n_params < MIN_PRODUCT_SIZE
+        objective.sparse
+        or product_rows * n_params < MIN_PRODUCT_SIZE
         or 6 * PAIRS * n_params > MAX_DATA_SHARE * entries
     ):
         return None

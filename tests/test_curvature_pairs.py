@@ -146,7 +146,7 @@ def test_pairs_only_where_a_product_is_large_and_the_data_larger():
     assert pairs.pairs == []  # none kept yet
     assert carried_pairs(fashion, 500) is None  # products too small
     assert carried_pairs(_shaped(60000, 784, 10, sparse=True), 6000) is None
-    # 100 classes: 48 vectors of 78,500 parameters, 4.2% of X's entries
+    # 100 classes: 48 vectors of 78,500 parameters, 5.3% of X's entries
     assert carried_pairs(_shaped(90000, 784, 100), 9000) is None
     assert isinstance(carried_pairs(_shaped(250000, 784, 100), 9000), CarriedPairs)
 

@@ -8,10 +8,11 @@ Nocedal (2000, "Automatic preconditioning by limited memory quasi-Newton
 updating", SIAM J. Optim. 10(4)) keep a few of a solve's search directions
 ``s_i`` and their products ``y_i = H s_i`` (free: conjugate gradients
 compute them) and precondition the next solve with the L-BFGS inverse
-built on them over ``M_0^-1``: the inverse of a matrix that agrees with
-``H`` along the ``s_i`` and with ``M_0`` elsewhere.  It is symmetric
-positive definite whenever ``M_0`` is and every ``s_i . y_i > 0``, so
-conjugate gradients stay valid whatever the new matrix.
+built on them over ``M_0^-1``, which maps the ``y_i`` back to the
+``s_i`` (the newest exactly, the others as far as the directions stayed
+conjugate) and acts as ``M_0^-1`` elsewhere.  It is symmetric positive
+definite whenever ``M_0`` is and every ``s_i . y_i > 0``, so conjugate
+gradients stay valid whatever the new matrix.
 
 The pairs kept are spread evenly over the solve (their paper's uniform
 sampling; in a prototype the last eight alone took Fashion-MNIST 734

@@ -7,7 +7,7 @@ import pytest
 
 from softmax_regression import SoftmaxRegression
 from softmax_regression._loss import ParameterLayout
-from softmax_regression._solvers import _curvature_pairs, _newton_cg
+from softmax_regression._solvers import _curvature_pairs, _kronecker, _newton_cg
 from softmax_regression._solvers._curvature_pairs import (
     MIN_SEARCHED,
     CarriedPairs,
@@ -204,3 +204,15 @@ def test_fits_with_pairs_reach_the_optimum_in_fewer_products(
         np.testing.assert_allclose(
             fit.predict_proba(X), reference.predict_proba(X), atol=1e-6
         )
+
+
+@pytest.mark.parametrize("solver", ["newton-cg", "subsampled-newton"])
+def test_no_pairs_over_the_jacobi_preconditioner(solver, monkeypatch):
+    # over the Jacobi preconditioner they saved nothing on Fashion-MNIST
+    X, y = _correlated_problem(8000, 50, 10)
+    monkeypatch.setattr(_curvature_pairs, "MIN_PRODUCT_SIZE", 0)
+    monkeypatch.setattr(_curvature_pairs, "MAX_DATA_SHARE", np.inf)
+    monkeypatch.setattr(_kronecker, "MAX_WIDTH", 10)  # no Kronecker factors
+    counts = _counted_products(monkeypatch)
+    SoftmaxRegression(solver=solver, alpha=1e-4, tol=1e-4).fit(X, y)
+    assert counts and all(pairs is None for _, pairs in counts)

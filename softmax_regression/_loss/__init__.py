@@ -43,7 +43,7 @@ from ._conditioning import (
     scaled_gram_spectrum,
 )
 from ._curvature import SUMMARIES, HessianProduct
-from ._kernels import FLOAT32_RANGE, column_layout_pays
+from ._kernels import FLOAT32_RANGE, column_layout_pays, within_float32_range
 from ._layout import ParameterLayout
 from ._multinomial import MultinomialLoss
 from ._working_order import WorkingOrder, order_maps
@@ -62,4 +62,5 @@ __all__ = [
     "order_maps",
     "row_leverages",
     "scaled_gram_spectrum",
+    "within_float32_range",
 ]

@@ -338,7 +338,12 @@ def float32_products_pay(X, n_params: int, value_range) -> bool:
     half_a_vector = n_params * np.dtype(np.float64).itemsize / 2
     if X.dtype != np.float64 or 4 * X.nnz > half_a_vector:
         return False
-    low, high = value_range()
+    return within_float32_range(*value_range())
+
+
+def within_float32_range(low: float, high: float) -> bool:
+    """Whether nonzero magnitudes from ``low`` to ``high`` (a
+    :func:`value_range`) lie in :data:`FLOAT32_RANGE`."""
     return FLOAT32_RANGE[0] <= low and high <= FLOAT32_RANGE[1]
 
 

@@ -25,6 +25,9 @@ pairs took the products to a 1e-6 gap from 1,087 to 702 and the time
 from 12.3 to 8.9 s; newton-cg's at ``tol=1e-3`` from 379 to 302, 40.1 to
 29.5 s (benchmarks/results_subsampled.md).
 
+They carry over the Kronecker preconditioner only: over the Jacobi one
+they saved nothing (:func:`._newton_cg.newton_cg_step`).
+
 The two-loop recursion (:func:`two_loop`) also gives L-BFGS's stopping
 test its Newton decrement (:mod:`._lbfgs`).
 """
@@ -50,12 +53,12 @@ PAIRS = 8
 #: at a 2.7e-6 gap instead of 4.4e-7) ...
 MIN_SEARCHED = 2 * PAIRS
 #: ... and where a product multiplies at least this many rows times
-#: parameters: the two-loop recursion costs 30 to 80 microseconds (16
-#: vector products and 16 updates, from 650 to 7,850 parameters), a
-#: product this large about a millisecond.  On digits (1,797 rows, 650
-#: parameters) the pairs saved 9% of newton-cg's products and took 3-6%
-#: longer.
-MIN_PRODUCT_SIZE = 1 << 22
+#: parameters: the two-loop recursion costs 26 to 73 microseconds (16
+#: vector products and 16 updates, at 650 to 7,850 parameters), a product
+#: this large 2.4 ms on float32 rows (16,000 x 104, 10 classes), so at
+#: most 3% of it.  On digits (1,797 rows, 650 parameters: a product 0.21
+#: ms) the pairs saved 9% of newton-cg's products and took 3-6% longer.
+MIN_PRODUCT_SIZE = 1 << 24
 #: The pairs hold at most ``6 * PAIRS`` parameter vectors (a record of
 #: ``2 * PAIRS`` pairs, ``PAIRS`` in use): at most this share of X's
 #: ``n x d`` entries (dense X only: sparse X's are far fewer), so that they

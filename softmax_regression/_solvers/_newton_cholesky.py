@@ -46,7 +46,7 @@ import numpy as np
 import scipy.linalg
 from numpy.typing import NDArray
 
-from .._loss import FLOAT32_RANGE
+from .._loss import within_float32_range
 from . import _projected_newton
 from ._newton import run_newton
 from ._result import DECREMENT_RULE, IterationCallback, SolverResult
@@ -201,8 +201,7 @@ def _float32_products_keep(objective) -> bool:
     within 1e-30 and 1e30, far inside float32's range)."""
     if objective.dtype != np.float64:
         return False
-    low, high = objective.value_range()
-    return FLOAT32_RANGE[0] <= low and high <= FLOAT32_RANGE[1]
+    return within_float32_range(*objective.value_range())
 
 
 def _factor(objective, w: NDArray, shifts: NDArray, products_dtype=None):
